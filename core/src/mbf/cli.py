@@ -1,0 +1,93 @@
+"""The ``mbf`` command line, built at run time from the commands plugins register.
+
+Nothing here runs at import: :func:`make_cli` builds the group from a plugin manager, and
+:func:`main` loads the plugins first. A user error (:class:`~mbf.errors.MbfError`) prints one
+message and exits 1; ``--debug`` shows the traceback instead. Usage errors exit 2 (click's rule).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import click
+
+from mbf import __version__
+from mbf.errors import MbfError
+from mbf.plugin.manager import MbfPluginManager
+
+__all__ = ["App", "MbfGroup", "main", "make_cli"]
+
+
+@attrs.define(kw_only=True)
+class App:
+    """What every command receives as ``click.get_current_context().obj``."""
+
+    plugin_manager: MbfPluginManager
+    """The loaded plugins."""
+    debug: bool = False
+    """Show tracebacks instead of one-line errors."""
+
+
+class MbfGroup(click.Group):
+    """The root group: turns user errors into one message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MbfError as exc:
+            app = ctx.obj
+            if isinstance(app, App) and app.debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+def make_cli(plugin_manager: MbfPluginManager) -> click.Group:
+    """Build the ``mbf`` group with every command the plugins of ``plugin_manager`` register."""
+
+    @click.group(cls=MbfGroup, name="mbf", context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="mbf", message="%(prog)s %(version)s")
+    @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
+    @click.option(
+        "--disable-plugin",
+        "disabled_plugins",
+        multiple=True,
+        metavar="NAME",
+        help="Do not load this plugin (repeatable; also MBF_DISABLE_PLUGINS=a,b).",
+    )
+    @click.pass_context
+    def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...]) -> None:
+        """mbf, the migration backlog framework: turn a datacenter estate into a cloud-migration
+        backlog and keep it in Azure DevOps, Jira, Excel or Microsoft Project."""
+        ctx.obj = App(plugin_manager=plugin_manager, debug=debug)
+        if ctx.invoked_subcommand != "plugins":
+            for broken in plugin_manager.broken:
+                click.echo(
+                    f"Warning: plugin {broken.name!r} ({broken.distribution}) skipped: {broken.error}",
+                    err=True,
+                )
+
+    for command in plugin_manager.commands:
+        cli.add_command(command)
+    return cli
+
+
+def _disabled_from_argv(argv: Sequence[str]) -> list[str]:
+    """``--disable-plugin`` values, read before click runs because they decide what click sees."""
+    names: list[str] = []
+    for i, arg in enumerate(argv):
+        if arg == "--disable-plugin" and i + 1 < len(argv):
+            names.append(argv[i + 1])
+        elif arg.startswith("--disable-plugin="):
+            names.append(arg.split("=", 1)[1])
+    return [n for name in names for n in name.split(",")]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``mbf`` script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    plugin_manager = MbfPluginManager().load(disabled=_disabled_from_argv(args))
+    make_cli(plugin_manager).main(args, prog_name="mbf")

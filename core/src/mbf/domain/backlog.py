@@ -1,0 +1,188 @@
+"""The backlog: work items in a hierarchy, planned into iterations and releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Backlog",
+    "DependencyType",
+    "Iteration",
+    "Link",
+    "LinkKind",
+    "Release",
+    "StateCategory",
+    "TrackerRef",
+    "WorkItem",
+    "WorkItemKind",
+]
+
+
+class WorkItemKind(enum.StrEnum):
+    """Level of an item in the Cloud Adoption Framework hierarchy."""
+
+    EPIC = "epic"
+    FEATURE = "feature"
+    STORY = "story"
+    TASK = "task"
+
+
+class StateCategory(enum.StrEnum):
+    """Tracker-neutral meaning of a state; trackers' own state words map onto these."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class LinkKind(enum.StrEnum):
+    """What a link between two items means."""
+
+    DEPENDS_ON = "depends-on"
+    """The item cannot proceed until the target has (predecessor link)."""
+    RELATES_TO = "relates-to"
+    """Informational link with no scheduling meaning."""
+
+
+class DependencyType(enum.StrEnum):
+    """Scheduling type of a depends-on link, as Microsoft Project names them."""
+
+    FS = "FS"
+    """Finish-to-start: this item starts after the target finishes."""
+    SS = "SS"
+    """Start-to-start."""
+    FF = "FF"
+    """Finish-to-finish."""
+    SF = "SF"
+    """Start-to-finish."""
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return dict(value)
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen(kw_only=True)
+class Link:
+    """A typed link from the item that holds it to another item."""
+
+    target_id: str
+    """Id of the item linked to (for depends-on: the predecessor)."""
+    kind: LinkKind = LinkKind.DEPENDS_ON
+    """Meaning of the link."""
+    type: DependencyType = DependencyType.FS
+    """Scheduling type; only meaningful for depends-on links."""
+    lag_hours: float = attrs.field(default=0.0, converter=float)
+    """Delay after the predecessor's date before this item may start or finish (negative: lead)."""
+
+
+@attrs.frozen(kw_only=True)
+class TrackerRef:
+    """Where an item lives in one tracker service, recorded by push and pull."""
+
+    key: str
+    """The tracker's own key, e.g. ``MIG-42`` or ``1234``."""
+    url: str = ""
+    """Browser address of the item."""
+    version: str = ""
+    """The tracker's revision or update stamp when last synchronised."""
+
+
+@attrs.frozen(kw_only=True)
+class WorkItem:
+    """One backlog item: an epic, feature, user story or task."""
+
+    id: str
+    """Deterministic id derived from the estate ids it stands for (``story:srv01``)."""
+    kind: WorkItemKind
+    """Level in the hierarchy."""
+    title: str
+    """One-line title."""
+    description: str = ""
+    """Longer text (plain text or Markdown)."""
+    parent_id: str | None = None
+    """Id of the parent item; ``None`` for a top-level item."""
+    state: str = "New"
+    """The tracker's own state word, e.g. ``Active`` or ``In Progress``."""
+    state_category: StateCategory = StateCategory.TODO
+    """What the state means, independent of the tracker's vocabulary."""
+    assignee: str = ""
+    """Person responsible, as ``Name <upn>`` or the tracker's user name."""
+    priority: int | None = None
+    """Priority, 1 being the highest."""
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Labels, in the order given."""
+    iteration_id: str | None = None
+    """Id of the :class:`Iteration` the item is planned in."""
+    release_id: str | None = None
+    """Id of the :class:`Release` the item ships in."""
+    estimate: float | None = attrs.field(default=None, converter=_optional_float)
+    """Estimated effort in hours."""
+    start: dt.date | None = None
+    """Planned start date."""
+    finish: dt.date | None = None
+    """Planned finish date."""
+    links: tuple[Link, ...] = attrs.field(default=(), converter=_tuple)
+    """Links to other items (dependencies and relations)."""
+    source: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Ids of the estate objects the item stands for (datacenter, workload or server ids)."""
+    refs: Mapping[str, TrackerRef] = attrs.field(factory=dict, converter=_mapping)
+    """Per tracker service name, where the item lives there."""
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    """Tracker-specific fields with no core field (custom fields); kept through round trips."""
+
+
+@attrs.frozen(kw_only=True)
+class Iteration:
+    """A time box (sprint) with a capacity."""
+
+    id: str
+    """Stable id, e.g. ``sprint-3``."""
+    name: str
+    """Display name, e.g. ``Sprint 3``."""
+    path: str = ""
+    """Tracker path, e.g. ``Contoso\\Sprint 3`` in Azure DevOps."""
+    start: dt.date | None = None
+    """First day."""
+    finish: dt.date | None = None
+    """Last day (inclusive)."""
+    capacity: float | None = attrs.field(default=None, converter=_optional_float)
+    """How much fits, in the unit the project plans with (servers or hours)."""
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """Workloads promoted to production together."""
+
+    id: str
+    """Stable id, e.g. ``release-2``."""
+    name: str
+    """Display name."""
+    date: dt.date | None = None
+    """Planned release date."""
+    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Ids of the workloads in the release."""
+
+
+@attrs.frozen(kw_only=True)
+class Backlog:
+    """A migration backlog: items, and the iterations and releases they are planned into."""
+
+    items: tuple[WorkItem, ...] = attrs.field(default=(), converter=_tuple)
+    """Work items; parents come before children when written."""
+    iterations: tuple[Iteration, ...] = attrs.field(default=(), converter=_tuple)
+    """Iterations in date order."""
+    releases: tuple[Release, ...] = attrs.field(default=(), converter=_tuple)
+    """Releases in date order."""

@@ -1,0 +1,191 @@
+"""The estate: what discovery found — datacenters, servers, workloads and their dependencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "BlackoutWindow",
+    "Datacenter",
+    "Dependency",
+    "Estate",
+    "EstateSource",
+    "MigrationStrategy",
+    "Readiness",
+    "Server",
+    "Workload",
+]
+
+
+class Readiness(enum.StrEnum):
+    """Whether a server can move to Azure as it is, as an assessment judged it."""
+
+    READY = "ready"
+    READY_WITH_CONDITIONS = "ready_with_conditions"
+    NOT_READY = "not_ready"
+    UNKNOWN = "unknown"
+
+
+class MigrationStrategy(enum.StrEnum):
+    """The Cloud Adoption Framework's rationalisation choices for a workload."""
+
+    REHOST = "rehost"
+    REFACTOR = "refactor"
+    REARCHITECT = "rearchitect"
+    REBUILD = "rebuild"
+    REPLACE = "replace"
+    RETIRE = "retire"
+    RETAIN = "retain"
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return dict(value)
+
+
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen(kw_only=True)
+class BlackoutWindow:
+    """A change freeze: no migration of the datacenter it belongs to may land inside it."""
+
+    start: dt.date
+    """First frozen day."""
+    end: dt.date
+    """Last frozen day (inclusive)."""
+    reason: str = ""
+    """Why the window exists, e.g. ``quarter close``."""
+
+
+@attrs.frozen(kw_only=True)
+class Datacenter:
+    """A site to be emptied; its lease end is the usual business driver of the migration order."""
+
+    id: str
+    """Stable id, e.g. ``ams1``; servers refer to it by ``datacenter_id``."""
+    name: str
+    """Display name, e.g. ``Amsterdam 1``."""
+    location: str = ""
+    """City, region or address."""
+    lease_end: dt.date | None = None
+    """Date by which the datacenter must be empty, if there is one."""
+    priority: int | None = None
+    """Business priority; lower numbers move first among equal lease ends."""
+    blackout: tuple[BlackoutWindow, ...] = attrs.field(default=(), converter=_tuple)
+    """Change freezes during which nothing of this datacenter is migrated."""
+
+
+@attrs.frozen(kw_only=True)
+class Server:
+    """One asset to migrate: a physical or virtual machine."""
+
+    id: str
+    """Stable id derived from the server's name (see :func:`mbf.domain.ids.server_id`)."""
+    name: str
+    """Host name as discovery reported it."""
+    datacenter_id: str | None = None
+    """Id of the :class:`Datacenter` that hosts it, if known."""
+    os: str = ""
+    """Operating system name, e.g. ``Windows Server 2016 Datacenter``."""
+    os_version: str = ""
+    """Operating system version as reported."""
+    cores: int | None = None
+    """Number of (virtual) processor cores."""
+    memory_mb: int | None = None
+    """Memory in MiB."""
+    storage_gb: float | None = attrs.field(default=None, converter=_optional_float)
+    """Total provisioned disk in GiB."""
+    environment: str = ""
+    """``prod``, ``test``, ``dev`` or the organisation's own word; empty when unknown."""
+    ip_addresses: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """IPv4 and IPv6 addresses."""
+    readiness: Readiness = Readiness.UNKNOWN
+    """Azure readiness from the assessment."""
+    blockers: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Readiness issues that must be remediated before the server can move."""
+    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Ids of the workloads the server belongs to."""
+    sources: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping)
+    """Per field, the export the value was taken from (``{"cores": "rvtools:RVTools.xlsx"}``)."""
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    """Source-specific values with no field of their own; kept, never interpreted by the core."""
+
+
+@attrs.frozen(kw_only=True)
+class Workload:
+    """Servers that serve one application and therefore move together."""
+
+    id: str
+    """Stable id, e.g. ``payroll``."""
+    name: str
+    """Display name."""
+    server_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Ids of the servers in the workload."""
+    owner: str = ""
+    """Application owner who signs off the move."""
+    criticality: str = ""
+    """Business criticality as the organisation grades it."""
+    environment: str = ""
+    """``prod``, ``test``, ``dev`` ...; empty when mixed or unknown."""
+    strategy: MigrationStrategy = MigrationStrategy.REHOST
+    """How the workload moves (or does not)."""
+    reason: str = ""
+    """Why these servers belong together, e.g. ``CMDB application Payroll``."""
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    """Source-specific values with no field of their own."""
+
+
+@attrs.frozen(kw_only=True)
+class Dependency:
+    """Observed traffic from one server to another server or to an external endpoint."""
+
+    source_id: str
+    """Id of the server that opens the connection."""
+    target_id: str
+    """Id of the server connected to, or an external endpoint such as ``ip:10.1.2.3``."""
+    port: int | None = None
+    """Destination port."""
+    protocol: str = ""
+    """``tcp`` or ``udp`` where known."""
+    process: str = ""
+    """Destination process name, where known."""
+    weight: float = attrs.field(default=1.0, converter=float)
+    """Strength of the dependency, e.g. connection count or observed time slots."""
+
+
+@attrs.frozen(kw_only=True)
+class EstateSource:
+    """An export the estate was read from."""
+
+    source: str
+    """Name of the discovery source that read it, e.g. ``rvtools``."""
+    path: str
+    """File name as given on the command line or in mbf.toml."""
+    records: int = 0
+    """Number of records taken from it."""
+
+
+@attrs.frozen(kw_only=True)
+class Estate:
+    """Everything discovery knows about the datacenters to be migrated."""
+
+    datacenters: tuple[Datacenter, ...] = attrs.field(default=(), converter=_tuple)
+    """Datacenters, in business-driver order once generation has sorted them."""
+    servers: tuple[Server, ...] = attrs.field(default=(), converter=_tuple)
+    """Servers of all datacenters."""
+    workloads: tuple[Workload, ...] = attrs.field(default=(), converter=_tuple)
+    """Workloads grouping the servers."""
+    dependencies: tuple[Dependency, ...] = attrs.field(default=(), converter=_tuple)
+    """Server-to-server and server-to-endpoint dependencies."""
+    sources: tuple[EstateSource, ...] = attrs.field(default=(), converter=_tuple)
+    """The exports this estate was built from."""

@@ -1,0 +1,117 @@
+"""Rules an estate and a backlog must satisfy; every broken rule is reported with the ids involved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from mbf.domain.backlog import Backlog
+from mbf.domain.estate import Estate
+from mbf.errors import ValidationError
+
+__all__ = ["EXTERNAL_PREFIXES", "backlog_problems", "estate_problems", "validate_backlog", "validate_estate"]
+
+EXTERNAL_PREFIXES = ("ip:", "external:")
+"""Dependency endpoints with these prefixes stand outside the estate and need no server."""
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
+    return [f"duplicate {kind} id {id_!r}" for id_, n in Counter(ids).items() if n > 1]
+
+
+def estate_problems(estate: Estate) -> list[str]:
+    """Every broken rule of ``estate``, one message each, in a stable order."""
+    problems = _duplicates("datacenter", (d.id for d in estate.datacenters))
+    problems += _duplicates("server", (s.id for s in estate.servers))
+    problems += _duplicates("workload", (w.id for w in estate.workloads))
+    datacenter_ids = {d.id for d in estate.datacenters}
+    server_ids = {s.id for s in estate.servers}
+    workload_ids = {w.id for w in estate.workloads}
+    for server in estate.servers:
+        if server.datacenter_id is not None and server.datacenter_id not in datacenter_ids:
+            problems.append(
+                f"server {server.id!r} is in datacenter {server.datacenter_id!r}, which is not defined"
+            )
+        problems += [
+            f"server {server.id!r} belongs to workload {w!r}, which is not defined"
+            for w in server.workload_ids
+            if w not in workload_ids
+        ]
+    for workload in estate.workloads:
+        problems += [
+            f"workload {workload.id!r} lists server {s!r}, which is not defined"
+            for s in workload.server_ids
+            if s not in server_ids
+        ]
+    for dep in estate.dependencies:
+        for end in (dep.source_id, dep.target_id):
+            if end not in server_ids and not end.startswith(EXTERNAL_PREFIXES):
+                problems.append(
+                    f"dependency {dep.source_id!r} -> {dep.target_id!r} names server {end!r}, "
+                    "which is not defined"
+                )
+    return problems
+
+
+def backlog_problems(backlog: Backlog) -> list[str]:
+    """Every broken rule of ``backlog``, one message each, in a stable order."""
+    problems = _duplicates("item", (i.id for i in backlog.items))
+    problems += _duplicates("iteration", (i.id for i in backlog.iterations))
+    problems += _duplicates("release", (r.id for r in backlog.releases))
+    parents = {item.id: item.parent_id for item in backlog.items}
+    iteration_ids = {i.id for i in backlog.iterations}
+    release_ids = {r.id for r in backlog.releases}
+    for item in backlog.items:
+        if item.parent_id is not None and item.parent_id not in parents:
+            problems.append(f"item {item.id!r} has parent {item.parent_id!r}, which does not exist")
+        problems += [
+            f"item {item.id!r} links to {link.target_id!r}, which does not exist"
+            for link in item.links
+            if link.target_id not in parents
+        ]
+        if item.iteration_id is not None and item.iteration_id not in iteration_ids:
+            problems.append(
+                f"item {item.id!r} is planned in iteration {item.iteration_id!r}, which does not exist"
+            )
+        if item.release_id is not None and item.release_id not in release_ids:
+            problems.append(
+                f"item {item.id!r} is in release {item.release_id!r}, which does not exist"
+            )
+    problems += _parent_cycles(parents)
+    return problems
+
+
+def _parent_cycles(parents: dict[str, str | None]) -> list[str]:
+    """Report each parent cycle once, naming its members in walking order."""
+    problems: list[str] = []
+    settled: set[str] = set()
+    for start in parents:
+        path: list[str] = []
+        on_path: set[str] = set()
+        node: str | None = start
+        while node is not None and node in parents and node not in settled:
+            if node in on_path:
+                cycle = path[path.index(node) :]
+                problems.append(f"parent cycle: {' -> '.join([*cycle, node])}")
+                break
+            path.append(node)
+            on_path.add(node)
+            node = parents[node]
+        settled.update(path)
+    return problems
+
+
+def validate_estate(estate: Estate, *, origin: object | None = None) -> Estate:
+    """Return ``estate`` unchanged, or raise :class:`ValidationError` listing every problem."""
+    problems = estate_problems(estate)
+    if problems:
+        raise ValidationError(problems, origin=origin)
+    return estate
+
+
+def validate_backlog(backlog: Backlog, *, origin: object | None = None) -> Backlog:
+    """Return ``backlog`` unchanged, or raise :class:`ValidationError` listing every problem."""
+    problems = backlog_problems(backlog)
+    if problems:
+        raise ValidationError(problems, origin=origin)
+    return backlog

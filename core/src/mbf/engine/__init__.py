@@ -1,0 +1,1 @@
+"""What the commands do, independent of the command line: convert, discover, generate, plan, sync."""

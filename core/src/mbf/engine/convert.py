@@ -1,0 +1,92 @@
+"""Moving a backlog from one tracker format to another, through the domain model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from mbf.domain import Backlog, WorkItem, validate_backlog
+from mbf.files import atomic_output
+from mbf.plugin import Context, TrackerFormat
+from mbf.plugin.manager import MbfPluginManager
+
+__all__ = ["ConvertReport", "convert", "lost_fields", "read_backlog_file", "write_backlog_file"]
+
+_ITEM_DEFAULTS = {
+    a.name: (a.default.factory() if isinstance(a.default, attrs.Factory) else a.default)  # type: ignore[attr-defined]
+    for a in attrs.fields(WorkItem)
+    if a.default is not attrs.NOTHING
+}
+
+
+@attrs.frozen(kw_only=True)
+class ConvertReport:
+    """What a conversion did."""
+
+    reader: str
+    """Name of the format read."""
+    writer: str
+    """Name of the format written."""
+    items: int
+    """Number of items converted."""
+    lost: dict[str, int]
+    """Field -> number of items (or entries) whose value the target format cannot hold."""
+
+
+def lost_fields(backlog: Backlog, capabilities: frozenset[str]) -> dict[str, int]:
+    """Per field the format cannot hold, how many items (or iterations, releases) carry a value."""
+    lost: dict[str, int] = {}
+    for field, default in _ITEM_DEFAULTS.items():
+        if field in capabilities:
+            continue
+        count = sum(1 for item in backlog.items if getattr(item, field) != default)
+        if count:
+            lost[field] = count
+    for field in ("iterations", "releases"):
+        if field not in capabilities and getattr(backlog, field):
+            lost[field] = len(getattr(backlog, field))
+    return lost
+
+
+def read_backlog_file(
+    plugin_manager: MbfPluginManager, path: Path, format_name: str | None, context: Context
+) -> tuple[Backlog, TrackerFormat]:
+    """Read ``path`` in the named (or detected) format and validate it."""
+    reader = plugin_manager.find_tracker_format(path, format_name, for_reading=True)
+    assert reader.read is not None  # find_tracker_format only returns readers here
+    backlog = reader.read(path, context)
+    return validate_backlog(backlog, origin=path), reader
+
+
+def write_backlog_file(
+    plugin_manager: MbfPluginManager,
+    backlog: Backlog,
+    path: Path,
+    format_name: str | None,
+    context: Context,
+) -> TrackerFormat:
+    """Write ``backlog`` to ``path`` atomically in the named (or detected) format."""
+    writer = plugin_manager.find_tracker_format(path, format_name, for_reading=False)
+    assert writer.write is not None  # find_tracker_format only returns writers here
+    with atomic_output(path) as staged:
+        writer.write(backlog, staged, context)
+    return writer
+
+
+def convert(
+    plugin_manager: MbfPluginManager,
+    source: Path,
+    target: Path,
+    *,
+    from_format: str | None = None,
+    to_format: str | None = None,
+    context: Context | None = None,
+) -> ConvertReport:
+    """Read ``source`` and write it to ``target``; report what the target format cannot hold."""
+    context = context or Context()
+    writer = plugin_manager.find_tracker_format(target, to_format, for_reading=False)
+    backlog, reader = read_backlog_file(plugin_manager, source, from_format, context)
+    lost = lost_fields(backlog, writer.capabilities)
+    write_backlog_file(plugin_manager, backlog, target, writer.name, context)
+    return ConvertReport(reader=reader.name, writer=writer.name, items=len(backlog.items), lost=lost)

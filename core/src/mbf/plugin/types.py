@@ -1,0 +1,229 @@
+"""The typed objects registry hooks yield, and what mbf passes to the callables they carry.
+
+Every object is frozen and validates its own name, so a plugin with a malformed object is
+reported when it is loaded rather than when a user first reaches for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from mbf.config import MbfConfig
+from mbf.domain import Backlog, Estate, WorkItem
+
+__all__ = [
+    "ALL_CAPABILITIES",
+    "Context",
+    "Diagnostics",
+    "DiscoverySource",
+    "GenerationRule",
+    "MbfPlugin",
+    "PlanResult",
+    "PlanViolation",
+    "PlanningStrategy",
+    "PushReport",
+    "TrackerClient",
+    "TrackerFormat",
+    "TrackerService",
+]
+
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+ALL_CAPABILITIES: frozenset[str] = frozenset(
+    {a.name for a in attrs.fields(WorkItem)} | {"iterations", "releases"}
+)
+"""What a tracker format can hold: the :class:`~mbf.domain.WorkItem` field names, plus
+``iterations`` and ``releases`` for the backlog's own lists."""
+
+
+def _normalise_name(value: str) -> str:
+    return value.strip().lower().replace("_", "-")
+
+
+def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{attribute.name} {value!r} must be lower-case letters, digits and single hyphens, "
+            "starting with a letter"
+        )
+
+
+def _check_names(instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    for name in value:
+        _check_name(instance, attribute, name)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(_normalise_name(v) for v in value)
+
+
+class Diagnostics:
+    """Warnings collected while a command runs; the CLI prints them at the end.
+
+    Plugins call :meth:`warn` for anything the user should know but that does not stop the work,
+    e.g. a field a format cannot hold or a row that was skipped.
+    """
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        """Record one warning."""
+        self.warnings.append(message)
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """Passed to every plugin callable. New fields are added here, never as new arguments."""
+
+    config: MbfConfig = MbfConfig()
+    """The project's configuration (defaults when no mbf.toml was given)."""
+    diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
+    """Where to report warnings."""
+    settings: Any = None
+    """This component's own settings instance (``settings_type``), or ``None``."""
+
+
+@attrs.frozen(kw_only=True)
+class MbfPlugin:
+    """Base of every object a registry hook yields."""
+
+    name: str = attrs.field(converter=_normalise_name, validator=_check_name)
+    """User-facing name: lower-case letters, digits and hyphens; used on the CLI and in mbf.toml."""
+    description: str = ""
+    """One line, shown by ``mbf plugins``."""
+
+
+@attrs.frozen(kw_only=True)
+class DiscoverySource(MbfPlugin):
+    """Reads one kind of discovery export into an :class:`~mbf.domain.Estate`."""
+
+    read: Callable[[Path, Context], Estate]
+    """``read(path, context)``: the estate the export describes; raise ``InputError`` on bad rows."""
+    can_read: Callable[[Path], bool] | None = None
+    """Cheap content sniff: ``True`` when the file is this source's; never raises."""
+    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """Case-insensitive globs of the file names this source's exports usually have."""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
+    """Other names the source answers to."""
+    settings_type: type | None = None
+    """attrs class the ``options`` of its ``[[sources]]`` entries are structured into."""
+
+
+@attrs.frozen(kw_only=True)
+class TrackerFormat(MbfPlugin):
+    """A file format a backlog can be read from and/or written to."""
+
+    read: Callable[[Path, Context], Backlog] | None = None
+    """``read(path, context)``: the backlog in the file."""
+    write: Callable[[Backlog, Path, Context], None] | None = None
+    """``write(backlog, path, context)``: write the file; may add numbered siblings of ``path``."""
+    can_read: Callable[[Path], bool] | None = None
+    """Cheap content sniff: ``True`` when the file is in this format; never raises."""
+    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """Case-insensitive globs of this format's usual file names, e.g. ``("*.xlsx",)``."""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
+    """Other names the format answers to."""
+    capabilities: frozenset[str] = attrs.field(default=ALL_CAPABILITIES, converter=frozenset)
+    """Fields that survive a write and read back (see :data:`ALL_CAPABILITIES`); ``convert``
+    reports the others as lost."""
+    settings_type: type | None = None
+    """attrs class of this format's settings, if it has any."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.read is None and self.write is None:
+            raise ValueError(f"tracker format {self.name!r} can neither read nor write")
+        unknown = self.capabilities - ALL_CAPABILITIES
+        if unknown:
+            raise ValueError(
+                f"tracker format {self.name!r} declares unknown capabilities {sorted(unknown)}"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class PushReport:
+    """What a push did, per item id."""
+
+    created: tuple[str, ...] = ()
+    """Items created in the tracker."""
+    updated: tuple[str, ...] = ()
+    """Items whose tracker copy was changed."""
+    unchanged: tuple[str, ...] = ()
+    """Items already up to date (no request sent)."""
+    failed: tuple[tuple[str, str], ...] = ()
+    """``(item id, reason)`` for each item that could not be pushed."""
+    backlog: Backlog | None = None
+    """The backlog with ``refs`` filled in for the service."""
+
+
+class TrackerClient(Protocol):
+    """A live connection to one tracker project, returned by :attr:`TrackerService.connect`."""
+
+    def pull(self) -> Backlog:
+        """Read the project's items into a backlog."""
+
+    def push(self, backlog: Backlog, *, dry_run: bool = False) -> PushReport:
+        """Create and update items so the tracker matches ``backlog``."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+@attrs.frozen(kw_only=True)
+class TrackerService(MbfPlugin):
+    """A live tracker reached through its API."""
+
+    settings_type: type
+    """attrs class ``[services.<name>]`` is structured into (unknown keys refused)."""
+    connect: Callable[[Any, Context], TrackerClient]
+    """``connect(settings, context)``: an open :class:`TrackerClient`."""
+
+
+@attrs.frozen(kw_only=True)
+class GenerationRule(MbfPlugin):
+    """One step of turning an estate into a backlog; rules run in ``order``."""
+
+    apply: Callable[[Estate, Backlog, Context], Backlog]
+    """``apply(estate, backlog, context)``: the backlog with this rule's items added or changed."""
+    order: int = 500
+    """Position in the pipeline; lower runs first (the CAF hierarchy rule is 100)."""
+    enabled_by_default: bool = True
+    """Whether the rule runs unless mbf.toml switches it off."""
+
+
+@attrs.frozen(kw_only=True)
+class PlanViolation:
+    """A constraint the plan could not meet."""
+
+    constraint: str
+    """Which rule, e.g. ``lease-end``, ``capacity``, ``dependency-cycle``."""
+    message: str
+    """What happened, in words a user can act on."""
+    item_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """The items involved."""
+
+
+@attrs.frozen(kw_only=True)
+class PlanResult:
+    """A planned backlog and what the planner has to say about it."""
+
+    backlog: Backlog
+    """The backlog with iterations, releases and item placements set."""
+    violations: tuple[PlanViolation, ...] = attrs.field(default=(), converter=tuple)
+    """Constraints not met."""
+    explanations: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+    """``(item id, why it got its iteration)`` for ``mbf plan --explain``."""
+
+
+@attrs.frozen(kw_only=True)
+class PlanningStrategy(MbfPlugin):
+    """Assigns backlog items to iterations and releases."""
+
+    plan: Callable[[Backlog, Context], PlanResult]
+    """``plan(backlog, context)``: the planned backlog; the config has cadence and capacity."""
+

@@ -1,0 +1,308 @@
+"""Native files: one cattrs converter factory, the ``mbf-json`` estate and backlog files, TOML.
+
+The native JSON file is the cattrs unstructuring of the domain classes with a header naming the
+format and its version. Items are written parents first in a stable order and map keys sorted, so
+the same backlog always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import enum
+import json
+import re
+import tomllib
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cattrs
+import cattrs.preconf.json
+import tomli_w
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from mbf.domain import Backlog, Estate, hierarchy_order
+from mbf.domain import backlog as backlog_module
+from mbf.domain import estate as estate_module
+from mbf.domain.validation import validate_backlog, validate_estate
+from mbf.errors import InputError, MbfError, ValidationError
+from mbf.files import atomic_output
+
+__all__ = [
+    "BACKLOG_FORMAT",
+    "ESTATE_FORMAT",
+    "FORMAT_VERSION",
+    "backlog_from_json",
+    "backlog_to_json",
+    "describe_structure_error",
+    "dump_toml",
+    "estate_from_json",
+    "estate_to_json",
+    "load_toml",
+    "make_converter",
+    "read_backlog",
+    "read_estate",
+    "structure_strict",
+    "write_backlog",
+    "write_estate",
+]
+
+ESTATE_FORMAT = "mbf-estate"
+BACKLOG_FORMAT = "mbf-backlog"
+FORMAT_VERSION = 1
+"""Version of the native file layout; files of a newer version are refused, never half-read."""
+
+T = TypeVar("T")
+
+
+def _is_mapping(type_: Any) -> bool:
+    return typing.get_origin(type_) in (collections.abc.Mapping, dict, typing.Mapping)
+
+
+def make_converter(*, forbid_extra_keys: bool = True) -> cattrs.Converter:
+    """Return a new converter for mbf's domain and config classes (never cattrs' global one).
+
+    Dates travel as ISO 8601 strings, enums as their values, and mappings are written with sorted
+    keys so output is deterministic. Unknown keys are refused unless ``forbid_extra_keys`` is false.
+    Plugins that need hooks of their own call this and register them on their own converter.
+    """
+    converter = cattrs.preconf.json.make_converter(forbid_extra_keys=forbid_extra_keys)
+
+    def unstructure_sorted(type_: Any) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+        args = typing.get_args(type_)
+        value_type = args[1] if len(args) == 2 else Any
+        unstructure_value = converter.get_unstructure_hook(value_type)
+        return lambda mapping: {k: unstructure_value(mapping[k]) for k in sorted(mapping)}
+
+    converter.register_unstructure_hook_factory(_is_mapping, unstructure_sorted)
+    return converter
+
+
+_converter = make_converter()
+
+# Names cattrs uses in its messages, mapped to the enum classes they stand for.
+_ENUMS: dict[str, type[enum.Enum]] = {
+    obj.__name__: obj
+    for module in (estate_module, backlog_module)
+    for obj in vars(module).values()
+    if isinstance(obj, type) and issubclass(obj, enum.Enum)
+}
+_NOT_VALID = re.compile(r"^'?(?P<value>.*?)'? is not a valid (?P<enum>\w+)$")
+
+
+def _leaf_errors(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
+    """Walk a cattrs exception tree, yielding ``(path, message)`` for each underlying problem."""
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        with_notes, without_notes = exc.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                yield from _leaf_errors(sub, f"{path}.{note.name}" if path else note.name)
+            elif isinstance(note, IterableValidationNote):
+                yield from _leaf_errors(sub, f"{path}[{note.index}]")
+            else:
+                yield from _leaf_errors(sub, path)
+        for sub in without_notes:
+            yield from _leaf_errors(sub, path)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            yield (f"{path}.{key}" if path else key), "unknown key"
+    elif isinstance(exc, KeyError):
+        yield path, f"missing required field {exc.args[0]!r}" if exc.args else "missing field"
+    elif isinstance(exc, ValueError) and (match := _NOT_VALID.match(str(exc))):
+        enum_type = _ENUMS.get(match["enum"])
+        expected = ", ".join(str(m.value) for m in enum_type) if enum_type else ""
+        name = path.rsplit(".", 1)[-1]
+        yield path, f"unknown {name} {match['value']!r}" + (
+            f" (expected one of: {expected})" if expected else ""
+        )
+    else:
+        yield path, f"invalid value ({exc})"
+
+
+def _describe_config_problem(path: str, message: str) -> str:
+    if message == "unknown key":
+        return f"unknown key {path}"
+    return f"{path}: {message}" if path else message
+
+
+def describe_structure_error(
+    exc: BaseException, *, describe: Callable[[str, str], str] = _describe_config_problem
+) -> list[str]:
+    """Turn a cattrs structuring error into one line per problem.
+
+    By default a line reads like ``unknown key iterations.lenght_days`` or
+    ``project.start: invalid value (...)``; ``describe(path, message)`` words it otherwise
+    (native files name the item id instead of its index).
+    """
+    return [describe(path, message) for path, message in _leaf_errors(exc, "")]
+
+
+def structure_strict(data: Any, type_: type[T], *, origin: str, converter: cattrs.Converter | None = None) -> T:
+    """Structure ``data`` into ``type_``, raising :class:`MbfError` with each problem's key path."""
+    try:
+        return (converter or _converter).structure(data, type_)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
+        lines = describe_structure_error(exc)
+        raise MbfError("\n".join(f"{origin}: {line}" for line in lines)) from exc
+
+
+# -- native JSON -------------------------------------------------------------------------------
+
+_COLLECTION_LABELS = {
+    "items": "item",
+    "iterations": "iteration",
+    "releases": "release",
+    "datacenters": "datacenter",
+    "servers": "server",
+    "workloads": "workload",
+}
+_INDEXED = re.compile(r"^(?P<coll>\w+)\[(?P<index>\d+)\](?P<rest>.*)$")
+
+
+def _problem_describer(raw: Mapping[str, Any]) -> Callable[[str, str], str]:
+    """Word ``items[3].kind`` as ``item 'story:srv01', field kind`` using the raw document."""
+
+    def describe(path: str, message: str) -> str:
+        match = _INDEXED.match(path)
+        if not match or match["coll"] not in _COLLECTION_LABELS:
+            return _describe_config_problem(path, message)
+        entry = raw[match["coll"]][int(match["index"])]
+        what = _COLLECTION_LABELS[match["coll"]]
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            owner = f"{what} {entry['id']!r}"
+        else:
+            owner = f"{what} #{int(match['index']) + 1}"
+        field = match["rest"].lstrip(".")
+        if message == "unknown key":
+            return f"{owner}: unknown field {field!r}"
+        return f"{owner}, field {field}: {message}" if field else f"{owner}: {message}"
+
+    return describe
+
+
+def _read_document(text: bytes | str, expected_format: str, origin: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", path=origin
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", path=origin) from None
+    if not isinstance(document, dict) or document.get("format") != expected_format:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise InputError(
+            f"not an {expected_format} file (its format is {found!r}, expected {expected_format!r})",
+            path=origin,
+        )
+    version = document.get("version")
+    if not isinstance(version, int):
+        raise InputError(f"the file has no integer 'version' (found {version!r})", path=origin)
+    if version > FORMAT_VERSION:
+        raise InputError(
+            f"written by a newer mbf ({expected_format} version {version}; this mbf reads up to "
+            f"version {FORMAT_VERSION}). Upgrade mbf to read it.",
+            path=origin,
+        )
+    return document
+
+
+def _structure_document(document: dict[str, Any], type_: type[T], origin: str) -> T:
+    body = {k: v for k, v in document.items() if k not in ("format", "version")}
+    try:
+        return _converter.structure(body, type_)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
+        raise ValidationError(describe_structure_error(exc, describe=_problem_describer(body)), origin=origin) from None
+
+
+def _dump_document(format_name: str, body: dict[str, Any]) -> bytes:
+    document = {"format": format_name, "version": FORMAT_VERSION, **body}
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def backlog_to_json(backlog: Backlog) -> bytes:
+    """The native file of ``backlog``: same backlog, same bytes."""
+    ordered = Backlog(
+        items=hierarchy_order(backlog.items),
+        iterations=backlog.iterations,
+        releases=backlog.releases,
+    )
+    return _dump_document(BACKLOG_FORMAT, _converter.unstructure(ordered))
+
+
+def backlog_from_json(text: bytes | str, *, origin: str = "<backlog>") -> Backlog:
+    """Read a native backlog file's content; raise :class:`MbfError` naming ``origin`` on any problem."""
+    document = _read_document(text, BACKLOG_FORMAT, origin)
+    return validate_backlog(_structure_document(document, Backlog, origin), origin=origin)
+
+
+def estate_to_json(estate: Estate) -> bytes:
+    """The native file of ``estate``: same estate, same bytes."""
+    return _dump_document(ESTATE_FORMAT, _converter.unstructure(estate))
+
+
+def estate_from_json(text: bytes | str, *, origin: str = "<estate>") -> Estate:
+    """Read a native estate file's content; raise :class:`MbfError` naming ``origin`` on any problem."""
+    document = _read_document(text, ESTATE_FORMAT, origin)
+    return validate_estate(_structure_document(document, Estate, origin), origin=origin)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
+
+
+def read_backlog(path: Path) -> Backlog:
+    """Read a native backlog file."""
+    return backlog_from_json(_read_bytes(path), origin=str(path))
+
+
+def write_backlog(backlog: Backlog, path: Path) -> None:
+    """Write a native backlog file atomically."""
+    content = backlog_to_json(backlog)
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(content)
+
+
+def read_estate(path: Path) -> Estate:
+    """Read a native estate file."""
+    return estate_from_json(_read_bytes(path), origin=str(path))
+
+
+def write_estate(estate: Estate, path: Path) -> None:
+    """Write a native estate file atomically."""
+    content = estate_to_json(estate)
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(content)
+
+
+# -- TOML --------------------------------------------------------------------------------------
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, raising :class:`InputError` with the parser's line and column."""
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", path=path) from None
+
+
+def dump_toml(data: Mapping[str, Any], path: Path) -> None:
+    """Write ``data`` as TOML atomically."""
+    content = tomli_w.dumps(dict(data))
+    with atomic_output(path) as tmp:
+        tmp.write_text(content, encoding="utf-8")
