@@ -14,9 +14,12 @@ from mbf.errors import ConfigError, MbfError
 
 __all__ = [
     "CONFIG_FILENAME",
+    "DiscoveryConfig",
+    "GenerationConfig",
     "IterationsConfig",
     "MbfConfig",
     "OutputConfig",
+    "PlanningConfig",
     "ProjectConfig",
     "SourceConfig",
     "load_config",
@@ -67,6 +70,21 @@ class IterationsConfig:
 
 
 @attrs.frozen(kw_only=True)
+class DiscoveryConfig:
+    """``[discovery]``: how exports are merged into one estate (owned by the discovery engine)."""
+
+
+@attrs.frozen(kw_only=True)
+class GenerationConfig:
+    """``[generation]``: which generation rules run and how they shape the backlog."""
+
+
+@attrs.frozen(kw_only=True)
+class PlanningConfig:
+    """``[planning]``: the planning strategy and its constraints."""
+
+
+@attrs.frozen(kw_only=True)
 class SourceConfig:
     """``[[sources]]``: one discovery export read by ``mbf build``."""
 
@@ -102,6 +120,12 @@ class MbfConfig:
     """``[iterations]``."""
     sources: tuple[SourceConfig, ...] = attrs.field(default=(), converter=_tuple)
     """``[[sources]]``."""
+    discovery: DiscoveryConfig = DiscoveryConfig()
+    """``[discovery]``."""
+    generation: GenerationConfig = GenerationConfig()
+    """``[generation]``."""
+    planning: PlanningConfig = PlanningConfig()
+    """``[planning]``."""
     outputs: tuple[OutputConfig, ...] = attrs.field(default=(), converter=_tuple)
     """``[[outputs]]``."""
     services: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)

@@ -47,6 +47,9 @@ DISABLE_ENV = "MBF_DISABLE_PLUGINS"
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("native-format", "mbf.default_plugins.native_format"),
     ("core-commands", "mbf.default_plugins.core_commands"),
+    ("discovery", "mbf.default_plugins.discovery"),
+    ("generation", "mbf.default_plugins.generation"),
+    ("planning", "mbf.default_plugins.planning"),
 )
 """Built-in plugins as ``(name, module)``: written exactly like external ones."""
 

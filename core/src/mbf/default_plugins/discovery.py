@@ -1,0 +1,1 @@
+"""`mbf discover`: reading discovery exports and merging them into one estate."""

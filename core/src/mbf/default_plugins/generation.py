@@ -1,0 +1,1 @@
+"""CAF backlog generation: the default generation rules and `mbf generate`."""

@@ -1,0 +1,1 @@
+"""Iteration planning: the default `waves` strategy and `mbf plan`."""
