@@ -8,6 +8,7 @@ the same backlog always gives the same bytes.
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import enum
 import json
 import re
@@ -82,7 +83,19 @@ def make_converter(*, forbid_extra_keys: bool = True) -> cattrs.Converter:
         return lambda mapping: {k: unstructure_value(mapping[k]) for k in sorted(mapping)}
 
     converter.register_unstructure_hook_factory(_is_mapping, unstructure_sorted)
+    converter.register_structure_hook(dt.date, _structure_date)
     return converter
+
+
+def _structure_date(value: Any, _type: Any) -> dt.date:
+    """ISO text (JSON) or a TOML date; a date-time is refused rather than silently truncated."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"expected a date, got the date and time {value.isoformat()}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"expected a date such as 2027-01-04, got {value!r}")
 
 
 _converter = make_converter()

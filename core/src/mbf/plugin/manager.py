@@ -223,8 +223,7 @@ class MbfPluginManager(pluggy.PluginManager):
         aliases: dict[str, str] = {}
         owners: dict[str, str] = {}
         conflicts: dict[str, tuple[str, str]] = {}
-        # pluggy lists implementations last-registered first; walk them in registration order.
-        for impl in reversed(getattr(self.hook, hook_name).get_hookimpls()):
+        for impl in getattr(self.hook, hook_name).get_hookimpls():  # in registration order
             plugin_name = self.get_name(impl.plugin) or "?"
             try:
                 provided = list(impl.function())

@@ -1,0 +1,1 @@
+"""Example mbf plugin: a backlog as a nested Markdown checklist."""

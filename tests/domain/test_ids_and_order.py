@@ -1,0 +1,34 @@
+"""Ids are derived from estate ids and never change; items order parents first, stably."""
+
+from mbf.domain import WorkItem, WorkItemKind, hierarchy_order, item_id, server_id, slug, stable_hash
+
+
+def test_server_id_is_the_short_lower_case_name() -> None:
+    assert [server_id(n) for n in ("SRV01", "srv01.contoso.local", " Srv01 ")] == ["srv01"] * 3
+
+
+def test_server_id_of_an_ip_address_keeps_the_whole_address() -> None:
+    assert server_id("10.1.2.3") == "10-1-2-3"
+
+
+def test_slug_and_item_id() -> None:
+    assert slug("Amsterdam 1 / Hall B") == "amsterdam-1-hall-b"
+    assert item_id("task", "srv01", "migrate") == "task:srv01/migrate"
+
+
+def test_stable_hash_is_fixed_across_runs() -> None:
+    assert stable_hash("Unsupported operating system") == "5c4b64ca"
+
+
+def _item(id_: str, parent: str | None = None) -> WorkItem:
+    return WorkItem(id=id_, kind=WorkItemKind.TASK, title=id_, parent_id=parent)
+
+
+def test_hierarchy_order_puts_parents_first_and_keeps_sibling_order() -> None:
+    items = (_item("t2", "s1"), _item("s1", "e1"), _item("e2"), _item("t1", "s1"), _item("e1"))
+    assert [i.id for i in hierarchy_order(items)] == ["e2", "e1", "s1", "t2", "t1"]
+
+
+def test_hierarchy_order_keeps_items_of_a_cycle() -> None:
+    items = (_item("a", "b"), _item("b", "a"), _item("c"))
+    assert [i.id for i in hierarchy_order(items)] == ["c", "a", "b"]
