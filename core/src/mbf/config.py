@@ -53,6 +53,11 @@ class ProjectConfig:
     """Core assumptions the plan rests on."""
 
 
+def _one_of(value: str | None, key: str, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise ValueError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class IterationsConfig:
     """``[iterations]``: the cadence and capacity of the migration factory."""
@@ -61,12 +66,29 @@ class IterationsConfig:
     """Iteration length in days (give this or ``length_weeks``)."""
     length_weeks: int | None = None
     """Iteration length in weeks."""
+    calendar: str | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: _one_of(v, "calendar", ("month", "quarter"))
+    )
+    """Calendar cadence instead of a fixed length: ``month`` or ``quarter`` (fiscal quarters)."""
+    fiscal_year_start_month: int = attrs.field(
+        default=1, validator=[attrs.validators.ge(1), attrs.validators.le(12)]
+    )
+    """Month (1-12) the fiscal year starts in; sets quarter boundaries and ``{fy}``/``{q}``."""
     capacity_servers: int | None = None
     """Servers that can be migrated per iteration."""
     capacity_hours: float | None = None
     """Hours of work per iteration."""
+    team_size: int | None = None
+    """People in the migration team; with ``hours_per_person`` gives the hours per iteration."""
+    hours_per_person: float | None = None
+    """Hours each team member gives per iteration (CAF: velocity = team size x hours)."""
+    max_iterations: int | None = None
+    """Planning horizon: no iteration beyond this many is created (overflow is a violation)."""
     name_pattern: str = "Sprint {n}"
-    """Iteration name; ``{n}`` is the iteration number."""
+    """Iteration name; ``{n}`` number, ``{fy}`` fiscal year, ``{q}`` fiscal quarter,
+    ``{year}``, ``{month}`` (e.g. ``Jan``), ``{start}``, ``{finish}``."""
+    path_prefix: str = ""
+    """Prefix of each iteration's tracker path, e.g. ``Contoso\\`` gives ``Contoso\\Sprint 1``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -75,13 +97,96 @@ class DiscoveryConfig:
 
 
 @attrs.frozen(kw_only=True)
+class TaskConfig:
+    """``[generation.task.<name>]``: title and estimate of one per-asset task."""
+
+    title: str | None = None
+    """Title pattern; ``{server}`` is the server name, ``{workload}`` the workload name."""
+    hours: float | None = None
+    """Estimate in hours for any server."""
+    os: Mapping[str, float] = attrs.field(factory=dict)
+    """Estimate per OS family (``windows``, ``linux``, ``other``, ``unknown``)."""
+    size: Mapping[str, float] = attrs.field(factory=dict)
+    """Estimate per size class name; beats ``os``, which beats ``hours``."""
+
+
+@attrs.frozen(kw_only=True)
+class SizeClassConfig:
+    """``[[generation.size_classes]]``: a server is in the first class whose limits it fits."""
+
+    name: str
+    """Class name, e.g. ``small``."""
+    max_cores: int | None = None
+    """Most cores a server of this class has (no limit when left out)."""
+    max_memory_gb: float | None = None
+    """Most memory in GiB."""
+    max_storage_gb: float | None = None
+    """Most provisioned disk in GiB."""
+
+
+def _default_size_classes() -> tuple[SizeClassConfig, ...]:
+    return (
+        SizeClassConfig(name="small", max_cores=2, max_memory_gb=8, max_storage_gb=256),
+        SizeClassConfig(name="medium", max_cores=8, max_memory_gb=32, max_storage_gb=1024),
+        SizeClassConfig(name="large"),
+    )
+
+
+@attrs.frozen(kw_only=True)
 class GenerationConfig:
     """``[generation]``: which generation rules run and how they shape the backlog."""
+
+    disable: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Names of rules not to run (e.g. ``["dependency-links"]``)."""
+    enable: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """Names of rules that are off by default to run."""
+    order: Mapping[str, int] = attrs.field(factory=dict)
+    """Per rule name, a run position replacing the rule's own ``order``."""
+    tasks: tuple[str, ...] = attrs.field(
+        default=("assess", "migrate", "optimize", "promote", "secure", "manage"), converter=_tuple
+    )
+    """Tasks created under every asset's story, in this order."""
+    retire_tasks: tuple[str, ...] = attrs.field(default=("decommission",), converter=_tuple)
+    """Tasks of an asset whose workload is retired."""
+    task: Mapping[str, TaskConfig] = attrs.field(factory=dict)
+    """Per task name, its title and estimates."""
+    size_classes: tuple[SizeClassConfig, ...] = attrs.field(
+        factory=_default_size_classes, converter=_tuple
+    )
+    """Size classes, first match wins; task estimates can differ per class."""
+    remediation_hours: float = 4.0
+    """Estimate of each remediation task."""
+    dependency_min_weight: float = 0.0
+    """Dependencies lighter than this (connections, time slots) make no link."""
+    ignore_ports: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
+    """Destination ports treated as noise (e.g. 53, 123, 389): they make no link."""
+    coupling_threshold: float | None = 50.0
+    """Two workloads with traffic both ways of at least this total weight form one move group;
+    ``None`` never couples on traffic."""
 
 
 @attrs.frozen(kw_only=True)
 class PlanningConfig:
     """``[planning]``: the planning strategy and its constraints."""
+
+    strategy: str = "waves"
+    """Strategy ``mbf plan`` uses unless ``--strategy`` names another."""
+    dev_test_first: bool = False
+    """Move the dev/test workloads of an application in an earlier iteration than its prod ones."""
+    remediation_lead: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    """Iterations between a server's open remediation and its migration (0: same iteration)."""
+    strict_datacenter_order: bool = False
+    """Start no workload of a datacenter before the previous datacenter's last iteration."""
+    releases: str = attrs.field(
+        default="iteration",
+        validator=lambda _i, _a, v: _one_of(v, "releases", ("iteration", "datacenter", "none")),
+    )
+    """What forms a release: the workloads of each ``iteration`` (or of ``release_every``
+    iterations), of each ``datacenter``, or ``none``."""
+    release_every: int = attrs.field(default=1, validator=attrs.validators.ge(1))
+    """With ``releases = "iteration"``: iterations per release."""
+    release_name_pattern: str = "Release {n}"
+    """Release name; ``{n}`` is the release number."""
 
 
 @attrs.frozen(kw_only=True)
