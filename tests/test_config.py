@@ -88,4 +88,8 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 
 def test_no_config_gives_defaults() -> None:
     config = load_config(None)
-    assert (config.project.name, config.datacenters, config.iterations.name_pattern) == ("", (), "Sprint {n}")
+    assert (config.project.name, config.datacenters, config.iterations.name_pattern) == (
+        "",
+        (),
+        "Sprint {n}",
+    )

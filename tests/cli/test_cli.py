@@ -16,13 +16,20 @@ from mbf.serialization import backlog_to_json
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "backlog.json"
 
 
-def run_mbf(*args: str, pythonpath: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_mbf(
+    *args: str, pythonpath: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``mbf`` in a fresh process, as a user would."""
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "mbf", *args], capture_output=True, text=True, env=env, cwd=cwd, check=False
+        [sys.executable, "-m", "mbf", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
     )
 
 
@@ -108,7 +115,10 @@ def test_usage_error_exits_2(mbf_cli) -> None:
 def test_unknown_target_format_lists_candidates(mbf_cli, tmp_path: Path) -> None:
     result = mbf_cli("convert", str(EXAMPLE), str(tmp_path / "out.json"), "--to", "nope")
     assert result.exit_code == 1
-    assert result.stderr == "Error: unknown tracker format 'nope'; available: mbf-json (pass one with --to)\n"
+    assert (
+        result.stderr
+        == "Error: unknown tracker format 'nope'; available: mbf-json (pass one with --to)\n"
+    )
 
 
 class _HalfWriter:
@@ -120,10 +130,17 @@ class _HalfWriter:
             path.write_text("half a fi")
             raise OSError("No space left on device")
 
-        yield TrackerFormat(name="half", description="dies while writing", write=write, default_filenames=("*.half",))
+        yield TrackerFormat(
+            name="half",
+            description="dies while writing",
+            write=write,
+            default_filenames=("*.half",),
+        )
 
 
-def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(mbf_cli, register_plugin, tmp_path: Path) -> None:
+def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(
+    mbf_cli, register_plugin, tmp_path: Path
+) -> None:
     register_plugin(_HalfWriter(), name="half")
     existing = tmp_path / "plan.half"
     existing.write_text("the previous plan")
@@ -139,7 +156,9 @@ BROKEN_PLUGINS = {
 }
 
 
-def test_broken_plugins_are_reported_and_the_cli_keeps_working(fake_distribution, tmp_path: Path) -> None:
+def test_broken_plugins_are_reported_and_the_cli_keeps_working(
+    fake_distribution, tmp_path: Path
+) -> None:
     site = ""
     for name, source in BROKEN_PLUGINS.items():
         site = fake_distribution(name, source)
@@ -147,8 +166,14 @@ def test_broken_plugins_are_reported_and_the_cli_keeps_working(fake_distribution
     result = run_mbf("convert", str(EXAMPLE), str(out), pythonpath=site)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == EXAMPLE.read_bytes()
-    assert "Warning: plugin 'typo' (mbf-typo) skipped: implements unknown hook 'mbf_command'" in result.stderr
-    assert "Warning: plugin 'explodes' (mbf-explodes) skipped: import failed: ImportError('missing licence')" in result.stderr
+    assert (
+        "Warning: plugin 'typo' (mbf-typo) skipped: implements unknown hook 'mbf_command'"
+        in result.stderr
+    )
+    assert (
+        "Warning: plugin 'explodes' (mbf-explodes) skipped: import failed: ImportError('missing licence')"
+        in result.stderr
+    )
     listing = json.loads(run_mbf("plugins", "--json", pythonpath=site).stdout)
     assert {b["name"] for b in listing["broken"]} >= {"typo", "explodes"}
 
@@ -163,16 +188,24 @@ def test_same_format_name_from_two_plugins_names_both_and_other_formats_work(
     )
     fake_distribution("alpha", source)
     site = fake_distribution("beta", source)
-    result = run_mbf("convert", str(EXAMPLE), str(tmp_path / "x.out"), "--to", "outline", pythonpath=site)
+    result = run_mbf(
+        "convert", str(EXAMPLE), str(tmp_path / "x.out"), "--to", "outline", pythonpath=site
+    )
     assert result.returncode == 1
-    assert "tracker format 'outline' is provided by two plugins, 'alpha' and 'beta'" in result.stderr
+    assert (
+        "tracker format 'outline' is provided by two plugins, 'alpha' and 'beta'" in result.stderr
+    )
     ok = run_mbf("convert", str(EXAMPLE), str(tmp_path / "x.json"), pythonpath=site)
     assert ok.returncode == 0, ok.stderr
     conflicts = json.loads(run_mbf("plugins", "--json", pythonpath=site).stdout)["conflicts"]
-    assert conflicts == [{"kind": "tracker format", "name": "outline", "plugins": ["alpha", "beta"]}]
+    assert conflicts == [
+        {"kind": "tracker format", "name": "outline", "plugins": ["alpha", "beta"]}
+    ]
 
 
 def test_disable_plugin_flag_hides_its_format(tmp_path: Path) -> None:
-    result = run_mbf("--disable-plugin", "markdown-checklist", "convert", str(EXAMPLE), str(tmp_path / "b.md"))
+    result = run_mbf(
+        "--disable-plugin", "markdown-checklist", "convert", str(EXAMPLE), str(tmp_path / "b.md")
+    )
     assert result.returncode == 1
     assert "no tracker format recognises this file" in result.stderr

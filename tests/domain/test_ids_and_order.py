@@ -1,6 +1,14 @@
 """Ids are derived from estate ids and never change; items order parents first, stably."""
 
-from mbf.domain import WorkItem, WorkItemKind, hierarchy_order, item_id, server_id, slug, stable_hash
+from mbf.domain import (
+    WorkItem,
+    WorkItemKind,
+    hierarchy_order,
+    item_id,
+    server_id,
+    slug,
+    stable_hash,
+)
 
 
 def test_server_id_is_the_short_lower_case_name() -> None:

@@ -77,7 +77,9 @@ def test_several_problems_are_all_reported_in_one_message() -> None:
 
 def test_datacenter_referenced_but_not_defined_is_named() -> None:
     estate = Estate(servers=[Server(id="srv01", name="SRV01", datacenter_id="ams9")])
-    with pytest.raises(ValidationError, match="server 'srv01' is in datacenter 'ams9', which is not defined"):
+    with pytest.raises(
+        ValidationError, match="server 'srv01' is in datacenter 'ams9', which is not defined"
+    ):
         validate_estate(estate)
 
 
@@ -86,7 +88,10 @@ def test_estate_duplicates_and_dangling_references_are_named() -> None:
         datacenters=[Datacenter(id="ams1", name="A"), Datacenter(id="ams1", name="B")],
         servers=[Server(id="srv01", name="srv01", workload_ids=("crm",))],
         workloads=[Workload(id="pay", name="Payroll", server_ids=("srv02",))],
-        dependencies=[Dependency(source_id="srv01", target_id="srv03"), Dependency(source_id="srv01", target_id="ip:10.0.0.1")],
+        dependencies=[
+            Dependency(source_id="srv01", target_id="srv03"),
+            Dependency(source_id="srv01", target_id="ip:10.0.0.1"),
+        ],
     )
     with pytest.raises(ValidationError) as caught:
         validate_estate(estate)

@@ -110,7 +110,9 @@ def test_two_plugins_with_one_format_name_are_refused_naming_both(fake_distribut
     assert manager.tracker_formats.get("mbf-json").name == "mbf-json"
 
 
-def test_a_plugin_can_be_disabled_by_argument_or_environment(fake_distribution, monkeypatch) -> None:
+def test_a_plugin_can_be_disabled_by_argument_or_environment(
+    fake_distribution, monkeypatch
+) -> None:
     fake_distribution("alpha", plugin_source("outline"))
     fake_distribution("beta", plugin_source("outline-b"))
     assert MbfPluginManager().load(disabled=["alpha"]).get_plugin("alpha") is None
@@ -120,7 +122,9 @@ def test_a_plugin_can_be_disabled_by_argument_or_environment(fake_distribution, 
 
 
 def test_the_plugins_command_cannot_be_disabled() -> None:
-    manager = MbfPluginManager().load(disabled=["core-commands", "native-format"], entry_points=False)
+    manager = MbfPluginManager().load(
+        disabled=["core-commands", "native-format"], entry_points=False
+    )
     assert "plugins" in manager.commands.objects
     assert "mbf-json" not in manager.tracker_formats.objects
 
@@ -134,13 +138,23 @@ class TestDetection:
         return loaded()
 
     def test_by_name_and_alias(self, manager: MbfPluginManager, tmp_path: Path) -> None:
-        assert manager.find_tracker_format(tmp_path / "x", "ALPHA-FMT", for_reading=True).name == "alpha-fmt"
-        assert manager.find_tracker_format(tmp_path / "x", "json", for_reading=False).name == "mbf-json"
+        assert (
+            manager.find_tracker_format(tmp_path / "x", "ALPHA-FMT", for_reading=True).name
+            == "alpha-fmt"
+        )
+        assert (
+            manager.find_tracker_format(tmp_path / "x", "json", for_reading=False).name
+            == "mbf-json"
+        )
 
-    def test_unknown_name_lists_the_available_formats(self, manager: MbfPluginManager, tmp_path: Path) -> None:
+    def test_unknown_name_lists_the_available_formats(
+        self, manager: MbfPluginManager, tmp_path: Path
+    ) -> None:
         with pytest.raises(FormatNotFoundError) as caught:
             manager.find_tracker_format(tmp_path / "x", "nope", for_reading=True)
-        assert str(caught.value).startswith("unknown tracker format 'nope'; available: alpha-fmt, beta-fmt,")
+        assert str(caught.value).startswith(
+            "unknown tracker format 'nope'; available: alpha-fmt, beta-fmt,"
+        )
         assert str(caught.value).endswith("(pass one with --from)")
 
     def test_by_file_name(self, manager: MbfPluginManager, tmp_path: Path) -> None:
@@ -155,12 +169,16 @@ class TestDetection:
         path.write_text("BETA rows")
         assert manager.find_tracker_format(path, for_reading=True).name == "beta-fmt"
 
-    def test_by_content_when_the_name_says_nothing(self, manager: MbfPluginManager, tmp_path: Path) -> None:
+    def test_by_content_when_the_name_says_nothing(
+        self, manager: MbfPluginManager, tmp_path: Path
+    ) -> None:
         path = tmp_path / "export.dat"
         path.write_text("GAMMA rows")
         assert manager.find_tracker_format(path, for_reading=True).name == "gamma-fmt"
 
-    def test_ambiguous_file_lists_the_candidates(self, manager: MbfPluginManager, tmp_path: Path) -> None:
+    def test_ambiguous_file_lists_the_candidates(
+        self, manager: MbfPluginManager, tmp_path: Path
+    ) -> None:
         path = tmp_path / "plan.fmt"
         path.write_text("neither")
         with pytest.raises(AmbiguousFormatError) as caught:
@@ -169,17 +187,25 @@ class TestDetection:
             f"{path}: could be read as any tracker format of: alpha-fmt, beta-fmt; choose one with --from NAME"
         )
 
-    def test_unrecognised_file_lists_every_format(self, manager: MbfPluginManager, tmp_path: Path) -> None:
+    def test_unrecognised_file_lists_every_format(
+        self, manager: MbfPluginManager, tmp_path: Path
+    ) -> None:
         path = tmp_path / "notes.txt"
         path.write_text("hello")
         with pytest.raises(FormatNotFoundError) as caught:
             manager.find_tracker_format(path, for_reading=True)
         message = str(caught.value)
-        assert message.startswith(f"{path}: no tracker format recognises this file; pass --from NAME (available: ")
+        assert message.startswith(
+            f"{path}: no tracker format recognises this file; pass --from NAME (available: "
+        )
         assert "alpha-fmt, beta-fmt, gamma-fmt" in message
 
-    def test_a_reader_only_format_is_not_chosen_for_writing(self, manager: MbfPluginManager, tmp_path: Path) -> None:
-        with pytest.raises(FormatNotFoundError, match="tracker format 'gamma-fmt' cannot write files"):
+    def test_a_reader_only_format_is_not_chosen_for_writing(
+        self, manager: MbfPluginManager, tmp_path: Path
+    ) -> None:
+        with pytest.raises(
+            FormatNotFoundError, match="tracker format 'gamma-fmt' cannot write files"
+        ):
             manager.find_tracker_format(tmp_path / "out.gam", "gamma-fmt", for_reading=False)
         with pytest.raises(FormatNotFoundError, match="no tracker format recognises"):
             manager.find_tracker_format(tmp_path / "out.gam", for_reading=False)

@@ -34,8 +34,11 @@ def test_file_starts_with_format_and_version(sample_backlog: Backlog) -> None:
 
 
 def test_items_are_written_parents_first(sample_backlog: Backlog) -> None:
-    shuffled = Backlog(items=tuple(reversed(sample_backlog.items)), iterations=sample_backlog.iterations,
-                       releases=sample_backlog.releases)
+    shuffled = Backlog(
+        items=tuple(reversed(sample_backlog.items)),
+        iterations=sample_backlog.iterations,
+        releases=sample_backlog.releases,
+    )
     ids = [i["id"] for i in json.loads(backlog_to_json(shuffled))["items"]]
     seen: set[str] = set()
     for entry in json.loads(backlog_to_json(shuffled))["items"]:
@@ -116,4 +119,7 @@ def test_duplicate_id_and_missing_parent_are_named(sample_backlog: Backlog) -> N
     with pytest.raises(ValidationError) as caught:
         backlog_from_json(json.dumps(document), origin="b.json")
     assert "duplicate item id 'story:pay-db01'" in caught.value.problems
-    assert "item 'feature:payroll' has parent 'epic:nowhere', which does not exist" in caught.value.problems
+    assert (
+        "item 'feature:payroll' has parent 'epic:nowhere', which does not exist"
+        in caught.value.problems
+    )

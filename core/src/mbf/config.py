@@ -91,9 +91,73 @@ class IterationsConfig:
     """Prefix of each iteration's tracker path, e.g. ``Contoso\\`` gives ``Contoso\\Sprint 1``."""
 
 
+def _check_ip_range(
+    _instance: object, _attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    if value is not None:
+        import ipaddress
+
+        ipaddress.ip_network(value, strict=False)  # ValueError names the bad range
+
+
+@attrs.frozen(kw_only=True)
+class DatacenterRule:
+    """``[[discovery.datacenter_rules]]``: servers matching every condition given are in ``datacenter``.
+
+    Patterns are case-insensitive globs (``*``, ``?``); rules apply in order, first match wins, and
+    only to servers whose exports named no datacenter.
+    """
+
+    datacenter: str
+    """Datacenter id the matching servers get."""
+    vcenter: str | None = None
+    """vCenter (RVTools ``VI SDK Server``) pattern."""
+    cluster: str | None = None
+    """Cluster name pattern."""
+    ip_range: str | None = attrs.field(default=None, validator=_check_ip_range)
+    """Network in CIDR notation, e.g. ``10.20.0.0/16``; any of the server's addresses may match."""
+    name_pattern: str | None = None
+    """Server name pattern, e.g. ``ams*``."""
+
+    def __attrs_post_init__(self) -> None:
+        if not any((self.vcenter, self.cluster, self.ip_range, self.name_pattern)):
+            raise ValueError(
+                f"datacenter rule for {self.datacenter!r} needs vcenter, cluster, ip_range or name_pattern"
+            )
+
+
+_NOISE_PORTS = (
+    # DNS, Kerberos, NTP, RPC endpoint mapper, NetBIOS, LDAP(S), SMB, kpasswd, global catalog
+    53, 88, 123, 135, 137, 138, 139, 389, 445, 464, 636, 3268, 3269,
+    # SNMP, syslog, WSUS, SCOM, Zabbix, Nagios NRPE, Prometheus node exporter, Splunk forwarder
+    161, 162, 514, 8530, 8531, 5723, 10050, 10051, 5666, 9100, 9997,
+    # backup agents: NetBackup, Commvault, Veeam, NDMP
+    1556, 13724, 13782, 8400, 8403, 6160, 6162, 10000,
+)  # fmt: skip
+
+
 @attrs.frozen(kw_only=True)
 class DiscoveryConfig:
     """``[discovery]``: how exports are merged into one estate (owned by the discovery engine)."""
+
+    datacenter_rules: tuple[DatacenterRule, ...] = attrs.field(default=(), converter=_tuple)
+    """Rules giving servers a datacenter when no export column did."""
+    group_by_dependencies: bool = True
+    """Group servers without application data into workloads by the servers they talk to."""
+    noise_ports: tuple[int, ...] = attrs.field(default=_NOISE_PORTS, converter=_tuple)
+    """Destination ports of shared infrastructure (DNS, Kerberos, LDAP, SMB, monitoring, backup)
+    that never join servers into one workload."""
+    extra_noise_ports: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
+    """More noise ports, added to ``noise_ports`` rather than replacing them."""
+    noise_processes: tuple[str, ...] = attrs.field(
+        default=("healthservice", "monitoringhost", "zabbix_agentd", "splunkd", "nscp", "beremote"),
+        converter=_tuple,
+    )
+    """Destination process names (case-insensitive, without ``.exe``) of monitoring and backup
+    agents; their traffic never joins servers into one workload."""
+    hub_fan_in: int = attrs.field(default=20, validator=attrs.validators.ge(1))
+    """A server that more than this many servers connect to is shared infrastructure (a domain
+    controller, a file server) and never joins the servers that use it into one workload."""
 
 
 @attrs.frozen(kw_only=True)
@@ -249,7 +313,9 @@ def _refuse_secrets(raw: Mapping[str, Any], origin: str) -> None:
         if not isinstance(table, Mapping):
             continue
         for key in table:
-            if key.lower() in _SECRET_KEYS or key.lower().endswith(("_token", "_password", "_secret")):
+            if key.lower() in _SECRET_KEYS or key.lower().endswith(
+                ("_token", "_password", "_secret")
+            ):
                 raise ConfigError(
                     f"{origin}: services.{service}.{key} looks like a secret; secrets are never read "
                     "from mbf.toml. Set it in the environment instead (see `mbf push --help`)."
@@ -274,9 +340,7 @@ def load_config(path: Path | None) -> MbfConfig:
     return attrs.evolve(config, base_dir=path.parent)
 
 
-def plugin_settings(
-    raw: Mapping[str, Any] | None, settings_type: type[T], *, origin: str
-) -> T:
+def plugin_settings(raw: Mapping[str, Any] | None, settings_type: type[T], *, origin: str) -> T:
     """Structure a plugin's table of mbf.toml into its ``settings_type``, refusing unknown keys."""
     from mbf.serialization import structure_strict
 

@@ -132,8 +132,10 @@ def _leaf_errors(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
         enum_type = _ENUMS.get(match["enum"])
         expected = ", ".join(str(m.value) for m in enum_type) if enum_type else ""
         name = path.rsplit(".", 1)[-1]
-        yield path, f"unknown {name} {match['value']!r}" + (
-            f" (expected one of: {expected})" if expected else ""
+        yield (
+            path,
+            f"unknown {name} {match['value']!r}"
+            + (f" (expected one of: {expected})" if expected else ""),
         )
     else:
         yield path, f"invalid value ({exc})"
@@ -157,7 +159,9 @@ def describe_structure_error(
     return [describe(path, message) for path, message in _leaf_errors(exc, "")]
 
 
-def structure_strict(data: Any, type_: type[T], *, origin: str, converter: cattrs.Converter | None = None) -> T:
+def structure_strict(
+    data: Any, type_: type[T], *, origin: str, converter: cattrs.Converter | None = None
+) -> T:
     """Structure ``data`` into ``type_``, raising :class:`MbfError` with each problem's key path."""
     try:
         return (converter or _converter).structure(data, type_)
@@ -232,7 +236,9 @@ def _structure_document(document: dict[str, Any], type_: type[T], origin: str) -
     try:
         return _converter.structure(body, type_)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
-        raise ValidationError(describe_structure_error(exc, describe=_problem_describer(body)), origin=origin) from None
+        raise ValidationError(
+            describe_structure_error(exc, describe=_problem_describer(body)), origin=origin
+        ) from None
 
 
 def _dump_document(format_name: str, body: dict[str, Any]) -> bytes:

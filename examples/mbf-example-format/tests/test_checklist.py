@@ -21,7 +21,9 @@ class TestMarkdownChecklist(TrackerFormatTests):
         return checklist_format
 
 
-def test_writes_one_indented_line_per_item(checklist_format, sample_backlog, tmp_path: Path) -> None:
+def test_writes_one_indented_line_per_item(
+    checklist_format, sample_backlog, tmp_path: Path
+) -> None:
     path = tmp_path / "backlog.md"
     checklist_format.write(sample_backlog, path, Context())
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -18,9 +18,15 @@ _output_file = click.Path(dir_okay=False, path_type=Path)
 @click.command("convert")
 @click.argument("source", type=_existing_file)
 @click.argument("target", type=_output_file)
-@click.option("--from", "from_format", metavar="FORMAT", help="Format of SOURCE (default: detected).")
-@click.option("--to", "to_format", metavar="FORMAT", help="Format of TARGET (default: from its name).")
-def convert_command(source: Path, target: Path, from_format: str | None, to_format: str | None) -> None:
+@click.option(
+    "--from", "from_format", metavar="FORMAT", help="Format of SOURCE (default: detected)."
+)
+@click.option(
+    "--to", "to_format", metavar="FORMAT", help="Format of TARGET (default: from its name)."
+)
+def convert_command(
+    source: Path, target: Path, from_format: str | None, to_format: str | None
+) -> None:
     """Convert a backlog between tracker formats (see `mbf plugins` for the formats)."""
     from mbf.engine.convert import convert
     from mbf.plugin import Context
@@ -28,13 +34,22 @@ def convert_command(source: Path, target: Path, from_format: str | None, to_form
     app = click.get_current_context().obj
     context = Context()
     report = convert(
-        app.plugin_manager, source, target, from_format=from_format, to_format=to_format, context=context
+        app.plugin_manager,
+        source,
+        target,
+        from_format=from_format,
+        to_format=to_format,
+        context=context,
     )
     for warning in context.diagnostics.warnings:
         click.echo(f"Warning: {warning}", err=True)
     for field, count in report.lost.items():
-        click.echo(f"Warning: {report.writer} cannot hold {field!r}; lost on {count} item(s)", err=True)
-    click.echo(f"Converted {report.items} items: {source} ({report.reader}) -> {target} ({report.writer})")
+        click.echo(
+            f"Warning: {report.writer} cannot hold {field!r}; lost on {count} item(s)", err=True
+        )
+    click.echo(
+        f"Converted {report.items} items: {source} ({report.reader}) -> {target} ({report.writer})"
+    )
 
 
 @click.command("plugins")
@@ -58,7 +73,9 @@ def plugins_command(as_json: bool) -> None:
         for name, pair in registry.conflicts.items()
     ]
     if as_json:
-        click.echo(json.dumps({"plugins": infos, "broken": broken, "conflicts": conflicts}, indent=2))
+        click.echo(
+            json.dumps({"plugins": infos, "broken": broken, "conflicts": conflicts}, indent=2)
+        )
         return
     from rich.console import Console
     from rich.table import Table
@@ -67,14 +84,20 @@ def plugins_command(as_json: bool) -> None:
     for column in ("name", "distribution", "version", "provides"):
         table.add_column(column)
     for info in infos:
-        provides = "\n".join(f"{kind}: {', '.join(names)}" for kind, names in info["provides"].items())
+        provides = "\n".join(
+            f"{kind}: {', '.join(names)}" for kind, names in info["provides"].items()
+        )
         table.add_row(info["name"], info["distribution"], info["version"], provides)
     console = Console()
     console.print(table)
     for b in broken:
-        console.print(f"[red]broken[/red] {b['name']} ({b['distribution']}): {b['error']}", markup=True)
+        console.print(
+            f"[red]broken[/red] {b['name']} ({b['distribution']}): {b['error']}", markup=True
+        )
     for c in conflicts:
-        console.print(f"[red]conflict[/red] {c['kind']} {c['name']!r} from {' and '.join(c['plugins'])}")
+        console.print(
+            f"[red]conflict[/red] {c['kind']} {c['name']!r} from {' and '.join(c['plugins'])}"
+        )
 
 
 @hookimpl

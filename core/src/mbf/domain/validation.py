@@ -9,7 +9,13 @@ from mbf.domain.backlog import Backlog
 from mbf.domain.estate import Estate
 from mbf.errors import ValidationError
 
-__all__ = ["EXTERNAL_PREFIXES", "backlog_problems", "estate_problems", "validate_backlog", "validate_estate"]
+__all__ = [
+    "EXTERNAL_PREFIXES",
+    "backlog_problems",
+    "estate_problems",
+    "validate_backlog",
+    "validate_estate",
+]
 
 EXTERNAL_PREFIXES = ("ip:", "external:")
 """Dependency endpoints with these prefixes stand outside the estate and need no server."""

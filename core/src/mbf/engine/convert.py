@@ -6,18 +6,15 @@ from pathlib import Path
 
 import attrs
 
-from mbf.domain import Backlog, WorkItem, validate_backlog
+from mbf.domain import Backlog, WorkItem, WorkItemKind, validate_backlog
 from mbf.files import atomic_output
 from mbf.plugin import Context, TrackerFormat
 from mbf.plugin.manager import MbfPluginManager
 
 __all__ = ["ConvertReport", "convert", "lost_fields", "read_backlog_file", "write_backlog_file"]
 
-_ITEM_DEFAULTS = {
-    a.name: (a.default.factory() if isinstance(a.default, attrs.Factory) else a.default)  # type: ignore[attr-defined]
-    for a in attrs.fields(WorkItem)
-    if a.default is not attrs.NOTHING
-}
+# An item with every optional field at its default: a field differing from it carries a value.
+_BLANK_ITEM = WorkItem(id="", kind=WorkItemKind.TASK, title="")
 
 
 @attrs.frozen(kw_only=True)
@@ -37,9 +34,10 @@ class ConvertReport:
 def lost_fields(backlog: Backlog, capabilities: frozenset[str]) -> dict[str, int]:
     """Per field the format cannot hold, how many items (or iterations, releases) carry a value."""
     lost: dict[str, int] = {}
-    for field, default in _ITEM_DEFAULTS.items():
+    for field in (a.name for a in attrs.fields(WorkItem)):
         if field in capabilities:
             continue
+        default = getattr(_BLANK_ITEM, field)
         count = sum(1 for item in backlog.items if getattr(item, field) != default)
         if count:
             lost[field] = count
@@ -89,4 +87,6 @@ def convert(
     backlog, reader = read_backlog_file(plugin_manager, source, from_format, context)
     lost = lost_fields(backlog, writer.capabilities)
     write_backlog_file(plugin_manager, backlog, target, writer.name, context)
-    return ConvertReport(reader=reader.name, writer=writer.name, items=len(backlog.items), lost=lost)
+    return ConvertReport(
+        reader=reader.name, writer=writer.name, items=len(backlog.items), lost=lost
+    )

@@ -26,10 +26,15 @@ from mbf.errors import (
     AmbiguousFormatError,
     FormatNotFoundError,
     PluginConflictError,
-    PluginError,
 )
 from mbf.plugin import hookspecs
-from mbf.plugin.types import DiscoverySource, GenerationRule, PlanningStrategy, TrackerFormat, TrackerService
+from mbf.plugin.types import (
+    DiscoverySource,
+    GenerationRule,
+    PlanningStrategy,
+    TrackerFormat,
+    TrackerService,
+)
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -57,12 +62,7 @@ ESSENTIAL_PLUGINS = frozenset({"core-commands"})
 """Built-ins that cannot be disabled: without them a user could not even list the plugins."""
 
 
-class Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-T = TypeVar("T", bound=Named)
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -179,7 +179,9 @@ class MbfPluginManager(pluggy.PluginManager):
                 continue
             self.add_plugin(plugin, entry_point.name, (dist_name, version))
 
-    def add_plugin(self, plugin: object, name: str, distribution: tuple[str, str] = ("?", "?")) -> bool:
+    def add_plugin(
+        self, plugin: object, name: str, distribution: tuple[str, str] = ("?", "?")
+    ) -> bool:
         """Register ``plugin`` under ``name``; return ``False`` (and report it) when it is broken."""
         try:
             self.register(plugin, name=name)
@@ -190,11 +192,15 @@ class MbfPluginManager(pluggy.PluginManager):
             caller.name
             for caller in self.get_hookcallers(plugin) or ()
             if not caller.has_spec()
-            and any(impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls())
+            and any(
+                impl.plugin is plugin and not impl.optionalhook for impl in caller.get_hookimpls()
+            )
         ]
         if unknown:
             self.unregister(plugin)
-            self._report_broken(name, distribution[0], "; ".join(self._unknown_hook(h) for h in unknown))
+            self._report_broken(
+                name, distribution[0], "; ".join(self._unknown_hook(h) for h in unknown)
+            )
             return False
         self._distributions[name] = distribution
         self._registries.clear()
@@ -216,7 +222,9 @@ class MbfPluginManager(pluggy.PluginManager):
 
     # -- what plugins provide ------------------------------------------------------------------
 
-    def _collect(self, hook_name: str, type_: type[T], kind: str, key: Callable[[T], str]) -> Registry[T]:
+    def _collect(
+        self, hook_name: str, type_: type[T], kind: str, key: Callable[[T], str]
+    ) -> Registry[T]:
         if hook_name in self._registries:
             return self._registries[hook_name]
         objects: dict[str, T] = {}
@@ -228,7 +236,9 @@ class MbfPluginManager(pluggy.PluginManager):
             try:
                 provided = list(impl.function())
             except Exception as exc:  # a plugin bug must not take the CLI down
-                self._report_broken(plugin_name, self.distribution_of(plugin_name), f"{hook_name} raised {exc!r}")
+                self._report_broken(
+                    plugin_name, self.distribution_of(plugin_name), f"{hook_name} raised {exc!r}"
+                )
                 continue
             for obj in provided:
                 if not isinstance(obj, type_):
@@ -270,22 +280,30 @@ class MbfPluginManager(pluggy.PluginManager):
     @property
     def tracker_formats(self) -> Registry[TrackerFormat]:
         """Every tracker format, by name."""
-        return self._collect("mbf_tracker_formats", TrackerFormat, "tracker format", lambda f: f.name)
+        return self._collect(
+            "mbf_tracker_formats", TrackerFormat, "tracker format", lambda f: f.name
+        )
 
     @property
     def discovery_sources(self) -> Registry[DiscoverySource]:
         """Every discovery source, by name."""
-        return self._collect("mbf_discovery_sources", DiscoverySource, "discovery source", lambda s: s.name)
+        return self._collect(
+            "mbf_discovery_sources", DiscoverySource, "discovery source", lambda s: s.name
+        )
 
     @property
     def tracker_services(self) -> Registry[TrackerService]:
         """Every live tracker service, by name."""
-        return self._collect("mbf_tracker_services", TrackerService, "tracker service", lambda s: s.name)
+        return self._collect(
+            "mbf_tracker_services", TrackerService, "tracker service", lambda s: s.name
+        )
 
     @property
     def generation_rules(self) -> Registry[GenerationRule]:
         """Every generation rule, by name."""
-        return self._collect("mbf_generation_rules", GenerationRule, "generation rule", lambda r: r.name)
+        return self._collect(
+            "mbf_generation_rules", GenerationRule, "generation rule", lambda r: r.name
+        )
 
     @property
     def planning_strategies(self) -> Registry[PlanningStrategy]:
@@ -297,11 +315,11 @@ class MbfPluginManager(pluggy.PluginManager):
     @property
     def commands(self) -> Registry[click.Command]:
         """Every CLI command, by name."""
-        return self._collect("mbf_commands", click.Command, "command", lambda c: c.name or "")  # type: ignore[type-var]
+        return self._collect("mbf_commands", click.Command, "command", lambda c: c.name or "")
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Every loaded plugin with what it provides, sorted by name."""
-        registries = {
+        registries: dict[str, Registry[Any]] = {
             "tracker_formats": self.tracker_formats,
             "discovery_sources": self.discovery_sources,
             "tracker_services": self.tracker_services,
@@ -323,7 +341,8 @@ class MbfPluginManager(pluggy.PluginManager):
                     name=name,
                     distribution=dist,
                     version=version,
-                    builtin=isinstance(plugin, types.ModuleType) and plugin.__name__.startswith("mbf."),
+                    builtin=isinstance(plugin, types.ModuleType)
+                    and plugin.__name__.startswith("mbf."),
                     provides={label: sorted(v) for label, v in provides.items() if v},
                 )
             )
@@ -331,7 +350,9 @@ class MbfPluginManager(pluggy.PluginManager):
 
     # -- detection -----------------------------------------------------------------------------
 
-    def find_tracker_format(self, path: Path, name: str | None = None, *, for_reading: bool) -> TrackerFormat:
+    def find_tracker_format(
+        self, path: Path, name: str | None = None, *, for_reading: bool
+    ) -> TrackerFormat:
         """The format to read (or write) ``path`` with: by name, alias, file name, then content."""
         flag = "--from" if for_reading else "--to"
         registry = self.tracker_formats
@@ -378,7 +399,11 @@ def _detect(kind: str, candidates: list[D], path: Path, *, for_reading: bool, fl
     """Pick the one candidate for ``path``: file-name match first (confirmed by content when
     several match), then content alone. Anything but exactly one is an error listing candidates."""
     file_name = path.name.lower()
-    by_name = [c for c in candidates if any(fnmatch.fnmatch(file_name, g.lower()) for g in c.default_filenames)]
+    by_name = [
+        c
+        for c in candidates
+        if any(fnmatch.fnmatch(file_name, g.lower()) for g in c.default_filenames)
+    ]
     if for_reading and path.is_file():
         if len(by_name) > 1:
             confirmed = [c for c in by_name if _sniff(c, path)]

@@ -45,7 +45,7 @@ def _normalise_name(value: str) -> str:
     return value.strip().lower().replace("_", "-")
 
 
-def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+def _check_name(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not _NAME.match(value):
         raise ValueError(
             f"{attribute.name} {value!r} must be lower-case letters, digits and single hyphens, "
@@ -53,13 +53,21 @@ def _check_name(_instance: object, attribute: attrs.Attribute[str], value: str) 
         )
 
 
-def _check_names(instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+def _check_names(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     for name in value:
         _check_name(instance, attribute, name)
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(_normalise_name(v) for v in value)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _capabilities(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
 
 
 class Diagnostics:
@@ -81,7 +89,7 @@ class Diagnostics:
 class Context:
     """Passed to every plugin callable. New fields are added here, never as new arguments."""
 
-    config: MbfConfig = MbfConfig()
+    config: MbfConfig = attrs.field(factory=MbfConfig)
     """The project's configuration (defaults when no mbf.toml was given)."""
     diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
     """Where to report warnings."""
@@ -107,7 +115,7 @@ class DiscoverySource(MbfPlugin):
     """``read(path, context)``: the estate the export describes; raise ``InputError`` on bad rows."""
     can_read: Callable[[Path], bool] | None = None
     """Cheap content sniff: ``True`` when the file is this source's; never raises."""
-    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """Case-insensitive globs of the file names this source's exports usually have."""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
     """Other names the source answers to."""
@@ -125,11 +133,11 @@ class TrackerFormat(MbfPlugin):
     """``write(backlog, path, context)``: write the file; may add numbered siblings of ``path``."""
     can_read: Callable[[Path], bool] | None = None
     """Cheap content sniff: ``True`` when the file is in this format; never raises."""
-    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """Case-insensitive globs of this format's usual file names, e.g. ``("*.xlsx",)``."""
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
     """Other names the format answers to."""
-    capabilities: frozenset[str] = attrs.field(default=ALL_CAPABILITIES, converter=frozenset)
+    capabilities: frozenset[str] = attrs.field(default=ALL_CAPABILITIES, converter=_capabilities)
     """Fields that survive a write and read back (see :data:`ALL_CAPABILITIES`); ``convert``
     reports the others as lost."""
     settings_type: type | None = None
@@ -204,7 +212,7 @@ class PlanViolation:
     """Which rule, e.g. ``lease-end``, ``capacity``, ``dependency-cycle``."""
     message: str
     """What happened, in words a user can act on."""
-    item_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    item_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """The items involved."""
 
 
@@ -214,9 +222,9 @@ class PlanResult:
 
     backlog: Backlog
     """The backlog with iterations, releases and item placements set."""
-    violations: tuple[PlanViolation, ...] = attrs.field(default=(), converter=tuple)
+    violations: tuple[PlanViolation, ...] = attrs.field(default=(), converter=_strings)
     """Constraints not met."""
-    explanations: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+    explanations: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_strings)
     """``(item id, why it got its iteration)`` for ``mbf plan --explain``."""
 
 
@@ -226,4 +234,3 @@ class PlanningStrategy(MbfPlugin):
 
     plan: Callable[[Backlog, Context], PlanResult]
     """``plan(backlog, context)``: the planned backlog; the config has cadence and capacity."""
-

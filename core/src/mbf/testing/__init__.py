@@ -43,7 +43,9 @@ def register_plugin(plugin_manager: MbfPluginManager) -> Iterator[Callable[..., 
     def register(plugin: object, name: str | None = None) -> object:
         plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         if not plugin_manager.add_plugin(plugin, plugin_name, ("test", "0")):
-            raise PluginError(f"plugin {plugin_name!r} is broken: {plugin_manager.broken[-1].error}")
+            raise PluginError(
+                f"plugin {plugin_name!r} is broken: {plugin_manager.broken[-1].error}"
+            )
         registered.append(plugin)
         return plugin
 

@@ -36,7 +36,11 @@ def project_backlog(backlog: Backlog, capabilities: frozenset[str]) -> dict[str,
     Items are compared in hierarchy order, each as a dict of only the declared fields.
     """
     items = [
-        {name: value for name, value in attrs.asdict(item, recurse=False).items() if name in capabilities}
+        {
+            name: value
+            for name, value in attrs.asdict(item, recurse=False).items()
+            if name in capabilities
+        }
         for item in hierarchy_order(backlog.items)
     ]
     projected: dict[str, Any] = {"items": items}
@@ -62,11 +66,15 @@ class TrackerFormatTests:
     @pytest.fixture
     def file_name(self, tracker_format: TrackerFormat) -> str:
         """A file name this format would be detected from."""
-        pattern = tracker_format.default_filenames[0] if tracker_format.default_filenames else "*.out"
+        pattern = (
+            tracker_format.default_filenames[0] if tracker_format.default_filenames else "*.out"
+        )
         return pattern.replace("*", "backlog")
 
     @pytest.fixture
-    def written(self, tracker_format: TrackerFormat, backlog: Backlog, tmp_path: Path, file_name: str) -> Path:
+    def written(
+        self, tracker_format: TrackerFormat, backlog: Backlog, tmp_path: Path, file_name: str
+    ) -> Path:
         """The backlog written by the format into an empty directory."""
         if tracker_format.write is None:
             pytest.skip("format cannot write")  # read-only formats have no file of their own
@@ -96,12 +104,16 @@ class TrackerFormatTests:
         backlog = tracker_format.read(written, Context())
         assert validate_backlog(backlog) is backlog
 
-    def test_can_read_accepts_its_own_file(self, tracker_format: TrackerFormat, written: Path) -> None:
+    def test_can_read_accepts_its_own_file(
+        self, tracker_format: TrackerFormat, written: Path
+    ) -> None:
         if tracker_format.can_read is None:
             pytest.skip("format does not sniff content")
         assert tracker_format.can_read(written) is True
 
-    def test_can_read_refuses_other_files(self, tracker_format: TrackerFormat, tmp_path: Path, backlog: Backlog) -> None:
+    def test_can_read_refuses_other_files(
+        self, tracker_format: TrackerFormat, tmp_path: Path, backlog: Backlog
+    ) -> None:
         if tracker_format.can_read is None:
             pytest.skip("format does not sniff content")
         others = {

@@ -62,7 +62,11 @@ def read_checklist(path: Path, context: Context) -> Backlog:
             )
         level = len(match["indent"]) // len(INDENT)
         if level > len(ancestors):
-            raise InputError(f"indented {level} levels under an item at level {len(ancestors) - 1}", path=path, row=number)
+            raise InputError(
+                f"indented {level} levels under an item at level {len(ancestors) - 1}",
+                path=path,
+                row=number,
+            )
         if match["kind"] not in kinds:
             raise InputError(
                 f"unknown kind {match['kind']!r} (expected one of: {', '.join(sorted(kinds))})",

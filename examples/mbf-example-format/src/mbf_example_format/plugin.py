@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 from mbf import hookimpl
 from mbf.plugin import TrackerFormat
-from mbf_example_format.checklist import CAPABILITIES, looks_like_checklist, read_checklist, write_checklist
+from mbf_example_format.checklist import (
+    CAPABILITIES,
+    looks_like_checklist,
+    read_checklist,
+    write_checklist,
+)
 
 
 @hookimpl
