@@ -16,6 +16,7 @@ PUBLIC_CORE_MODULES = {
     "mbf.files",
     "mbf.plugin",
     "mbf.serialization",
+    "mbf.tabular",
     "mbf.testing",
 }
 """What a plugin may import from the core besides ``mbf`` itself (and their submodules)."""

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from mbf.errors import AmbiguousFormatError, FormatNotFoundError, PluginConflictError
+from mbf.plugin import hookimpl
 from mbf.plugin.manager import MbfPluginManager
 
 FORMAT_PLUGIN = """
@@ -209,3 +210,56 @@ class TestDetection:
             manager.find_tracker_format(tmp_path / "out.gam", "gamma-fmt", for_reading=False)
         with pytest.raises(FormatNotFoundError, match="no tracker format recognises"):
             manager.find_tracker_format(tmp_path / "out.gam", for_reading=False)
+
+
+def test_configure_reaches_plugins_registered_before_and_after(
+    plugin_manager, register_plugin
+) -> None:
+    from mbf.config import MbfConfig, ProjectConfig
+
+    seen: list[str] = []
+
+    class Early:
+        @hookimpl
+        def mbf_configure(self, config):
+            seen.append(f"early:{config.project.name}")
+
+    class Late:
+        @hookimpl
+        def mbf_configure(self, config):
+            seen.append(f"late:{config.project.name}")
+
+    register_plugin(Early(), name="early")
+    plugin_manager.configure(MbfConfig(project=ProjectConfig(name="Exit AMS1")))
+    register_plugin(Late(), name="late")
+    assert seen == ["early:Exit AMS1", "late:Exit AMS1"]
+
+
+def test_configure_error_stops_the_command(
+    plugin_manager, register_plugin, mbf_cli, tmp_path
+) -> None:
+    import click
+
+    from mbf.errors import ConfigError
+
+    class Strict:
+        @hookimpl
+        def mbf_configure(self, config):
+            raise ConfigError("mbf.toml: services.jira.project is required")
+
+        @hookimpl
+        def mbf_commands(self):
+            @click.command("check")
+            @click.option("-c", "config_path", type=click.Path(path_type=Path))
+            def check(config_path):
+                click.get_current_context().obj.load_config(config_path)
+
+            yield check
+
+    register_plugin(Strict(), name="strict")
+    (tmp_path / "mbf.toml").write_text("[services.jira]\nurl = 'https://x'\n")
+    result = mbf_cli("check", "-c", str(tmp_path / "mbf.toml"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: mbf.toml: services.jira.project is required\n",
+    )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 import click
 
 from mbf import __version__
+from mbf.config import MbfConfig, load_config
 from mbf.errors import MbfError
 from mbf.plugin.manager import MbfPluginManager
 
@@ -29,6 +31,10 @@ class App:
     """The loaded plugins."""
     debug: bool = False
     """Show tracebacks instead of one-line errors."""
+
+    def load_config(self, path: Path | None) -> MbfConfig:
+        """Read ``mbf.toml`` (defaults when ``path`` is ``None``) and let the plugins check it."""
+        return self.plugin_manager.configure(load_config(path))
 
 
 class MbfGroup(click.Group):

@@ -22,6 +22,7 @@ import attrs
 import click
 import pluggy
 
+from mbf.config import MbfConfig
 from mbf.errors import (
     AmbiguousFormatError,
     FormatNotFoundError,
@@ -219,6 +220,11 @@ class MbfPluginManager(pluggy.PluginManager):
         """Unregister a plugin (as pluggy does) and forget what it provided."""
         self._registries.clear()
         return super().unregister(plugin, name)
+
+    def configure(self, config: MbfConfig) -> MbfConfig:
+        """Let every plugin (also those registered later) validate ``config``; return it."""
+        self.hook.mbf_configure.call_historic(kwargs={"config": config})
+        return config
 
     # -- what plugins provide ------------------------------------------------------------------
 

@@ -84,6 +84,18 @@ class TrackerFormatTests:
         tracker_format.write(backlog, path, Context())
         return path
 
+    def test_standard_tests_are_not_silently_overridden(self) -> None:
+        """An override of a standard test must carry an xfail mark with a reason."""
+        silent = []
+        for name, standard in vars(TrackerFormatTests).items():
+            override = getattr(type(self), name, None)
+            if not name.startswith("test_") or override is None or override is standard:
+                continue
+            marks = getattr(override, "pytestmark", [])
+            if not any(m.name == "xfail" and m.kwargs.get("reason") for m in marks):
+                silent.append(name)
+        assert silent == [], f"override these with @pytest.mark.xfail(reason=...): {silent}"
+
     def test_name_and_aliases_are_normalised(self, tracker_format: TrackerFormat) -> None:
         assert _NAME.match(tracker_format.name), tracker_format.name
         assert all(_NAME.match(alias) for alias in tracker_format.aliases), tracker_format.aliases
