@@ -1,0 +1,1 @@
+"""mbf plugin for Azure DevOps Boards: the ``ado-csv`` tracker format (a live service comes later)."""

@@ -1,0 +1,639 @@
+"""The ``ado-csv`` format: what Azure Boards "Import work items" accepts, and its query exports.
+
+Written files follow the import rules: ``ID`` empty for new items (an item with an
+``azure-devops`` ref is written with its ID, which makes the row an update), ``Work Item Type``,
+the hierarchy indented across ``Title 1`` … ``Title N``, ``Assigned To`` as ``Name <upn>``, tags
+joined with ``; ``, iteration and area paths, Description as HTML, and every ``extra`` key as a
+column of that name (a field display or reference name). Boards imports at most 1,000 items per
+file, so a larger backlog is split at subtree boundaries into ``name.csv``, ``name-2.csv``, …
+
+mbf ids travel in the ``Tags`` column as ``mbf:<id>`` (Boards has no free field every
+organisation owns), so a backlog read back, or exported from Boards after the import, keeps its
+ids. An item whose parent ended up in an earlier file also carries ``mbf-parent:<id>``.
+
+Read: query-result exports (every value quoted, ``ID`` present, ``Title`` with a ``Parent``
+column, or a tree query's ``Title 1..N``), and mbf's own files including their numbered parts.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mbf.domain import (
+    Backlog,
+    Iteration,
+    StateCategory,
+    TrackerRef,
+    WorkItem,
+    WorkItemKind,
+    hierarchy_order,
+    slug,
+)
+from mbf.errors import InputError
+from mbf.plugin import Context, TrackerFormat
+from mbf_azure_devops.cells import format_number, neutralise, parse_date, restore
+from mbf_azure_devops.html_text import html_to_text, text_to_html
+from mbf_azure_devops.vocabulary import (
+    DEFAULT_WORK_ITEM_TYPES,
+    FIELD_REFERENCE_NAMES,
+    SERVICE_NAME,
+    kind_of_work_item_type,
+    state_category_of,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "FORMAT_NAME",
+    "ID_TAG_PREFIX",
+    "MAX_ITEMS_PER_FILE",
+    "PARENT_TAG_PREFIX",
+    "AdoCsvSettings",
+    "ado_csv_format",
+    "looks_like_ado_csv",
+    "part_path",
+    "read_ado_csv",
+    "write_ado_csv",
+]
+
+FORMAT_NAME = "ado-csv"
+MAX_ITEMS_PER_FILE = 1000
+"""Boards refuses imports of more work items than this."""
+ID_TAG_PREFIX = "mbf:"
+"""Tag that carries an item's mbf id."""
+PARENT_TAG_PREFIX = "mbf-parent:"
+"""Tag that carries the mbf id of a parent written to an earlier file of a split backlog."""
+TAG_SEPARATOR = "; "
+
+CAPABILITIES = frozenset(
+    {
+        "id",
+        "kind",
+        "title",
+        "description",
+        "parent_id",
+        "state",
+        "state_category",
+        "assignee",
+        "priority",
+        "tags",
+        "iteration_id",
+        "estimate",
+        "start",
+        "finish",
+        "extra",
+    }
+)
+"""Item fields an ``ado-csv`` file keeps. Iterations keep only their path (no dates or capacity),
+links other than parent-child cannot be imported from CSV, and Boards has no release field."""
+
+WORK_ITEM_TYPE = "Work Item Type"
+AREA_PATH = "Area Path"
+_COLUMNS_BEFORE_TITLES = ("ID", WORK_ITEM_TYPE)
+_COLUMNS_AFTER_TITLES = (
+    "State",
+    "Assigned To",
+    "Priority",
+    "Tags",
+    "Iteration Path",
+    AREA_PATH,
+    "Description",
+    "Original Estimate",
+    "Start Date",
+    "Target Date",
+)
+# Extras this format writes in columns of its own rather than as extra columns.
+_OWN_EXTRA_KEYS = (WORK_ITEM_TYPE, AREA_PATH)
+_TITLE_LEVEL = re.compile(r"^title\s*(\d+)$")
+
+
+@attrs.frozen(kw_only=True)
+class AdoCsvSettings:
+    """Options of the ``ado-csv`` format."""
+
+    work_item_types: Mapping[str, str] = attrs.field(
+        factory=lambda: {kind.value: name for kind, name in DEFAULT_WORK_ITEM_TYPES.items()}
+    )
+    """Work item type written per kind (``story = "Product Backlog Item"`` for Scrum projects)."""
+    neutralise_formulas: bool = True
+    """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
+
+
+def ado_csv_format() -> TrackerFormat:
+    """The ``ado-csv`` tracker format object the plugin registers."""
+    return TrackerFormat(
+        name=FORMAT_NAME,
+        description="Azure Boards CSV: 'Import work items' files and query-result exports",
+        aliases=("azure-boards-csv", "ado"),
+        default_filenames=("*.ado.csv", "*-ado.csv", "*_ado.csv", "*azure*devops*.csv"),
+        read=read_ado_csv,
+        write=write_ado_csv,
+        can_read=looks_like_ado_csv,
+        capabilities=CAPABILITIES,
+        settings_type=AdoCsvSettings,
+    )
+
+
+def _settings(context: Context) -> AdoCsvSettings:
+    return context.settings if isinstance(context.settings, AdoCsvSettings) else AdoCsvSettings()
+
+
+def part_path(path: Path, number: int) -> Path:
+    """File ``number`` (from 1) of a split backlog: ``out.ado.csv``, ``out-2.ado.csv``, …"""
+    if number == 1:
+        return path
+    stem, dot, rest = path.name.partition(".")
+    return path.with_name(f"{stem}-{number}{dot}{rest}")
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def split_into_parts(items: Sequence[WorkItem], limit: int) -> list[list[WorkItem]]:
+    """Cut ``items`` (in hierarchy order) into files of at most ``limit`` rows.
+
+    A whole subtree goes into one file whenever it fits, so Boards rebuilds its hierarchy; only a
+    subtree larger than a file is cut, below its root, along its children's subtrees.
+    """
+    index = {item.id: i for i, item in enumerate(items)}
+    sizes = [1] * len(items)
+    for i in range(len(items) - 1, -1, -1):  # children come after their parent
+        parent = index.get(items[i].parent_id) if items[i].parent_id is not None else None
+        if parent is not None and parent < i:
+            sizes[parent] += sizes[i]
+    parts: list[list[WorkItem]] = []
+    current: list[WorkItem] = []
+    i = 0
+    while i < len(items):
+        size = sizes[i] if sizes[i] <= limit else 1
+        if current and len(current) + size > limit:
+            parts.append(current)
+            current = []
+        current.extend(items[i : i + size])
+        i += size
+    parts.append(current)
+    return parts
+
+
+def _levels(parts: Sequence[Sequence[WorkItem]]) -> tuple[dict[str, int], set[str]]:
+    """Title level of every item within its file, and the items whose parent is in another file."""
+    levels: dict[str, int] = {}
+    orphans: set[str] = set()
+    for part in parts:
+        in_part: dict[str, int] = {}
+        for item in part:
+            parent_level = in_part.get(item.parent_id) if item.parent_id is not None else None
+            if parent_level is None:
+                in_part[item.id] = 1
+                if item.parent_id is not None:
+                    orphans.add(item.id)
+            else:
+                in_part[item.id] = parent_level + 1
+        levels.update(in_part)
+    return levels, orphans
+
+
+def _known_column_names(title_count: int) -> set[str]:
+    names = {*_COLUMNS_BEFORE_TITLES, *_COLUMNS_AFTER_TITLES, "Title"}
+    names |= {f"Title {n}" for n in range(1, title_count + 1)}
+    names |= {FIELD_REFERENCE_NAMES[n] for n in names if n in FIELD_REFERENCE_NAMES}
+    return {n.casefold() for n in names}
+
+
+def _extra_columns(items: Iterable[WorkItem], title_count: int, warn: Callable[[str], None]) -> list[str]:
+    keys: dict[str, None] = {}
+    for item in items:
+        keys.update(dict.fromkeys(item.extra))
+    for own in _OWN_EXTRA_KEYS:
+        keys.pop(own, None)
+    taken = _known_column_names(title_count)
+    columns = []
+    for key in sorted(keys):
+        if key.casefold() in taken or _TITLE_LEVEL.match(key.casefold()):
+            warn(f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written")
+        else:
+            columns.append(key)
+    return columns
+
+
+def _extra_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return TAG_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
+    """Write ``backlog`` as Boards import files: ``path`` and, past 1,000 items, numbered parts."""
+    settings = _settings(context)
+    warn = context.diagnostics.warn
+    text = neutralise if settings.neutralise_formulas else _same
+    types = {WorkItemKind(kind): name for kind, name in settings.work_item_types.items()}
+    items = hierarchy_order(backlog.items)
+    parts = split_into_parts(items, MAX_ITEMS_PER_FILE)
+    levels, orphans = _levels(parts)
+    title_count = max(levels.values(), default=1)
+    titles = ["Title"] if title_count == 1 else [f"Title {n}" for n in range(1, title_count + 1)]
+    extra_columns = _extra_columns(items, title_count, warn)
+    header = [*_COLUMNS_BEFORE_TITLES, *titles, *_COLUMNS_AFTER_TITLES, *extra_columns]
+    iteration_paths = {it.id: it.path or it.name for it in backlog.iterations}
+    blank_titles = [""] * title_count
+    cleaned_tags = 0
+
+    for number, part in enumerate(parts, start=1):
+        with part_path(path, number).open("w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.writer(stream, quoting=csv.QUOTE_ALL)
+            writer.writerow(header)
+            for item in part:
+                ref = item.refs.get(SERVICE_NAME)
+                key = ref.key if ref is not None else ""
+                extra = item.extra
+                tags = list(item.tags)
+                for i, tag in enumerate(tags):
+                    if ";" in tag:  # Boards splits tags at ';'
+                        tags[i] = tag.replace(";", ",")
+                        cleaned_tags += 1
+                if not key or item.id != f"ado:{key}":
+                    tags.append(ID_TAG_PREFIX + item.id)
+                if item.id in orphans:
+                    tags.append(f"{PARENT_TAG_PREFIX}{item.parent_id}")
+                row_titles = blank_titles.copy()
+                row_titles[levels[item.id] - 1] = text(item.title)
+                writer.writerow(
+                    [
+                        key,
+                        extra.get(WORK_ITEM_TYPE) or types[item.kind],
+                        *row_titles,
+                        text(item.state),
+                        text(item.assignee),
+                        "" if item.priority is None else str(item.priority),
+                        text(TAG_SEPARATOR.join(tags)),
+                        text(iteration_paths.get(item.iteration_id, "") if item.iteration_id else ""),
+                        text(_extra_cell(extra.get(AREA_PATH))),
+                        text_to_html(item.description),
+                        "" if item.estimate is None else format_number(item.estimate),
+                        "" if item.start is None else item.start.isoformat(),
+                        "" if item.finish is None else item.finish.isoformat(),
+                        *[text(_extra_cell(extra.get(c))) for c in extra_columns],
+                    ]
+                )
+    if cleaned_tags:
+        warn(f"{FORMAT_NAME}: {cleaned_tags} tag(s) contained ';', written as ',' (Boards splits tags at ';')")
+    if len(parts) > 1:
+        names = ", ".join(part_path(path, n).name for n in range(1, len(parts) + 1))
+        warn(
+            f"{FORMAT_NAME}: {len(items)} items split into {len(parts)} files of at most "
+            f"{MAX_ITEMS_PER_FILE} (the Boards import limit): {names}; import them in order"
+        )
+        if orphans:
+            warn(
+                f"{FORMAT_NAME}: {len(orphans)} item(s) have their parent in an earlier file; Boards "
+                f"imports them without a parent (tagged {PARENT_TAG_PREFIX}<id>): link them after import"
+            )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+_ALIASES: dict[str, str] = {}
+for _display, _reference in FIELD_REFERENCE_NAMES.items():
+    _ALIASES[_display.casefold()] = _display
+    _ALIASES[_reference.casefold()] = _display
+_ALIASES["work item id"] = "ID"
+_MAPPED = frozenset(FIELD_REFERENCE_NAMES) - {AREA_PATH}
+
+
+@attrs.frozen(kw_only=True)
+class _Columns:
+    """Where each field is in a file's header."""
+
+    header: tuple[str, ...]
+    index: Mapping[str, int]
+    """Display name of a mapped field -> its column."""
+    levels: tuple[int, ...]
+    """Columns of ``Title 1``, ``Title 2``, … (empty for a flat file)."""
+    extras: tuple[tuple[int, str], ...]
+    """``(column, extra key)`` of every column mbf has no field for."""
+
+    @classmethod
+    def from_header(cls, header: Sequence[str], path: Path) -> _Columns:
+        index: dict[str, int] = {}
+        levels: dict[int, int] = {}
+        extras: list[tuple[int, str]] = []
+        for i, raw in enumerate(header):
+            name = raw.strip()
+            folded = name.casefold()
+            level = _TITLE_LEVEL.match(folded)
+            display = _ALIASES.get(folded)
+            if level:
+                if int(level[1]) in levels:
+                    raise InputError("the column appears twice", path=path, row=1, column=name)
+                levels[int(level[1])] = i
+            elif display in _MAPPED:
+                if display in index:
+                    raise InputError("the column appears twice", path=path, row=1, column=name)
+                index[display] = i
+            elif name:
+                extras.append((i, display or name))
+        if WORK_ITEM_TYPE not in index:
+            raise InputError(
+                "missing column; Boards files need 'Work Item Type' and 'Title' (or 'Title 1', "
+                "'Title 2', …)",
+                path=path,
+                row=1,
+                column=WORK_ITEM_TYPE,
+            )
+        if "Title" in index and levels:
+            raise InputError(
+                "a file has either 'Title' or 'Title 1', 'Title 2', …, not both", path=path, row=1, column="Title"
+            )
+        if "Title" not in index and not levels:
+            raise InputError("missing column", path=path, row=1, column="Title")
+        for n in range(1, len(levels) + 1):
+            if n not in levels:
+                raise InputError("missing column: title levels must be numbered 1, 2, 3, …", path=path, row=1, column=f"Title {n}")
+        return cls(
+            header=tuple(header),
+            index=index,
+            levels=tuple(levels[n] for n in range(1, len(levels) + 1)),
+            extras=tuple(extras),
+        )
+
+
+def _first_row(path: Path) -> list[str] | None:
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as stream:
+            return next(csv.reader(stream), None)
+    except (OSError, csv.Error):
+        return None
+
+
+def looks_like_ado_csv(path: Path) -> bool:
+    """Whether ``path`` is a Boards CSV: its header names ``Work Item Type`` and a title column."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+    except OSError:
+        return False
+    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    if not first_line:
+        return False
+    try:
+        header = next(csv.reader(first_line), [])
+    except csv.Error:
+        return False
+    names = {_ALIASES.get(h.strip().casefold(), h.strip().casefold()) for h in header}
+    has_title = "Title" in names or "title 1" in names
+    return WORK_ITEM_TYPE in names and has_title
+
+
+class _BoardsReader:
+    """Turns the rows of one or more Boards CSV files into work items."""
+
+    def __init__(self, settings: AdoCsvSettings) -> None:
+        self.types = {WorkItemKind(kind): name for kind, name in settings.work_item_types.items()}
+        self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
+        self.items: list[WorkItem] = []
+        self.iterations: dict[str, Iteration] = {}
+        self.iteration_ids: set[str] = set()
+        self.item_of_key: dict[str, str] = {}
+        self.pending_parents: list[tuple[int, str]] = []
+        self.unknown_states: dict[str, int] = {}
+        self.warnings: list[str] = []
+        self.new_items = 0
+
+    def iteration_id(self, path: str) -> str:
+        found = self.iterations.get(path)
+        if found is not None:
+            return found.id
+        name = path.rsplit("\\", 1)[-1]
+        candidate = slug(name) or "iteration"
+        if candidate in self.iteration_ids:  # same sprint name under another team or release
+            candidate = slug(path)
+            n = 2
+            while candidate in self.iteration_ids:
+                candidate = f"{slug(path)}-{n}"
+                n += 1
+        self.iteration_ids.add(candidate)
+        self.iterations[path] = Iteration(id=candidate, name=name, path=path)
+        return candidate
+
+    def read_file(self, path: Path, encoding: str) -> None:
+        errors = "strict" if encoding.startswith("utf-8") else "replace"
+        with path.open(encoding=encoding, errors=errors, newline="") as stream:
+            rows = csv.reader(stream)
+            row_number = 1
+            try:
+                header = next(rows, None)
+                if header is None:
+                    raise InputError(
+                        "the file is empty; expected a header with 'Work Item Type' and 'Title'", path=path
+                    )
+                columns = _Columns.from_header(header, path)
+                stack: list[str] = []
+                for row in rows:
+                    row_number += 1
+                    if any(row):
+                        self.read_row(row, columns, stack, path, row_number)
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", path=path, row=row_number) from None
+
+    def read_row(
+        self, row: list[str], columns: _Columns, stack: list[str], path: Path, row_number: int
+    ) -> None:
+        width = len(columns.header)
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        elif len(row) > width and any(row[width:]):
+            raise InputError(
+                f"the row has {len(row)} values but the header only {width} columns", path=path, row=row_number
+            )
+        index = columns.index
+
+        def cell(name: str) -> str:
+            i = index.get(name)
+            return "" if i is None else row[i]
+
+        def fail(message: str, column: str) -> InputError:
+            return InputError(message, path=path, row=row_number, column=column)
+
+        level = 0
+        if columns.levels:
+            title = ""
+            for n, i in enumerate(columns.levels, start=1):
+                if row[i]:
+                    if level:
+                        raise fail("only one Title column may be filled in a row", f"Title {n}")
+                    level, title = n, row[i]
+            if not level:
+                raise fail("the row has no title", "Title 1")
+            if level > len(stack) + 1:
+                raise fail(f"no item at level {level - 1} above this one", f"Title {level}")
+        else:
+            title = row[index["Title"]]
+            if not title.strip():
+                raise fail("the row has no title", columns.header[index["Title"]])
+
+        key = cell("ID").strip()
+        if key and not key.isdigit():
+            raise fail(f"{key!r} is not a work item ID", "ID")
+
+        own_id = ""
+        cross_file_parent = ""
+        tags: list[str] = []
+        for tag in restore(cell("Tags")).split(";"):
+            tag = tag.strip()
+            if tag.startswith(ID_TAG_PREFIX):
+                own_id = tag[len(ID_TAG_PREFIX) :]
+            elif tag.startswith(PARENT_TAG_PREFIX):
+                cross_file_parent = tag[len(PARENT_TAG_PREFIX) :]
+            elif tag:
+                tags.append(tag)
+        if not own_id:
+            if key:
+                own_id = f"ado:{key}"
+            else:
+                self.new_items += 1
+                own_id = f"ado:new-{self.new_items}"
+
+        extra: dict[str, Any] = {}
+        work_item_type = cell(WORK_ITEM_TYPE).strip()
+        if not work_item_type:
+            raise fail("the row has no work item type", WORK_ITEM_TYPE)
+        kind = self.kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(work_item_type)
+        if kind is None:
+            kind = WorkItemKind.STORY
+        if work_item_type != self.types[kind]:
+            extra[WORK_ITEM_TYPE] = work_item_type
+
+        state = restore(cell("State").strip()) or "New"
+        category = state_category_of(state)
+        if category is None:
+            self.unknown_states[state] = self.unknown_states.get(state, 0) + 1
+            category = StateCategory.TODO
+
+        priority_text = cell("Priority").strip()
+        try:
+            priority = int(priority_text) if priority_text else None
+        except ValueError:
+            raise fail(f"{priority_text!r} is not a priority (a whole number)", "Priority") from None
+        estimate_text = cell("Original Estimate").strip()
+        try:
+            estimate = float(estimate_text) if estimate_text else None
+        except ValueError:
+            raise fail(f"{estimate_text!r} is not a number of hours", "Original Estimate") from None
+        dates = []
+        for name in ("Start Date", "Target Date"):
+            value = cell(name).strip()
+            try:
+                dates.append(parse_date(value) if value else None)
+            except ValueError:
+                raise fail(f"{value!r} is not a date (use 2027-01-31)", name) from None
+
+        parent_id: str | None = None
+        if level:
+            del stack[level - 1 :]
+            parent_id = stack[-1] if stack else None
+            stack.append(own_id)
+        if cross_file_parent and parent_id is None:
+            parent_id = cross_file_parent
+        parent_key = cell("Parent").strip()
+        if parent_key and parent_id is None:
+            if not parent_key.isdigit():
+                raise fail(f"{parent_key!r} is not a work item ID", "Parent")
+            self.pending_parents.append((len(self.items), parent_key))
+
+        iteration_path = restore(cell("Iteration Path").strip())
+        description = cell("Description")
+        if "\r" in description:
+            description = description.replace("\r\n", "\n")
+        for i, name in columns.extras:
+            value = row[i]
+            if value:
+                if "\r" in value:
+                    value = value.replace("\r\n", "\n")
+                extra[name] = restore(value)
+
+        if key:
+            self.item_of_key[key] = own_id
+        self.items.append(
+            WorkItem(
+                id=own_id,
+                kind=kind,
+                title=restore(title),
+                description=html_to_text(restore(description)),
+                parent_id=parent_id,
+                state=state,
+                state_category=category,
+                assignee=restore(cell("Assigned To").strip()),
+                priority=priority,
+                tags=tags,
+                iteration_id=self.iteration_id(iteration_path) if iteration_path else None,
+                estimate=estimate,
+                start=dates[0],
+                finish=dates[1],
+                refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
+                extra=extra,
+            )
+        )
+
+    def backlog(self) -> Backlog:
+        unresolved = 0
+        for position, parent_key in self.pending_parents:
+            item = self.items[position]
+            parent_id = self.item_of_key.get(parent_key)
+            if parent_id is not None:
+                self.items[position] = attrs.evolve(item, parent_id=parent_id)
+            else:  # the parent was not in the query; keep its ID so nothing is lost
+                self.items[position] = attrs.evolve(item, extra={**item.extra, "Parent": parent_key})
+                unresolved += 1
+        if unresolved:
+            self.warnings.append(
+                f"{FORMAT_NAME}: {unresolved} item(s) have a parent that is not in the file; "
+                "its ID is kept in the extra field 'Parent'"
+            )
+        for state, count in sorted(self.unknown_states.items()):
+            self.warnings.append(
+                f"{FORMAT_NAME}: state {state!r} ({count} item(s)) is not a known Boards state; "
+                "counted as to do"
+            )
+        return Backlog(items=self.items, iterations=tuple(self.iterations.values()))
+
+
+def _parts_to_read(path: Path) -> list[Path]:
+    """``path`` and the numbered parts mbf wrote beside it (same header), in order."""
+    paths = [path]
+    header = _first_row(path)
+    number = 2
+    while (candidate := part_path(path, number)).is_file() and _first_row(candidate) == header:
+        paths.append(candidate)
+        number += 1
+    return paths
+
+
+def read_ado_csv(path: Path, context: Context) -> Backlog:
+    """Read a Boards CSV (an export or an mbf-written file with its numbered parts)."""
+    paths = _parts_to_read(path)
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel's "Save as CSV" gives Windows-1252
+        reader = _BoardsReader(_settings(context))
+        try:
+            for part in paths:
+                reader.read_file(part, encoding)
+        except UnicodeDecodeError:
+            continue
+        break
+    backlog = reader.backlog()
+    for warning in reader.warnings:
+        context.diagnostics.warn(warning)
+    return backlog

@@ -1,0 +1,14 @@
+"""Hook implementations of the Azure DevOps plugin (the format lives in :mod:`.csv_format`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mbf.plugin import TrackerFormat, hookimpl
+
+
+@hookimpl
+def mbf_tracker_formats() -> Iterator[TrackerFormat]:
+    from mbf_azure_devops.csv_format import ado_csv_format
+
+    yield ado_csv_format()
