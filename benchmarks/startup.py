@@ -21,7 +21,9 @@ def main(runs: int = 15) -> None:
     floor = _time([sys.executable, "-c", "pass"], runs)
     help_ = _time([sys.executable, "-m", "mbf", "--help"], runs)
     for name, values in (("python -c pass", floor), ("mbf --help", help_)):
-        print(f"{name:16} min {min(values) * 1000:6.1f} ms  median {statistics.median(values) * 1000:6.1f} ms")
+        print(
+            f"{name:16} min {min(values) * 1000:6.1f} ms  median {statistics.median(values) * 1000:6.1f} ms"
+        )
     print(f"ratio (median): {statistics.median(help_) / statistics.median(floor):.1f}x")
 
 
