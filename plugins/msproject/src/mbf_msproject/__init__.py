@@ -1,0 +1,1 @@
+"""Microsoft Project XML (MSPDI) tracker format for mbf."""
