@@ -1,0 +1,210 @@
+"""Grouping servers that no export assigned to an application into workloads, by their traffic.
+
+Shared infrastructure talks to everything, so it is dropped first: traffic on noise ports (DNS,
+Kerberos, LDAP, NTP, SMB, RPC, monitoring and backup agents), traffic to noise processes, and
+every connection to a *hub*, a server that more than ``hub_fan_in`` others connect to (domain
+controllers, file servers). What is left joins servers that talk to each other (connected
+components, computed with a union-find in linear time). A group that talks to exactly one
+application workload joins it; otherwise it becomes a workload of its own. Each workload records
+why its servers are together; the result only depends on the estate, never on input order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from mbf.config import DiscoveryConfig
+from mbf.domain import Dependency, Estate, Server, Workload
+
+__all__ = ["group_workloads", "hub_servers", "infrastructure_filter"]
+
+_EXAMPLE_EDGES = 5
+_EXAMPLE_NAMES = 3
+
+
+class _UnionFind:
+    """Disjoint sets of server ids; the representative is the smallest id, so output is stable."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        root = self.parent.setdefault(item, item)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        while item != root:  # path compression keeps later finds short
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            low, high = sorted((root_a, root_b))
+            self.parent[high] = low
+
+
+def infrastructure_filter(settings: DiscoveryConfig) -> tuple[frozenset[int], frozenset[str]]:
+    """The noise ports and (lower-case, ``.exe``-less) noise process names of ``settings``."""
+    ports = frozenset(settings.noise_ports) | frozenset(settings.extra_noise_ports)
+    processes = frozenset(_process_key(p) for p in settings.noise_processes)
+    return ports, processes
+
+
+def _process_key(process: str) -> str:
+    return process.strip().lower().removesuffix(".exe")
+
+
+def hub_servers(dependencies: Iterable[Dependency], threshold: int) -> dict[str, int]:
+    """Targets that more than ``threshold`` distinct endpoints connect to, with that fan-in."""
+    callers: dict[str, set[str]] = defaultdict(set)
+    for dep in dependencies:
+        callers[dep.target_id].add(dep.source_id)
+    return {target: len(sources) for target, sources in callers.items() if len(sources) > threshold}
+
+
+def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
+    """``estate`` with every server in at least one workload (see the module docstring)."""
+    servers = {s.id: s for s in estate.servers}
+    unassigned = sorted(sid for sid, s in servers.items() if not s.workload_ids)
+    if not unassigned:
+        return estate
+    noise_ports, noise_processes = infrastructure_filter(settings)
+    relevant = [
+        dep
+        for dep in estate.dependencies
+        if dep.port not in noise_ports and _process_key(dep.process) not in noise_processes
+    ]
+    hubs = hub_servers(relevant, settings.hub_fan_in)
+    unassigned_set = set(unassigned)
+    sets = _UnionFind()
+    for sid in unassigned:
+        sets.find(sid)
+    neighbour_workloads: dict[str, set[str]] = defaultdict(set)
+    edges: list[Dependency] = []
+    hubs_touched: dict[str, set[str]] = defaultdict(set)
+    if settings.group_by_dependencies:
+        for dep in relevant:
+            source, target = dep.source_id, dep.target_id
+            if source not in servers or target not in servers:
+                continue
+            if source in hubs or target in hubs:
+                for end, other in ((source, target), (target, source)):
+                    if end in unassigned_set and other in hubs:
+                        hubs_touched[end].add(other)
+                continue
+            if source in unassigned_set and target in unassigned_set:
+                sets.union(source, target)
+                edges.append(dep)
+            elif source in unassigned_set:
+                neighbour_workloads[source].update(servers[target].workload_ids)
+                edges.append(dep)
+            elif target in unassigned_set:
+                neighbour_workloads[target].update(servers[source].workload_ids)
+                edges.append(dep)
+
+    components: dict[str, list[str]] = defaultdict(list)
+    for sid in unassigned:
+        components[sets.find(sid)].append(sid)
+    component_edges: dict[str, list[Dependency]] = defaultdict(list)
+    for dep in edges:
+        end = dep.source_id if dep.source_id in unassigned_set else dep.target_id
+        component_edges[sets.find(end)].append(dep)
+
+    workloads = {w.id: w for w in estate.workloads}
+    joined: dict[str, list[str]] = defaultdict(list)
+    assignment: dict[str, str] = {}
+    for root in sorted(components):
+        members = components[root]
+        neighbours = sorted(set().union(*(neighbour_workloads[m] for m in members)))
+        if len(neighbours) == 1:
+            target = neighbours[0]
+            joined[target].extend(members)
+            workloads[target] = _with_members(
+                workloads[target],
+                members,
+                f"{', '.join(members)} joined by dependencies: "
+                f"{_describe_edges(component_edges[root])}",
+            )
+        else:
+            workload = _new_workload(
+                members,
+                servers=servers,
+                edges=component_edges[root],
+                hubs=hubs,
+                hubs_touched=hubs_touched,
+                existing=workloads,
+            )
+            workloads[workload.id] = workload
+            target = workload.id
+        for sid in members:
+            assignment[sid] = target
+
+    new_servers = tuple(
+        attrs.evolve(s, workload_ids=(assignment[s.id],)) if s.id in assignment else s
+        for s in estate.servers
+    )
+    return attrs.evolve(
+        estate, servers=new_servers, workloads=tuple(workloads[k] for k in sorted(workloads))
+    )
+
+
+def _with_members(workload: Workload, members: list[str], why: str) -> Workload:
+    reason = f"{workload.reason}; {why}" if workload.reason else why
+    return attrs.evolve(
+        workload, server_ids=tuple(sorted({*workload.server_ids, *members})), reason=reason
+    )
+
+
+def _describe_edges(edges: list[Dependency]) -> str:
+    shown = sorted(edges, key=lambda d: (d.source_id, d.target_id, d.port or 0))
+    parts = [
+        f"{d.source_id} -> {d.target_id}" + (f":{d.port}" if d.port is not None else "")
+        for d in shown[:_EXAMPLE_EDGES]
+    ]
+    if len(shown) > _EXAMPLE_EDGES:
+        parts.append(f"and {len(shown) - _EXAMPLE_EDGES} more")
+    return ", ".join(parts)
+
+
+def _new_workload(
+    members: list[str],
+    *,
+    servers: Mapping[str, Server],
+    edges: list[Dependency],
+    hubs: Mapping[str, int],
+    hubs_touched: Mapping[str, set[str]],
+    existing: Mapping[str, Workload],
+) -> Workload:
+    first = servers[members[0]]
+    environments = {servers[m].environment for m in members}
+    if len(members) == 1:
+        if first.id in hubs:
+            reason = (
+                f"shared infrastructure: {hubs[first.id]} endpoints connect to it, so it groups "
+                "no application"
+            )
+        else:
+            reason = "no application data and no dependency that joins it to other servers"
+        base_id, name = f"server-{first.id}", first.name
+    else:
+        reason = f"servers that talk to each other: {_describe_edges(edges)}"
+        more = f" and {len(members) - _EXAMPLE_NAMES} more" if len(members) > _EXAMPLE_NAMES else ""
+        base_id = f"group-{first.id}"
+        name = f"{', '.join(servers[m].name for m in members[:_EXAMPLE_NAMES])}{more}"
+    shared = sorted(set().union(*(hubs_touched.get(m, set()) for m in members)))
+    if shared:
+        reason += f"; shared infrastructure left out: {', '.join(shared)}"
+    workload_id, n = base_id, 1
+    while workload_id in existing:
+        n += 1
+        workload_id = f"{base_id}-{n}"
+    return Workload(
+        id=workload_id,
+        name=name,
+        server_ids=tuple(members),
+        environment=environments.pop() if len(environments) == 1 else "",
+        reason=reason,
+    )

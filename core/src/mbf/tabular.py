@@ -1,0 +1,371 @@
+"""Reading tabular discovery exports: CSV dialects and encodings, header matching, cell values.
+
+Discovery sources share these so that every export reads the same way: UTF-8 with or without a
+BOM, UTF-16, Windows-1252 and ``;``- or tab-separated files from European Excel all work; headers
+match whatever their spelling (``*Server Name``, ``server name``, ``Server_Name``); a bad cell is
+an :class:`~mbf.errors.InputError` naming file, row and column. Spreadsheet sheets (read by a
+plugin with python-calamine) come in as the same :class:`Table`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from mbf.errors import InputError
+
+__all__ = [
+    "ColumnSpec",
+    "Columns",
+    "Table",
+    "cell_bool",
+    "cell_date",
+    "cell_float",
+    "cell_int",
+    "cell_text",
+    "normalise_header",
+    "read_csv_table",
+    "sniff_text",
+    "split_list",
+]
+
+_SNIFF_BYTES = 64 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,.' \u00a0]\d{3})+$")
+_LIST_SEPARATORS = re.compile(r"[\s,;\[\]]+")
+_TRUE = frozenset({"true", "yes", "y", "1", "x", "wahr", "vrai", "ja"})
+_FALSE = frozenset({"false", "no", "n", "0", "", "falsch", "faux", "nee", "nein"})
+
+
+def normalise_header(text: str) -> str:
+    """The comparable form of a column header: lower case, letters and digits only.
+
+    ``*Memory (In MB)``, ``memory (in mb)`` and ``Memory_In_MB`` all become ``memoryinmb``.
+    """
+    return _NOT_ALNUM.sub("", str(text).lower())
+
+
+@attrs.frozen
+class Table:
+    """A header and its data rows, from one CSV file or one spreadsheet sheet."""
+
+    path: Path
+    """File the table was read from."""
+    header: tuple[str, ...]
+    """Column headers as written in the file."""
+    rows: Iterable[Sequence[Any]]
+    """Data rows, in file order (an iterator for CSV files: read it once)."""
+    sheet: str | None = None
+    """Sheet name for spreadsheets, ``None`` for CSV files."""
+    header_row: int = 1
+    """1-based row number of the header; data rows follow it."""
+
+    @property
+    def where(self) -> str:
+        """The file (and sheet) for messages."""
+        return f"{self.path} [{self.sheet}]" if self.sheet else str(self.path)
+
+    def numbered_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        """``(row number as a spreadsheet shows it, row)`` for each non-blank data row."""
+        if isinstance(self.rows, _CsvRows):
+            yield from self.rows.numbered()
+            return
+        for offset, row in enumerate(self.rows, start=self.header_row + 1):
+            if any(cell not in ("", None) for cell in row):
+                yield offset, row
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen
+class ColumnSpec:
+    """A column a source reads: its canonical name and the headers it may appear under."""
+
+    name: str
+    """Canonical name used in code and messages, e.g. ``*Server Name``."""
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    """Other spellings; compared after :func:`normalise_header`."""
+    required: bool = False
+    """Whether a table without this column is refused."""
+
+
+class Columns:
+    """Where each wanted column sits in a table's header.
+
+    >>> cols = Columns.locate(("*Server Name", "*Cores"), [ColumnSpec("name", ("server name",))])
+    >>> cols.index["name"]
+    0
+    """
+
+    def __init__(self, index: Mapping[str, int], table: Table | None = None) -> None:
+        self.index = dict(index)
+        self.table = table
+
+    @classmethod
+    def locate(
+        cls, header: Sequence[str], specs: Iterable[ColumnSpec], *, table: Table | None = None
+    ) -> Columns:
+        """Find each spec's column; raise :class:`InputError` naming a missing required one."""
+        positions: dict[str, int] = {}
+        for position, text in enumerate(header):
+            positions.setdefault(normalise_header(text), position)
+        index: dict[str, int] = {}
+        for spec in specs:
+            for candidate in (spec.name, *spec.aliases):
+                found = positions.get(normalise_header(candidate))
+                if found is not None:
+                    index[spec.name] = found
+                    break
+            else:
+                if spec.required:
+                    where = table.where if table is not None else None
+                    accepted = ", ".join(repr(a) for a in spec.aliases)
+                    raise InputError(
+                        "missing mandatory column"
+                        + (f" (also accepted: {accepted})" if accepted else ""),
+                        path=where,
+                        row=table.header_row if table is not None else None,
+                        column=spec.name,
+                    )
+        return cls(index, table)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.index
+
+    def get(self, row: Sequence[Any], name: str) -> Any:
+        """The raw cell of column ``name`` in ``row``, ``None`` when the column or cell is absent."""
+        position = self.index.get(name)
+        if position is None or position >= len(row):
+            return None
+        return row[position]
+
+    def text(self, row: Sequence[Any], name: str) -> str:
+        """The cell as stripped text (``""`` when absent)."""
+        return cell_text(self.get(row, name))
+
+
+def cell_text(value: Any) -> str:
+    """A cell as stripped text; whole floats lose their ``.0`` (Excel stores ``2`` as ``2.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number_text(text: str) -> str:
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if _THOUSANDS.match(text):
+        return re.sub(r"[,.' ]", "", text)
+    if "," in text and "." not in text:
+        return text.replace(",", ".")  # decimal comma, as European Excel writes it
+    return text.replace(",", "")
+
+
+def cell_float(value: Any, *, where: object, row: int, column: str) -> float | None:
+    """A numeric cell as a float, ``None`` when blank; anything else is an :class:`InputError`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InputError(f"expected a number, found {value!r}", path=where, row=row, column=column)
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _number_text(str(value))
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise InputError(
+                f"expected a number, found {str(value)!r}", path=where, row=row, column=column
+            ) from None
+    if not math.isfinite(number):
+        raise InputError(f"expected a number, found {value!r}", path=where, row=row, column=column)
+    return number
+
+
+def cell_int(value: Any, *, where: object, row: int, column: str) -> int | None:
+    """A whole-number cell (``4``, ``4.0``, ``"4"``, ``"16,384"``), ``None`` when blank."""
+    number = cell_float(value, where=where, row=row, column=column)
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise InputError(
+            f"expected a whole number, found {cell_text(value)!r}",
+            path=where,
+            row=row,
+            column=column,
+        )
+    return int(number)
+
+
+def cell_bool(value: Any, *, where: object, row: int, column: str) -> bool:
+    """A yes/no cell (``True``, ``"TRUE"``, ``"yes"``, ``1``); blank is ``False``."""
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputError(f"expected true or false, found {text!r}", path=where, row=row, column=column)
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Split a list cell such as ``[10.0.0.1,fe80::1];[10.0.0.2];`` or ``10.0.0.1; 10.0.0.2``."""
+    return tuple(part for part in _LIST_SEPARATORS.split(text) if part)
+
+
+def cell_date(value: Any) -> dt.date | None:
+    """A date cell as a date, ``None`` when blank or not a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    try:
+        return dt.date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _detect_encoding(head: bytes) -> str:
+    """The encoding of a text file from its first bytes: BOM first, then UTF-8, else cp1252."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le"  # UTF-16 without a BOM: every other byte of ASCII text is zero
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a multi-byte character cut at the end is fine
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def sniff_text(path: Path, max_bytes: int = _SNIFF_BYTES) -> str:
+    """The decoded beginning of a text file, for cheap content detection; ``""`` if unreadable."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(max_bytes)
+    except OSError:
+        return ""
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = _detect_encoding(head)
+        if not encoding.startswith("utf-16"):
+            return ""  # binary
+    else:
+        encoding = _detect_encoding(head)
+    return head.decode(encoding, errors="ignore")
+
+
+def _delimiter(header_line: str) -> str:
+    """The separator of a CSV file from its header line (quoted text ignored)."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+class _CsvRows:
+    """Data rows of an open CSV file, numbered as the file's lines, closed when exhausted."""
+
+    def __init__(self, stream: IO[str], reader: Any, path: Path, lines_before: int) -> None:
+        self._stream = stream
+        self._reader = reader
+        self._path = path
+        self._lines_before = lines_before
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        return (row for _, row in self.numbered())
+
+    def numbered(self) -> Iterator[tuple[int, Sequence[Any]]]:
+        try:
+            line = self._lines_before
+            for row in self._reader:
+                number = line + 1
+                line = self._lines_before + self._reader.line_num
+                if any(cell.strip() for cell in row):
+                    yield number, row
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"cannot decode the text after line {self._reader.line_num} ({exc.reason}); "
+                "save the file as UTF-8",
+                path=self._path,
+            ) from None
+        except csv.Error as exc:
+            raise InputError(
+                f"malformed CSV: {exc}",
+                path=self._path,
+                row=self._lines_before + self._reader.line_num,
+            ) from None
+        finally:
+            self._stream.close()
+
+
+def read_csv_table(
+    path: Path, *, delimiter: str | None = None, encoding: str | None = None
+) -> Table:
+    """Open a CSV export: detect its encoding and separator, read its header, stream its rows.
+
+    The rows are read lazily, so a million-row export never sits in memory; iterate them once.
+    Raise :class:`InputError` for a missing, empty or binary file.
+    """
+    try:
+        with path.open("rb") as probe:
+            head = probe.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
+    if not head.strip():
+        raise InputError("the file is empty; expected a header row", path=path)
+    chosen = encoding or _detect_encoding(head)
+    if b"\x00" in head and not chosen.startswith("utf-16"):
+        raise InputError("not a text file (binary content); expected a CSV export", path=path)
+    stream = path.open("r", encoding=chosen, newline="")
+    try:
+        first_line = stream.readline()
+        lines_read = 1
+        while first_line and not first_line.strip():
+            first_line = stream.readline()
+            lines_read += 1
+        if first_line.startswith("sep=") and len(first_line.strip()) == 5:
+            delimiter = delimiter or first_line.strip()[4]  # Excel's "sep=;" hint line
+            first_line = stream.readline()
+            lines_read += 1
+        sep = delimiter or _delimiter(first_line)
+        header = next(csv.reader([first_line], delimiter=sep), [])
+    except UnicodeDecodeError:
+        stream.close()
+        raise InputError(f"cannot decode the header as {chosen}", path=path) from None
+    except BaseException:
+        stream.close()
+        raise
+    if not any(h.strip() for h in header):
+        stream.close()
+        raise InputError("the file is empty; expected a header row", path=path)
+    reader = csv.reader(stream, delimiter=sep)
+    return Table(
+        path=path,
+        header=tuple(h.strip() for h in header),
+        rows=_CsvRows(stream, reader, path, lines_read),
+        header_row=lines_read,
+    )

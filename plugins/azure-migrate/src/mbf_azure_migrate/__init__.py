@@ -1,0 +1,1 @@
+"""mbf discovery source for Azure Migrate exports: import CSV, inventory, assessments, dependencies."""

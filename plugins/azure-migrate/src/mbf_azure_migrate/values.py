@@ -1,0 +1,45 @@
+"""Cell values as Azure Migrate writes them: readiness words, bracketed address lists, issue lists."""
+
+from __future__ import annotations
+
+import re
+
+from mbf.domain import Readiness
+from mbf.tabular import normalise_header, split_list
+
+__all__ = ["addresses", "application_group", "issues", "readiness"]
+
+_NO_ISSUE = frozenset({"", "notapplicable", "none", "na"})
+_ISSUE_SEPARATORS = re.compile(r"[;\n]+")
+_GENERATED_GROUP = re.compile(r"-AME-\d+$", re.IGNORECASE)
+"""Azure Migrate Export names the groups it creates ``AzureVM-Prod-AME-18285``: per environment,
+not per application, so they say nothing about which servers belong together."""
+
+
+def readiness(text: str) -> Readiness:
+    """``Ready For Azure``, ``Ready With Conditions``, ``Not Ready``, ``Unknown Readiness`` ..."""
+    key = normalise_header(text).replace("forazure", "")
+    if key.startswith(("notready", "unsupported", "notsupported")):
+        return Readiness.NOT_READY
+    if "condition" in key:
+        return Readiness.READY_WITH_CONDITIONS
+    if key == "ready":
+        return Readiness.READY
+    return Readiness.UNKNOWN
+
+
+def issues(text: str) -> tuple[str, ...]:
+    """The readiness issues of one cell (``;``- or line-separated), without ``NotApplicable``."""
+    found = (part.strip() for part in _ISSUE_SEPARATORS.split(text))
+    return tuple(dict.fromkeys(p for p in found if normalise_header(p) not in _NO_ISSUE))
+
+
+def addresses(text: str) -> tuple[str, ...]:
+    """``[2404:f801::1,10.150.90.32];[10.150.168.100];`` -> each address once, in order."""
+    return tuple(dict.fromkeys(split_list(text)))
+
+
+def application_group(group: str) -> str | None:
+    """An assessment group that names an application, or ``None`` for generated ones."""
+    group = group.strip()
+    return None if not group or _GENERATED_GROUP.search(group) else group

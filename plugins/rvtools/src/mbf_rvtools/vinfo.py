@@ -1,0 +1,263 @@
+"""Reading an RVTools export (vInfo, plus vPartition and vHost when present) into an estate.
+
+RVTools writes one workbook with a sheet per tab, or one CSV per tab (``RVTools_tabvInfo.csv``,
+``RVTools_tabvPartition.csv`` ...). Headers vary by version: ``Provisioned MB`` in older builds,
+``Provisioned MiB`` in newer ones (both hold MiB), and the CSV export prefixes every header with
+its tab (``vInfoVMName``, ``vInfoCPUs``). Templates and SRM placeholders are not machines to
+migrate: they are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mbf.domain import Datacenter, Estate, EstateSource, Server, server_id, slug
+from mbf.errors import InputError
+from mbf.plugin import Context
+from mbf.tabular import (
+    Columns,
+    ColumnSpec,
+    Table,
+    cell_bool,
+    cell_float,
+    cell_int,
+    normalise_header,
+    read_csv_table,
+    sniff_text,
+)
+from mbf_rvtools.sheets import Workbook, sheet_names
+
+__all__ = ["looks_like_rvtools", "read_rvtools"]
+
+_MIB_PER_GIB = 1024
+_VINFO = (
+    ColumnSpec("VM", ("vInfoVMName", "VM Name"), required=True),
+    ColumnSpec("Powerstate", ("vInfoPowerstate", "Power State")),
+    ColumnSpec("Template", ("vInfoTemplate",)),
+    ColumnSpec("SRM Placeholder", ("vInfoSRMPlaceHolder",)),
+    ColumnSpec("CPUs", ("# CPUs", "vInfoCPUs", "Num CPUs"), required=True),
+    ColumnSpec("Memory", ("vInfoMemory", "Memory MiB", "Memory MB"), required=True),
+    ColumnSpec("Provisioned MiB", ("Provisioned MB", "vInfoProvisioned")),
+    ColumnSpec("In Use MiB", ("In Use MB", "vInfoInUse")),
+    ColumnSpec("OS according to the configuration file", ("vInfoOS",)),
+    ColumnSpec("OS according to the VMware Tools", ("vInfoOSTools",)),
+    ColumnSpec("Datacenter", ("vInfoDataCenter",)),
+    ColumnSpec("Cluster", ("vInfoCluster",)),
+    ColumnSpec("Host", ("vInfoHost",)),
+    ColumnSpec("DNS Name", ("vInfoDNSName",)),
+    ColumnSpec("Primary IP Address", ("vInfoPrimaryIPAddress",)),
+    ColumnSpec("VM UUID", ("vInfoUUID", "vInfoVMUUID")),
+    ColumnSpec("VI SDK Server", ("vInfoVISDKServer",)),
+    ColumnSpec("Firmware", ("vInfoFirmware",)),
+    ColumnSpec("Annotation", ("vInfoAnnotation",)),
+)
+_VPARTITION = (
+    ColumnSpec("VM", ("vPartitionVMName", "VM Name"), required=True),
+    ColumnSpec("VM UUID", ("vPartitionUUID", "vPartitionVMUUID")),
+    ColumnSpec("Capacity MiB", ("Capacity MB", "vPartitionCapacityMiB", "vPartitionCapacity")),
+    ColumnSpec("Consumed MiB", ("Consumed MB", "vPartitionConsumedMiB", "vPartitionConsumed")),
+)
+_VHOST = (
+    ColumnSpec("Host", ("vHostName",), required=True),
+    ColumnSpec("Datacenter", ("vHostDatacenter",)),
+    ColumnSpec("Cluster", ("vHostCluster",)),
+    ColumnSpec("ESX Version", ("vHostESXVersion",)),
+)
+_VINFO_MARKERS = frozenset({normalise_header(h) for h in ("VM", "vInfoVMName")})
+_POWER_MARKERS = frozenset({normalise_header(h) for h in ("Powerstate", "vInfoPowerstate")})
+_TAB_IN_NAME = re.compile("vinfo", re.IGNORECASE)
+
+
+@attrs.define
+class _Disks:
+    """Guest partitions of one VM, summed."""
+
+    capacity_mib: float = 0.0
+    consumed_mib: float = 0.0
+
+
+@attrs.frozen
+class _HostInfo:
+    datacenter: str
+    cluster: str
+    esx_version: str
+
+
+def looks_like_rvtools(path: Path) -> bool:
+    """A workbook with a ``vInfo`` sheet, or a CSV whose header has RVTools' VM and power columns."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return any(name.lower() == "vinfo" for name in sheet_names(path))
+    first_line = sniff_text(path, 4096).splitlines()[:1]
+    if not first_line:
+        return False
+    headers = {normalise_header(h) for h in re.split(r"[,;\t|]", first_line[0])}
+    return bool(headers & _VINFO_MARKERS) and bool(headers & _POWER_MARKERS)
+
+
+def _tables(path: Path) -> tuple[Table, Table | None, Table | None]:
+    """vInfo, vPartition and vHost of a workbook, or of a CSV and its sibling tab files."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        book = Workbook(path)
+        vinfo = book.find_sheet("vInfo")
+        if vinfo is None:
+            raise InputError(
+                f"no vInfo sheet (sheets: {', '.join(book.sheet_names)}); expected an RVTools export",
+                path=path,
+            )
+        vpartition, vhost = book.find_sheet("vPartition"), book.find_sheet("vHost")
+        return (
+            book.table(vinfo),
+            book.table(vpartition) if vpartition else None,
+            book.table(vhost) if vhost else None,
+        )
+
+    def sibling(tab: str) -> Table | None:
+        if not _TAB_IN_NAME.search(path.name):
+            return None
+        candidate = path.with_name(_TAB_IN_NAME.sub(tab, path.name, count=1))
+        return read_csv_table(candidate) if candidate.is_file() else None
+
+    return read_csv_table(path), sibling("vPartition"), sibling("vHost")
+
+
+def _partitions(table: Table | None) -> dict[str, _Disks]:
+    """Partition totals per VM UUID (and per VM name, for exports without UUIDs)."""
+    totals: dict[str, _Disks] = defaultdict(_Disks)
+    if table is None:
+        return totals
+    cols = Columns.locate(table.header, _VPARTITION, table=table)
+    for number, row in table.numbered_rows():
+        key = cols.text(row, "VM UUID") or cols.text(row, "VM")
+        disks = totals[key.lower()]
+        for column in ("Capacity MiB", "Consumed MiB"):
+            value = (
+                cell_float(cols.get(row, column), where=table.where, row=number, column=column)
+                or 0.0
+            )
+            if column == "Capacity MiB":
+                disks.capacity_mib += value
+            else:
+                disks.consumed_mib += value
+    return totals
+
+
+def _hosts(table: Table | None) -> dict[str, _HostInfo]:
+    hosts: dict[str, _HostInfo] = {}
+    if table is None:
+        return hosts
+    cols = Columns.locate(table.header, _VHOST, table=table)
+    for _number, row in table.numbered_rows():
+        hosts[cols.text(row, "Host").lower()] = _HostInfo(
+            datacenter=cols.text(row, "Datacenter"),
+            cluster=cols.text(row, "Cluster"),
+            esx_version=cols.text(row, "ESX Version"),
+        )
+    return hosts
+
+
+def _gib(mib: float | None) -> float | None:
+    return None if mib is None else round(mib / _MIB_PER_GIB, 2)
+
+
+def _server(
+    cols: Columns,
+    *,
+    row: Sequence[Any],
+    number: int,
+    table: Table,
+    disks: dict[str, _Disks],
+    hosts: dict[str, _HostInfo],
+) -> Server:
+    where = table.where
+    name = cols.text(row, "VM")
+    if not name:
+        raise InputError("the VM name is empty", path=where, row=number, column="VM")
+    host = cols.text(row, "Host")
+    host_info = hosts.get(host.lower())
+    datacenter = cols.text(row, "Datacenter") or (host_info.datacenter if host_info else "")
+    cluster = cols.text(row, "Cluster") or (host_info.cluster if host_info else "")
+    uuid = cols.text(row, "VM UUID")
+    partitions = disks.get(uuid.lower()) if uuid else None
+    partitions = partitions or disks.get(name.lower())
+    provisioned = cell_float(
+        cols.get(row, "Provisioned MiB"), where=where, row=number, column="Provisioned MiB"
+    )
+    in_use = cell_float(cols.get(row, "In Use MiB"), where=where, row=number, column="In Use MiB")
+    storage: float | None
+    used: float | None
+    if partitions is not None:
+        storage, used = partitions.capacity_mib, partitions.consumed_mib
+    else:
+        storage, used = provisioned, in_use
+    ip = cols.text(row, "Primary IP Address")
+    extra = {
+        "vcenter": cols.text(row, "VI SDK Server"),
+        "cluster": cluster,
+        "host": host,
+        "power_state": cols.text(row, "Powerstate"),
+        "dns_name": cols.text(row, "DNS Name"),
+        "vm_uuid": uuid,
+        "firmware": cols.text(row, "Firmware"),
+        "esx_version": host_info.esx_version if host_info else "",
+        "storage_used_gb": _gib(used),
+    }
+    return Server(
+        id=server_id(name),
+        name=name,
+        datacenter_id=slug(datacenter) or None,
+        os=cols.text(row, "OS according to the VMware Tools")
+        or cols.text(row, "OS according to the configuration file"),
+        cores=cell_int(cols.get(row, "CPUs"), where=where, row=number, column="CPUs"),
+        memory_mb=cell_int(cols.get(row, "Memory"), where=where, row=number, column="Memory"),
+        storage_gb=_gib(storage),
+        ip_addresses=(ip,) if ip else (),
+        extra={k: v for k, v in extra.items() if v not in ("", None)},
+    )
+
+
+def read_rvtools(path: Path, context: Context) -> Estate:
+    """The estate an RVTools export describes: one server per VM, one datacenter per vSphere one."""
+    vinfo, vpartition, vhost = _tables(path)
+    disks = _partitions(vpartition)
+    hosts = _hosts(vhost)
+    cols = Columns.locate(vinfo.header, _VINFO, table=vinfo)
+    servers: list[Server] = []
+    datacenters: dict[str, Datacenter] = {}
+    templates = placeholders = 0
+    for number, row in vinfo.numbered_rows():
+        if "Template" in cols and cell_bool(
+            cols.get(row, "Template"), where=vinfo.where, row=number, column="Template"
+        ):
+            templates += 1
+            continue
+        if "SRM Placeholder" in cols and cell_bool(
+            cols.get(row, "SRM Placeholder"),
+            where=vinfo.where,
+            row=number,
+            column="SRM Placeholder",
+        ):
+            placeholders += 1
+            continue
+        server = _server(cols, row=row, number=number, table=vinfo, disks=disks, hosts=hosts)
+        servers.append(server)
+        if server.datacenter_id and server.datacenter_id not in datacenters:
+            name = cols.text(row, "Datacenter") or hosts[cols.text(row, "Host").lower()].datacenter
+            datacenters[server.datacenter_id] = Datacenter(id=server.datacenter_id, name=name)
+    if not servers and not (templates or placeholders):
+        raise InputError("the vInfo table has no VM rows", path=vinfo.where)
+    if templates or placeholders:
+        context.diagnostics.warn(
+            f"{path}: skipped {templates} template(s) and {placeholders} SRM placeholder(s); "
+            f"read {len(servers)} VM(s)"
+        )
+    return Estate(
+        datacenters=tuple(datacenters[k] for k in sorted(datacenters)),
+        servers=tuple(servers),
+        sources=(EstateSource(source="rvtools", path=str(path), records=len(servers)),),
+    )
