@@ -1,0 +1,661 @@
+"""The ``jira-csv`` format: what the Jira CSV importer accepts, and "Export > CSV (all fields)".
+
+Written files are importer input: ``Summary``, a file-local ``Issue Id`` and a ``Parent`` holding
+the parent's Issue Id, rows ordered top-down (every parent before its children, level by level, as
+Jira Cloud needs to keep the links), repeated ``Labels``, ``Sprint`` and ``Fix Version`` headers,
+``Original Estimate`` in seconds and dates in one format, :data:`~mbf_jira.cells.DATE_FORMAT`
+(the importer's default). ``Assignee`` holds the e-mail address the Cloud importer matches users
+by; ``Assignee Name`` keeps the display name for mbf. Every ``extra`` key becomes a column of
+that name (a list value repeats the header), so custom fields come back as they went out.
+
+mbf ids travel as the label ``mbf:<id>``, so an imported and re-exported backlog keeps its ids.
+
+Read: importer files and "CSV (all fields)" exports of Server, Data Center and Cloud: repeated
+headers grouped by position (rows wider than the header add to the last column),
+``Custom field (X)``, ``Parent`` / ``Parent id`` / ``Parent key`` / ``Custom field (Epic Link)``,
+``Inward/Outward issue link (Blocks|Relates)``, several date formats. Columns mbf has no field for
+are kept in ``extra`` under their header, so they survive a round trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mbf.domain import (
+    Backlog,
+    Iteration,
+    Link,
+    LinkKind,
+    Release,
+    StateCategory,
+    TrackerRef,
+    WorkItem,
+    WorkItemKind,
+    hierarchy_order,
+    slug,
+)
+from mbf.errors import InputError
+from mbf.plugin import Context, TrackerFormat
+from mbf_jira.cells import format_date, neutralise, parse_date, restore
+from mbf_jira.vocabulary import (
+    DEFAULT_ISSUE_TYPES,
+    PRIORITY_NAMES,
+    SERVICE_NAME,
+    STATUS_CATEGORY_NAMES,
+    kind_of_issue_type,
+    priority_of,
+    state_category_of_status,
+    state_category_of_status_category,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "FORMAT_NAME",
+    "ID_LABEL_PREFIX",
+    "JiraCsvSettings",
+    "jira_csv_format",
+    "looks_like_jira_csv",
+    "read_jira_csv",
+    "write_jira_csv",
+]
+
+FORMAT_NAME = "jira-csv"
+ID_LABEL_PREFIX = "mbf:"
+"""Label that carries an item's mbf id."""
+
+CAPABILITIES = frozenset(
+    {
+        "id",
+        "kind",
+        "title",
+        "description",
+        "parent_id",
+        "state",
+        "state_category",
+        "assignee",
+        "priority",
+        "tags",
+        "iteration_id",
+        "release_id",
+        "estimate",
+        "start",
+        "finish",
+        "extra",
+    }
+)
+"""Item fields a ``jira-csv`` file keeps. Sprints and versions keep only their names (no dates
+or capacity), the importer has no link columns, and Jira keys come from Jira, not from the file."""
+
+# Extra keys this format writes in its own columns (see _JiraRowReader for how they arise).
+ISSUE_TYPE = "Issue Type"
+PRIORITY = "Priority"
+PARENT = "Parent"
+SPRINT = "Sprint"
+FIX_VERSION = "Fix Version"
+_OWN_EXTRA_KEYS = (ISSUE_TYPE, PRIORITY, PARENT, SPRINT, FIX_VERSION)
+
+# Canonical field of each header spelling (case-folded), English and the French seen in exports.
+_FIELDS: Mapping[str, str] = {
+    "summary": "summary",
+    "résumé": "summary",
+    "issue id": "issue_id",
+    "issue key": "issue_key",
+    "clé de ticket": "issue_key",
+    "issue type": "issue_type",
+    "status": "status",
+    "status category": "status_category",
+    "priority": "priority",
+    "assignee": "assignee",
+    "assignee name": "assignee_name",
+    "description": "description",
+    "labels": "labels",
+    "label": "labels",
+    "sprint": "sprint",
+    "fix version": "fix_version",
+    "fix versions": "fix_version",
+    "fix version/s": "fix_version",
+    "original estimate": "estimate",
+    "start date": "start",
+    "custom field (start date)": "start",
+    "due date": "due",
+    "parent": "parent",
+    "parent id": "parent",
+    "parent key": "parent_key",
+    "clé parent": "parent_key",
+    "custom field (epic link)": "epic_link",
+    "epic link": "epic_link",
+    "parent summary": "ignored",  # derived from the parent row
+}
+_LINK_COLUMN = re.compile(r"^(inward|outward) issue link \((blocks|relates)\)$")
+_LOCALISED_CUSTOM_FIELD = "champs personnalisés ("
+
+
+@attrs.frozen(kw_only=True)
+class JiraCsvSettings:
+    """Options of the ``jira-csv`` format."""
+
+    issue_types: Mapping[str, str] = attrs.field(
+        factory=lambda: {kind.value: name for kind, name in DEFAULT_ISSUE_TYPES.items()}
+    )
+    """Issue type written per kind (e.g. ``epic = "Initiative"``, ``feature = "Epic"``)."""
+    neutralise_formulas: bool = True
+    """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
+
+
+def jira_csv_format() -> TrackerFormat:
+    """The ``jira-csv`` tracker format object the plugin registers."""
+    return TrackerFormat(
+        name=FORMAT_NAME,
+        description="Jira CSV: importer input and 'Export > CSV (all fields)' files",
+        aliases=("jira",),
+        default_filenames=("*.jira.csv", "jira*.csv", "*-jira.csv", "*_jira.csv"),
+        read=read_jira_csv,
+        write=write_jira_csv,
+        can_read=looks_like_jira_csv,
+        capabilities=CAPABILITIES,
+        settings_type=JiraCsvSettings,
+    )
+
+
+def _settings(context: Context) -> JiraCsvSettings:
+    return context.settings if isinstance(context.settings, JiraCsvSettings) else JiraCsvSettings()
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
+    """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
+    ordered = hierarchy_order(tuple(items))
+    depth: dict[str, int] = {}
+    for item in ordered:
+        parent_depth = depth.get(item.parent_id) if item.parent_id is not None else None
+        depth[item.id] = 0 if parent_depth is None else parent_depth + 1
+    return sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _extra_columns(items: Iterable[WorkItem], warn: Callable[[str], None]) -> list[tuple[str, int]]:
+    """``(key, number of columns)`` of every extra key, sorted by key."""
+    widths: dict[str, int] = {}
+    for item in items:
+        for key, value in item.extra.items():
+            width = len(value) if isinstance(value, list | tuple) else 1
+            if width > widths.get(key, 0):
+                widths[key] = width
+    for own in _OWN_EXTRA_KEYS:
+        widths.pop(own, None)
+    columns = []
+    for key in sorted(widths):
+        folded = key.casefold()
+        if folded in _FIELDS or _LINK_COLUMN.match(folded) or folded == "status category":
+            warn(f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written")
+        else:
+            columns.append((key, widths[key]))
+    return columns
+
+
+def _same(value: str) -> str:
+    return value
+
+
+def _padded(values: list[str], width: int) -> list[str]:
+    return values + [""] * (width - len(values))
+
+
+def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
+    """Write ``backlog`` as a Jira CSV importer file."""
+    settings = _settings(context)
+    warn = context.diagnostics.warn
+    text = neutralise if settings.neutralise_formulas else _same
+    types = {WorkItemKind(kind): name for kind, name in settings.issue_types.items()}
+    items = top_down(backlog.items)
+    sprint_names = {it.id: it.name for it in backlog.iterations}
+    version_names = {r.id: r.name for r in backlog.releases}
+
+    # Multi-value fields first, to know how many repeated columns each needs.
+    labels: list[list[str]] = []
+    sprints: list[list[str]] = []
+    versions: list[list[str]] = []
+    spaced_labels = 0
+    for item in items:
+        ref = item.refs.get(SERVICE_NAME)
+        item_labels = []
+        for tag in item.tags:
+            if " " in tag:  # Jira labels cannot hold spaces
+                tag = tag.replace(" ", "_")
+                spaced_labels += 1
+            item_labels.append(tag)
+        if ref is None or item.id != f"jira:{ref.key}":
+            item_labels.append(ID_LABEL_PREFIX + item.id)
+        labels.append(item_labels)
+        item_sprints = _as_list(item.extra.get(SPRINT))
+        if item.iteration_id is not None and item.iteration_id in sprint_names:
+            item_sprints.append(sprint_names[item.iteration_id])
+        sprints.append(item_sprints)
+        item_versions = _as_list(item.extra.get(FIX_VERSION))
+        if item.release_id is not None and item.release_id in version_names:
+            item_versions.insert(0, version_names[item.release_id])
+        versions.append(item_versions)
+    label_width = max(map(len, labels), default=0) or 1
+    sprint_width = max(map(len, sprints), default=0) or 1
+    version_width = max(map(len, versions), default=0) or 1
+    extra_columns = _extra_columns(items, warn)
+
+    header = [
+        "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
+        PRIORITY, "Assignee", "Assignee Name", "Description",
+        *["Labels"] * label_width, *[SPRINT] * sprint_width, *[FIX_VERSION] * version_width,
+        "Original Estimate", "Start Date", "Due Date",
+        *[key for key, width in extra_columns for _ in range(width)],
+    ]  # fmt: skip
+    issue_ids = {item.id: str(n) for n, item in enumerate(items, start=1)}
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        for n, item in enumerate(items):
+            extra = item.extra
+            ref = item.refs.get(SERVICE_NAME)
+            name, _, address = item.assignee.partition(" <")
+            if address.endswith(">"):
+                assignee, assignee_name = address[:-1], name
+            else:
+                assignee, assignee_name = item.assignee, ""
+            parent = issue_ids.get(item.parent_id, "") if item.parent_id is not None else ""
+            priority = extra.get(PRIORITY) or (
+                PRIORITY_NAMES.get(item.priority, str(item.priority)) if item.priority is not None else ""
+            )
+            row = [
+                text(item.title),
+                issue_ids[item.id],
+                parent or text(str(extra.get(PARENT, ""))),
+                ref.key if ref is not None else "",
+                extra.get(ISSUE_TYPE) or types[item.kind],
+                text(item.state),
+                STATUS_CATEGORY_NAMES[item.state_category],
+                priority,
+                text(assignee),
+                text(assignee_name),
+                text(item.description),
+                *_padded([text(v) for v in labels[n]], label_width),
+                *_padded([text(v) for v in sprints[n]], sprint_width),
+                *_padded([text(v) for v in versions[n]], version_width),
+                "" if item.estimate is None else str(round(item.estimate * 3600)),
+                "" if item.start is None else format_date(item.start),
+                "" if item.finish is None else format_date(item.finish),
+            ]
+            for key, width in extra_columns:
+                row += _padded([text(v) for v in _as_list(extra.get(key))], width)
+            writer.writerow(row)
+    if spaced_labels:
+        warn(f"{FORMAT_NAME}: {spaced_labels} label(s) contained spaces, written with '_' instead")
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Columns:
+    """Where each field is in a file's header; repeated headers grouped by position."""
+
+    width: int
+    fields: Mapping[str, tuple[int, ...]]
+    """Canonical field -> its columns, left to right."""
+    links: tuple[tuple[str, str, str, tuple[int, ...]], ...]
+    """``(header, direction, link type, columns)`` of each link column group."""
+    extras: tuple[tuple[str, tuple[int, ...]], ...]
+    """``(header, columns)`` of every column group mbf has no field for."""
+    last: int
+    """Column that cells beyond the header belong to (some exports write rows wider than it)."""
+
+    @classmethod
+    def from_header(cls, header: Sequence[str], path: Path) -> _Columns:
+        fields: dict[str, list[int]] = {}
+        links: dict[str, tuple[str, str, list[int]]] = {}
+        extras: dict[str, list[int]] = {}
+        for i, raw in enumerate(header):
+            name = raw.strip()
+            folded = name.casefold()
+            if folded.startswith(_LOCALISED_CUSTOM_FIELD):
+                name = "Custom field (" + name[len(_LOCALISED_CUSTOM_FIELD) :]
+                folded = name.casefold()
+            field = _FIELDS.get(folded)
+            link = _LINK_COLUMN.match(folded)
+            if field is not None:
+                fields.setdefault(field, []).append(i)
+            elif link:
+                links.setdefault(name, (link[1], link[2], []))[2].append(i)
+            elif name:
+                extras.setdefault(name, []).append(i)
+        if "summary" not in fields:
+            raise InputError("missing column; Jira CSV files need 'Summary'", path=path, row=1, column="Summary")
+        return cls(
+            width=len(header),
+            fields={k: tuple(v) for k, v in fields.items()},
+            links=tuple((h, d, t, tuple(c)) for h, (d, t, c) in links.items()),
+            extras=tuple((h, tuple(c)) for h, c in extras.items()),
+            last=len(header) - 1,
+        )
+
+
+def _first_row(path: Path) -> list[str]:
+    with path.open("rb") as stream:
+        head = stream.read(8192)
+    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
+    return next(csv.reader(first_line), []) if first_line else []
+
+
+def looks_like_jira_csv(path: Path) -> bool:
+    """Whether ``path`` is a Jira CSV: ``Summary`` beside an issue key, id or type column."""
+    try:
+        names = {h.strip().casefold() for h in _first_row(path)}
+    except (OSError, csv.Error):
+        return False
+    if "summary" not in names and "résumé" not in names:
+        return False
+    return bool(names & {"issue key", "issue id", "issue type", "clé de ticket"}) and (
+        "work item type" not in names
+    )
+
+
+@attrs.define
+class _PendingLink:
+    position: int
+    header: str
+    direction: str
+    link_type: str
+    keys: list[str]
+
+
+class _JiraRowReader:
+    """Turns the rows of a Jira CSV into work items; references are resolved at the end."""
+
+    def __init__(self, settings: JiraCsvSettings, path: Path) -> None:
+        self.path = path
+        self.types = {WorkItemKind(kind): name for kind, name in settings.issue_types.items()}
+        self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
+        self.items: list[WorkItem] = []
+        self.sprints: dict[str, Iteration] = {}
+        self.versions: dict[str, Release] = {}
+        self.item_of_issue_id: dict[str, str] = {}
+        self.item_of_key: dict[str, str] = {}
+        self.parents: list[tuple[int, str, bool]] = []  # (position, reference, is a key)
+        self.links: list[_PendingLink] = []
+        self.unknown_statuses: dict[str, int] = {}
+        self.warnings: list[str] = []
+
+    def _named(self, store: dict[str, Any], name: str, make: Callable[[str, str], Any]) -> str:
+        found = store.get(name)
+        if found is None:
+            taken = {entry.id for entry in store.values()}
+            candidate = base = slug(name) or "unnamed"
+            n = 2
+            while candidate in taken:
+                candidate = f"{base}-{n}"
+                n += 1
+            found = store[name] = make(candidate, name)
+        return str(found.id)
+
+    def read_row(self, row: list[str], columns: _Columns, row_number: int) -> None:
+        path = self.path
+        width = columns.width
+        overflow: list[str] = []
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        elif len(row) > width:
+            overflow = [cell for cell in row[width:] if cell]
+        last = columns.last
+        fields = columns.fields
+
+        def values(field: str) -> list[str]:
+            indexes = fields.get(field, ())
+            found = [row[i] for i in indexes if row[i]]
+            if overflow and last in indexes:
+                found += overflow
+            return found
+
+        def first(field: str) -> str:
+            for i in fields.get(field, ()):
+                if row[i]:
+                    return row[i]
+            return ""
+
+        def fail(message: str, column: str) -> InputError:
+            return InputError(message, path=path, row=row_number, column=column)
+
+        title = restore(first("summary"))
+        if not title.strip():
+            raise fail("the row has no summary", "Summary")
+        key = first("issue_key").strip()
+        issue_id = first("issue_id").strip()
+
+        own_id = ""
+        tags: list[str] = []
+        for label in values("labels"):
+            label = restore(label.strip())
+            if label.startswith(ID_LABEL_PREFIX):
+                own_id = label[len(ID_LABEL_PREFIX) :]
+            elif label:
+                tags.append(label)
+        if not own_id:
+            own_id = f"jira:{key}" if key else f"jira:row-{row_number}"
+
+        extra: dict[str, Any] = {}
+        issue_type = first("issue_type").strip()
+        kind = self.kind_of_type.get(issue_type.casefold()) or kind_of_issue_type(issue_type)
+        if kind is None:
+            kind = WorkItemKind.STORY
+        if issue_type and issue_type != self.types[kind]:
+            extra[ISSUE_TYPE] = issue_type
+
+        state = restore(first("status").strip()) or "To Do"
+        category = state_category_of_status_category(first("status_category"))
+        if category is None:
+            category = state_category_of_status(state)
+        if category is None:
+            self.unknown_statuses[state] = self.unknown_statuses.get(state, 0) + 1
+            category = StateCategory.TODO
+
+        priority_name = first("priority").strip()
+        priority = priority_of(priority_name) if priority_name else None
+        if priority_name and not priority_name.isdigit() and (
+            priority is None or PRIORITY_NAMES.get(priority) != priority_name
+        ):
+            extra[PRIORITY] = priority_name  # a site-specific name: keep the word itself
+
+        address = restore(first("assignee").strip())
+        name = restore(first("assignee_name").strip())
+        assignee = f"{name} <{address}>" if name and address else (address or name)
+
+        sprints = [restore(v.strip()) for v in values("sprint")]
+        sprints = [s for s in sprints if s]
+        if len(sprints) > 1:  # the issue's current sprint is the last; earlier ones are history
+            extra[SPRINT] = sprints[:-1]
+        versions = [restore(v.strip()) for v in values("fix_version")]
+        versions = [v for v in versions if v]
+        if len(versions) > 1:
+            extra[FIX_VERSION] = versions[1:]
+
+        estimate_text = first("estimate").strip()
+        try:
+            estimate = int(float(estimate_text)) / 3600 if estimate_text else None
+        except ValueError:
+            column = "Original Estimate"
+            raise fail(f"{estimate_text!r} is not a number of seconds", column) from None
+        dates = []
+        for field, column in (("start", "Start Date"), ("due", "Due Date")):
+            value = first(field).strip()
+            try:
+                dates.append(parse_date(value) if value else None)
+            except ValueError:
+                raise fail(f"{value!r} is not a date (e.g. 28/Nov/25 5:03 PM)", column) from None
+
+        position = len(self.items)
+        parent = first("parent").strip()
+        if parent:
+            self.parents.append((position, parent, False))
+        elif parent_key := (first("parent_key") or first("epic_link")).strip():
+            self.parents.append((position, parent_key, True))
+        for header, direction, link_type, indexes in columns.links:
+            keys = [row[i].strip() for i in indexes if row[i].strip()]
+            if keys:
+                self.links.append(_PendingLink(position, header, direction, link_type, keys))
+        for header, indexes in columns.extras:
+            found = [row[i] for i in indexes if row[i]]
+            if overflow and last in indexes:
+                found += overflow
+            if found:
+                found = [restore(v.replace("\r\n", "\n") if "\r" in v else v) for v in found]
+                extra[header] = found if len(indexes) > 1 or len(found) > 1 else found[0]
+
+        description = first("description")
+        if "\r" in description:
+            description = description.replace("\r\n", "\n")
+        if issue_id:
+            self.item_of_issue_id[issue_id] = own_id
+        if key:
+            self.item_of_key[key] = own_id
+        self.items.append(
+            WorkItem(
+                id=own_id,
+                kind=kind,
+                title=title,
+                description=restore(description),
+                state=state,
+                state_category=category,
+                assignee=assignee,
+                priority=priority,
+                tags=tags,
+                iteration_id=self._named(self.sprints, sprints[-1], _sprint) if sprints else None,
+                release_id=self._named(self.versions, versions[0], _version) if versions else None,
+                estimate=estimate,
+                start=dates[0],
+                finish=dates[1],
+                refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
+                extra=extra,
+            )
+        )
+
+    def _resolve(self, reference: str, is_key: bool) -> str | None:
+        first, second = (
+            (self.item_of_key, self.item_of_issue_id) if is_key else (self.item_of_issue_id, self.item_of_key)
+        )
+        return first.get(reference) or second.get(reference)
+
+    def backlog(self) -> Backlog:
+        items = self.items
+        unresolved_parents = 0
+        for position, reference, is_key in self.parents:
+            parent_id = self._resolve(reference, is_key)
+            if parent_id is not None:
+                items[position] = attrs.evolve(items[position], parent_id=parent_id)
+            else:  # parent outside the export: keep the reference for the importer
+                items[position] = attrs.evolve(
+                    items[position], extra={**items[position].extra, PARENT: reference}
+                )
+                unresolved_parents += 1
+        self._apply_links()
+        if unresolved_parents:
+            self.warnings.append(
+                f"{FORMAT_NAME}: {unresolved_parents} issue(s) have a parent that is not in the file; "
+                f"it is kept in the extra field {PARENT!r}"
+            )
+        for status, count in sorted(self.unknown_statuses.items()):
+            self.warnings.append(
+                f"{FORMAT_NAME}: status {status!r} ({count} issue(s)) has no status category; "
+                "counted as to do"
+            )
+        return Backlog(
+            items=items, iterations=tuple(self.sprints.values()), releases=tuple(self.versions.values())
+        )
+
+    def _apply_links(self) -> None:
+        """Turn Blocks and Relates columns into links, each once, on the item that depends."""
+        items = self.items
+        new_links: dict[int, list[Link]] = {}
+        seen: set[tuple[str, str, str]] = set()
+        position_of = {item.id: n for n, item in enumerate(items)}
+        unresolved = 0
+        for pending in self.links:
+            holder = items[pending.position].id
+            kept: list[str] = []
+            for key in pending.keys:
+                other = self.item_of_key.get(key)
+                if other is None:
+                    kept.append(key)
+                    continue
+                if pending.link_type == "blocks":
+                    # "A is blocked by B" (inward on A) and "B blocks A" (outward on B): A depends on B.
+                    dependent, predecessor = (holder, other) if pending.direction == "inward" else (other, holder)
+                    kind = LinkKind.DEPENDS_ON
+                else:
+                    dependent, predecessor = sorted((holder, other))
+                    kind = LinkKind.RELATES_TO
+                if (dependent, predecessor, kind) in seen:
+                    continue
+                seen.add((dependent, predecessor, kind))
+                new_links.setdefault(position_of[dependent], []).append(Link(target_id=predecessor, kind=kind))
+            if kept:  # issues outside the export: keep their keys so nothing is lost
+                unresolved += len(kept)
+                item = items[pending.position]
+                items[pending.position] = attrs.evolve(item, extra={**item.extra, pending.header: kept})
+        for position, links in new_links.items():
+            items[position] = attrs.evolve(items[position], links=(*items[position].links, *links))
+        if unresolved:
+            self.warnings.append(
+                f"{FORMAT_NAME}: {unresolved} issue link(s) point outside the file; "
+                "kept in extra under their column"
+            )
+
+
+def _sprint(identifier: str, name: str) -> Iteration:
+    return Iteration(id=identifier, name=name)
+
+
+def _version(identifier: str, name: str) -> Release:
+    return Release(id=identifier, name=name)
+
+
+def _read(path: Path, context: Context, encoding: str) -> tuple[Backlog, list[str]]:
+    reader = _JiraRowReader(_settings(context), path)
+    errors = "strict" if encoding.startswith("utf-8") else "replace"
+    with path.open(encoding=encoding, errors=errors, newline="") as stream:
+        rows = csv.reader(stream)
+        row_number = 1
+        try:
+            header = next(rows, None)
+            if header is None:
+                raise InputError("the file is empty; expected a header with 'Summary'", path=path)
+            columns = _Columns.from_header(header, path)
+            for row in rows:
+                row_number += 1
+                if any(row):
+                    reader.read_row(row, columns, row_number)
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", path=path, row=row_number) from None
+    backlog = reader.backlog()
+    return backlog, reader.warnings
+
+
+def read_jira_csv(path: Path, context: Context) -> Backlog:
+    """Read a Jira CSV: an importer file (e.g. written by mbf) or an "all fields" export."""
+    try:
+        backlog, warnings = _read(path, context, "utf-8-sig")
+    except UnicodeDecodeError:  # Excel's "Save as CSV" gives Windows-1252
+        backlog, warnings = _read(path, context, "cp1252")
+    for warning in warnings:
+        context.diagnostics.warn(warning)
+    return backlog
