@@ -163,7 +163,8 @@ def split_into_parts(items: Sequence[WorkItem], limit: int) -> list[list[WorkIte
     index = {item.id: i for i, item in enumerate(items)}
     sizes = [1] * len(items)
     for i in range(len(items) - 1, -1, -1):  # children come after their parent
-        parent = index.get(items[i].parent_id) if items[i].parent_id is not None else None
+        parent_id = items[i].parent_id
+        parent = index.get(parent_id) if parent_id is not None else None
         if parent is not None and parent < i:
             sizes[parent] += sizes[i]
     parts: list[list[WorkItem]] = []
@@ -205,7 +206,9 @@ def _known_column_names(title_count: int) -> set[str]:
     return {n.casefold() for n in names}
 
 
-def _extra_columns(items: Iterable[WorkItem], title_count: int, warn: Callable[[str], None]) -> list[str]:
+def _extra_columns(
+    items: Iterable[WorkItem], title_count: int, warn: Callable[[str], None]
+) -> list[str]:
     keys: dict[str, None] = {}
     for item in items:
         keys.update(dict.fromkeys(item.extra))
@@ -215,7 +218,9 @@ def _extra_columns(items: Iterable[WorkItem], title_count: int, warn: Callable[[
     columns = []
     for key in sorted(keys):
         if key.casefold() in taken or _TITLE_LEVEL.match(key.casefold()):
-            warn(f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written")
+            warn(
+                f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written"
+            )
         else:
             columns.append(key)
     return columns
@@ -280,7 +285,9 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
                         text(item.assignee),
                         "" if item.priority is None else str(item.priority),
                         text(TAG_SEPARATOR.join(tags)),
-                        text(iteration_paths.get(item.iteration_id, "") if item.iteration_id else ""),
+                        text(
+                            iteration_paths.get(item.iteration_id, "") if item.iteration_id else ""
+                        ),
                         text(_extra_cell(extra.get(AREA_PATH))),
                         text_to_html(item.description),
                         "" if item.estimate is None else format_number(item.estimate),
@@ -290,7 +297,9 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
                     ]
                 )
     if cleaned_tags:
-        warn(f"{FORMAT_NAME}: {cleaned_tags} tag(s) contained ';', written as ',' (Boards splits tags at ';')")
+        warn(
+            f"{FORMAT_NAME}: {cleaned_tags} tag(s) contained ';', written as ',' (Boards splits tags at ';')"
+        )
     if len(parts) > 1:
         names = ", ".join(part_path(path, n).name for n in range(1, len(parts) + 1))
         warn(
@@ -356,13 +365,21 @@ class _Columns:
             )
         if "Title" in index and levels:
             raise InputError(
-                "a file has either 'Title' or 'Title 1', 'Title 2', …, not both", path=path, row=1, column="Title"
+                "a file has either 'Title' or 'Title 1', 'Title 2', …, not both",
+                path=path,
+                row=1,
+                column="Title",
             )
         if "Title" not in index and not levels:
             raise InputError("missing column", path=path, row=1, column="Title")
         for n in range(1, len(levels) + 1):
             if n not in levels:
-                raise InputError("missing column: title levels must be numbered 1, 2, 3, …", path=path, row=1, column=f"Title {n}")
+                raise InputError(
+                    "missing column: title levels must be numbered 1, 2, 3, …",
+                    path=path,
+                    row=1,
+                    column=f"Title {n}",
+                )
         return cls(
             header=tuple(header),
             index=index,
@@ -438,7 +455,8 @@ class _BoardsReader:
                 header = next(rows, None)
                 if header is None:
                     raise InputError(
-                        "the file is empty; expected a header with 'Work Item Type' and 'Title'", path=path
+                        "the file is empty; expected a header with 'Work Item Type' and 'Title'",
+                        path=path,
                     )
                 columns = _Columns.from_header(header, path)
                 stack: list[str] = []
@@ -457,7 +475,9 @@ class _BoardsReader:
             row = row + [""] * (width - len(row))
         elif len(row) > width and any(row[width:]):
             raise InputError(
-                f"the row has {len(row)} values but the header only {width} columns", path=path, row=row_number
+                f"the row has {len(row)} values but the header only {width} columns",
+                path=path,
+                row=row_number,
             )
         index = columns.index
 
@@ -492,8 +512,8 @@ class _BoardsReader:
         own_id = ""
         cross_file_parent = ""
         tags: list[str] = []
-        for tag in restore(cell("Tags")).split(";"):
-            tag = tag.strip()
+        for raw_tag in restore(cell("Tags")).split(";"):
+            tag = raw_tag.strip()
             if tag.startswith(ID_TAG_PREFIX):
                 own_id = tag[len(ID_TAG_PREFIX) :]
             elif tag.startswith(PARENT_TAG_PREFIX):
@@ -511,7 +531,9 @@ class _BoardsReader:
         work_item_type = cell(WORK_ITEM_TYPE).strip()
         if not work_item_type:
             raise fail("the row has no work item type", WORK_ITEM_TYPE)
-        kind = self.kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(work_item_type)
+        kind = self.kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(
+            work_item_type
+        )
         if kind is None:
             kind = WorkItemKind.STORY
         if work_item_type != self.types[kind]:
@@ -527,7 +549,9 @@ class _BoardsReader:
         try:
             priority = int(priority_text) if priority_text else None
         except ValueError:
-            raise fail(f"{priority_text!r} is not a priority (a whole number)", "Priority") from None
+            raise fail(
+                f"{priority_text!r} is not a priority (a whole number)", "Priority"
+            ) from None
         estimate_text = cell("Original Estimate").strip()
         try:
             estimate = float(estimate_text) if estimate_text else None
@@ -596,7 +620,9 @@ class _BoardsReader:
             if parent_id is not None:
                 self.items[position] = attrs.evolve(item, parent_id=parent_id)
             else:  # the parent was not in the query; keep its ID so nothing is lost
-                self.items[position] = attrs.evolve(item, extra={**item.extra, "Parent": parent_key})
+                self.items[position] = attrs.evolve(
+                    item, extra={**item.extra, "Parent": parent_key}
+                )
                 unresolved += 1
         if unresolved:
             self.warnings.append(

@@ -8,8 +8,23 @@ from html.parser import HTMLParser
 __all__ = ["html_to_text", "text_to_html"]
 
 _BLOCKS = frozenset(
-    {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "pre",
-     "blockquote"}
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "pre",
+        "blockquote",
+    }
 )
 
 
