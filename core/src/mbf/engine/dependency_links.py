@@ -49,6 +49,8 @@ class _Groups:
 
     def union(self, a: str, b: str) -> None:
         ra, rb = self.find(a), self.find(b)
+        self.parent.setdefault(ra, ra)
+        self.parent.setdefault(rb, rb)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 

@@ -44,6 +44,7 @@ from mbf.plugin.types import Context, PlanResult, PlanViolation
 __all__ = ["WavePlan", "place_workloads", "plan_waves", "strongly_connected"]
 
 _MAX_SKIP_NOTES = 3
+_UNCONSTRAINED = "earliest iteration: nothing holds it back"
 
 
 def strongly_connected(nodes: Iterable[int], edges: Mapping[int, Iterable[int]]) -> list[list[int]]:
@@ -257,7 +258,7 @@ class _Placer:
         if len(skipped) > _MAX_SKIP_NOTES:
             notes.append(f"... {len(skipped) - _MAX_SKIP_NOTES} more iterations full or frozen")
         kind = "change freeze" if "change freeze" in skipped[-1] else "capacity"
-        start = f"{bound_reason}; " if bound > 1 else ""
+        start = "" if bound_reason == _UNCONSTRAINED else f"{bound_reason}; "
         return f"{kind}: {start}" + "; ".join(notes)
 
     def _first_free(self, group: _Group, bound: int, *, empty: bool) -> int:
@@ -492,7 +493,7 @@ def place_workloads(
     edges = {g: same.get(g, set()) | strict.get(g, set()) for g in range(len(groups))}
     for g in _placement_order(groups, edges):
         group = groups[g]
-        bound, reason = 1, "earliest iteration: nothing holds it back"
+        bound, reason = 1, _UNCONSTRAINED
         candidates: list[tuple[int, str]] = []
         if group.remediation_hours and placer.lead:
             candidates.append(
@@ -519,7 +520,7 @@ def place_workloads(
                 )
         if candidates:
             top = max(n for n, _ in candidates)
-            if top > bound:
+            if top >= bound:
                 bound, reason = top, "; ".join(text for n, text in candidates if n == top)
         number, text = placer.place(group, bound, reason)
         where[g] = number
