@@ -56,6 +56,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("discovery", "mbf.default_plugins.discovery"),
     ("generation", "mbf.default_plugins.generation"),
     ("planning", "mbf.default_plugins.planning"),
+    ("sync", "mbf.default_plugins.sync_commands"),
 )
 """Built-in plugins as ``(name, module)``: written exactly like external ones."""
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from mbf.config import MbfConfig
 from mbf.domain import Backlog, Estate, WorkItem
+
+if TYPE_CHECKING:
+    from mbf.sync import SyncLedger
 
 __all__ = [
     "ALL_CAPABILITIES",
@@ -164,18 +167,25 @@ class PushReport:
     unchanged: tuple[str, ...] = ()
     """Items already up to date (no request sent)."""
     failed: tuple[tuple[str, str], ...] = ()
-    """``(item id, reason)`` for each item that could not be pushed."""
-    backlog: Backlog | None = None
-    """The backlog with ``refs`` filled in for the service."""
+    """``(item id, reason)`` for each item the tracker refused."""
+    write_requests: int = 0
+    """HTTP requests that created or changed something (0 for an unchanged backlog)."""
 
 
 class TrackerClient(Protocol):
-    """A live connection to one tracker project, returned by :attr:`TrackerService.connect`."""
+    """A live connection to one tracker project, returned by :attr:`TrackerService.connect`.
+
+    ``push`` consults and updates the :class:`mbf.sync.SyncLedger` (see :func:`mbf.sync.plan_push`):
+    it creates what the ledger does not know (parents first, links in a second pass), updates what
+    changed, sends nothing for the rest, saves the ledger after every batch, and stamps the mbf id
+    on each item it creates. ``pull`` returns the tracker's items with ``refs`` set and, for items
+    carrying the mbf stamp, their mbf ids.
+    """
 
     def pull(self) -> Backlog:
         """Read the project's items into a backlog."""
 
-    def push(self, backlog: Backlog, *, dry_run: bool = False) -> PushReport:
+    def push(self, backlog: Backlog, ledger: SyncLedger, *, dry_run: bool = False) -> PushReport:
         """Create and update items so the tracker matches ``backlog``."""
 
     def close(self) -> None:
