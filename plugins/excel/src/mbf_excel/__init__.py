@@ -1,0 +1,1 @@
+"""mbf tracker formats for Excel workbooks."""
