@@ -153,10 +153,13 @@ class TestDetection:
     ) -> None:
         with pytest.raises(FormatNotFoundError) as caught:
             manager.find_tracker_format(tmp_path / "x", "nope", for_reading=True)
-        assert str(caught.value).startswith(
-            "unknown tracker format 'nope'; available: alpha-fmt, beta-fmt,"
-        )
-        assert str(caught.value).endswith("(pass one with --from)")
+        message = str(caught.value)
+        prefix, suffix = "unknown tracker format 'nope'; available: ", " (pass one with --from)"
+        assert message.startswith(prefix)
+        assert message.endswith(suffix)
+        listed = message[len(prefix) : -len(suffix)].split(", ")
+        assert listed == sorted(manager.tracker_formats.objects)
+        assert {"alpha-fmt", "beta-fmt", "gamma-fmt", "mbf-json"} <= set(listed)
 
     def test_by_file_name(self, manager: MbfPluginManager, tmp_path: Path) -> None:
         path = tmp_path / "plan.GAM"
