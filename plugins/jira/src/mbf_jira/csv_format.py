@@ -201,8 +201,10 @@ def _extra_columns(items: Iterable[WorkItem], warn: Callable[[str], None]) -> li
     columns = []
     for key in sorted(widths):
         folded = key.casefold()
-        if folded in _FIELDS or _LINK_COLUMN.match(folded) or folded == "status category":
-            warn(f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written")
+        if folded in _FIELDS or folded == "status category":
+            warn(
+                f"{FORMAT_NAME}: extra field {key!r} clashes with a column of its own; not written"
+            )
         else:
             columns.append((key, widths[key]))
     return columns
@@ -236,9 +238,8 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
         item_labels = []
         for tag in item.tags:
             if " " in tag:  # Jira labels cannot hold spaces
-                tag = tag.replace(" ", "_")
                 spaced_labels += 1
-            item_labels.append(tag)
+            item_labels.append(tag.replace(" ", "_"))
         if ref is None or item.id != f"jira:{ref.key}":
             item_labels.append(ID_LABEL_PREFIX + item.id)
         labels.append(item_labels)
@@ -276,7 +277,9 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
                 assignee, assignee_name = item.assignee, ""
             parent = issue_ids.get(item.parent_id, "") if item.parent_id is not None else ""
             priority = extra.get(PRIORITY) or (
-                PRIORITY_NAMES.get(item.priority, str(item.priority)) if item.priority is not None else ""
+                PRIORITY_NAMES.get(item.priority, str(item.priority))
+                if item.priority is not None
+                else ""
             )
             row = [
                 text(item.title),
@@ -341,7 +344,9 @@ class _Columns:
             elif name:
                 extras.setdefault(name, []).append(i)
         if "summary" not in fields:
-            raise InputError("missing column; Jira CSV files need 'Summary'", path=path, row=1, column="Summary")
+            raise InputError(
+                "missing column; Jira CSV files need 'Summary'", path=path, row=1, column="Summary"
+            )
         return cls(
             width=len(header),
             fields={k: tuple(v) for k, v in fields.items()},
@@ -444,8 +449,8 @@ class _JiraRowReader:
 
         own_id = ""
         tags: list[str] = []
-        for label in values("labels"):
-            label = restore(label.strip())
+        for cell in values("labels"):
+            label = restore(cell.strip())
             if label.startswith(ID_LABEL_PREFIX):
                 own_id = label[len(ID_LABEL_PREFIX) :]
             elif label:
@@ -471,8 +476,10 @@ class _JiraRowReader:
 
         priority_name = first("priority").strip()
         priority = priority_of(priority_name) if priority_name else None
-        if priority_name and not priority_name.isdigit() and (
-            priority is None or PRIORITY_NAMES.get(priority) != priority_name
+        if (
+            priority_name
+            and not priority_name.isdigit()
+            and (priority is None or PRIORITY_NAMES.get(priority) != priority_name)
         ):
             extra[PRIORITY] = priority_name  # a site-specific name: keep the word itself
 
@@ -551,7 +558,9 @@ class _JiraRowReader:
 
     def _resolve(self, reference: str, is_key: bool) -> str | None:
         first, second = (
-            (self.item_of_key, self.item_of_issue_id) if is_key else (self.item_of_issue_id, self.item_of_key)
+            (self.item_of_key, self.item_of_issue_id)
+            if is_key
+            else (self.item_of_issue_id, self.item_of_key)
         )
         return first.get(reference) or second.get(reference)
 
@@ -579,7 +588,9 @@ class _JiraRowReader:
                 "counted as to do"
             )
         return Backlog(
-            items=items, iterations=tuple(self.sprints.values()), releases=tuple(self.versions.values())
+            items=items,
+            iterations=tuple(self.sprints.values()),
+            releases=tuple(self.versions.values()),
         )
 
     def _apply_links(self) -> None:
@@ -599,7 +610,9 @@ class _JiraRowReader:
                     continue
                 if pending.link_type == "blocks":
                     # "A is blocked by B" (inward on A) and "B blocks A" (outward on B): A depends on B.
-                    dependent, predecessor = (holder, other) if pending.direction == "inward" else (other, holder)
+                    dependent, predecessor = (
+                        (holder, other) if pending.direction == "inward" else (other, holder)
+                    )
                     kind = LinkKind.DEPENDS_ON
                 else:
                     dependent, predecessor = sorted((holder, other))
@@ -607,11 +620,15 @@ class _JiraRowReader:
                 if (dependent, predecessor, kind) in seen:
                     continue
                 seen.add((dependent, predecessor, kind))
-                new_links.setdefault(position_of[dependent], []).append(Link(target_id=predecessor, kind=kind))
+                new_links.setdefault(position_of[dependent], []).append(
+                    Link(target_id=predecessor, kind=kind)
+                )
             if kept:  # issues outside the export: keep their keys so nothing is lost
                 unresolved += len(kept)
                 item = items[pending.position]
-                items[pending.position] = attrs.evolve(item, extra={**item.extra, pending.header: kept})
+                items[pending.position] = attrs.evolve(
+                    item, extra={**item.extra, pending.header: kept}
+                )
         for position, links in new_links.items():
             items[position] = attrs.evolve(items[position], links=(*items[position].links, *links))
         if unresolved:
