@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 
@@ -285,39 +285,37 @@ def _delimiter(header_line: str) -> str:
 
 
 class _CsvRows:
-    """Data rows of an open CSV file, numbered as the file's lines, closed when exhausted."""
+    """Data rows of a CSV file, numbered as the file's lines; the file is opened while iterating."""
 
-    def __init__(self, stream: IO[str], reader: Any, path: Path, lines_before: int) -> None:
-        self._stream = stream
-        self._reader = reader
+    def __init__(self, path: Path, *, encoding: str, delimiter: str, lines_before: int) -> None:
         self._path = path
+        self._encoding = encoding
+        self._delimiter = delimiter
         self._lines_before = lines_before
 
     def __iter__(self) -> Iterator[Sequence[Any]]:
         return (row for _, row in self.numbered())
 
     def numbered(self) -> Iterator[tuple[int, Sequence[Any]]]:
-        try:
+        with self._path.open("r", encoding=self._encoding, newline="") as stream:
+            for _ in range(self._lines_before):
+                stream.readline()
+            reader = csv.reader(stream, delimiter=self._delimiter)
             line = self._lines_before
-            for row in self._reader:
-                number = line + 1
-                line = self._lines_before + self._reader.line_num
-                if any(cell.strip() for cell in row):
-                    yield number, row
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"cannot decode the text after line {self._reader.line_num} ({exc.reason}); "
-                "save the file as UTF-8",
-                path=self._path,
-            ) from None
-        except csv.Error as exc:
-            raise InputError(
-                f"malformed CSV: {exc}",
-                path=self._path,
-                row=self._lines_before + self._reader.line_num,
-            ) from None
-        finally:
-            self._stream.close()
+            try:
+                for row in reader:
+                    number = line + 1
+                    line = self._lines_before + reader.line_num
+                    if row and any(row):
+                        yield number, row
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"cannot decode the text after line {line} as {self._encoding} ({exc.reason}); "
+                    "save the file as UTF-8",
+                    path=self._path,
+                ) from None
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", path=self._path, row=line + 1) from None
 
 
 def read_csv_table(
@@ -340,32 +338,26 @@ def read_csv_table(
     chosen = encoding or _detect_encoding(head)
     if b"\x00" in head and not chosen.startswith("utf-16"):
         raise InputError("not a text file (binary content); expected a CSV export", path=path)
-    stream = path.open("r", encoding=chosen, newline="")
     try:
-        first_line = stream.readline()
-        lines_read = 1
-        while first_line and not first_line.strip():
+        with path.open("r", encoding=chosen, newline="") as stream:
             first_line = stream.readline()
-            lines_read += 1
-        if first_line.startswith("sep=") and len(first_line.strip()) == 5:
-            delimiter = delimiter or first_line.strip()[4]  # Excel's "sep=;" hint line
-            first_line = stream.readline()
-            lines_read += 1
-        sep = delimiter or _delimiter(first_line)
-        header = next(csv.reader([first_line], delimiter=sep), [])
+            lines_read = 1
+            while first_line and not first_line.strip():
+                first_line = stream.readline()
+                lines_read += 1
+            if first_line.startswith("sep=") and len(first_line.strip()) == 5:
+                delimiter = delimiter or first_line.strip()[4]  # Excel's "sep=;" hint line
+                first_line = stream.readline()
+                lines_read += 1
     except UnicodeDecodeError:
-        stream.close()
         raise InputError(f"cannot decode the header as {chosen}", path=path) from None
-    except BaseException:
-        stream.close()
-        raise
+    sep = delimiter or _delimiter(first_line)
+    header = next(csv.reader([first_line], delimiter=sep), [])
     if not any(h.strip() for h in header):
-        stream.close()
         raise InputError("the file is empty; expected a header row", path=path)
-    reader = csv.reader(stream, delimiter=sep)
     return Table(
         path=path,
         header=tuple(h.strip() for h in header),
-        rows=_CsvRows(stream, reader, path, lines_read),
+        rows=_CsvRows(path, encoding=chosen, delimiter=sep, lines_before=lines_read),
         header_row=lines_read,
     )

@@ -54,7 +54,7 @@ def _kind_of_sheets(names: list[str]) -> ExportKind | None:
 
 
 def _kind_of_header(header: set[str]) -> ExportKind | None:
-    if {"sourceservername", "destinationport"} <= header:
+    if {"sourceservername", "destinationservername"} <= header:
         return ExportKind.DEPENDENCIES
     if (
         "servername" in header
@@ -109,7 +109,7 @@ def read_azure_migrate(path: Path, context: Context) -> Estate:
     raise InputError(
         "the header matches no Azure Migrate CSV export (an import CSV needs '*Server Name', "
         "'*Cores', '*Memory (In MB)'; a dependency export 'Source server name' and "
-        "'Destination port')",
+        "'Destination server name')",
         path=path,
         row=table.header_row,
     )

@@ -1,0 +1,1 @@
+"""mbf discovery source for CMDB CSV files whose columns are mapped in mbf.toml."""
