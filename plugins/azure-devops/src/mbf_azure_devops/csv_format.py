@@ -449,8 +449,8 @@ class _BoardsReader:
     def read_file(self, path: Path, encoding: str) -> None:
         errors = "strict" if encoding.startswith("utf-8") else "replace"
         with path.open(encoding=encoding, errors=errors, newline="") as stream:
-            rows = csv.reader(stream)
-            row_number = 1
+            rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
+            row_number = 0  # the row being read is row_number + 1 until it is read
             try:
                 header = next(rows, None)
                 if header is None:
@@ -458,6 +458,7 @@ class _BoardsReader:
                         "the file is empty; expected a header with 'Work Item Type' and 'Title'",
                         path=path,
                     )
+                row_number = 1
                 columns = _Columns.from_header(header, path)
                 stack: list[str] = []
                 for row in rows:
@@ -465,7 +466,7 @@ class _BoardsReader:
                     if any(row):
                         self.read_row(row, columns, stack, path, row_number)
             except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", path=path, row=row_number) from None
+                raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
 
     def read_row(
         self, row: list[str], columns: _Columns, stack: list[str], path: Path, row_number: int

@@ -193,7 +193,8 @@ def _extra_columns(items: Iterable[WorkItem], warn: Callable[[str], None]) -> li
     widths: dict[str, int] = {}
     for item in items:
         for key, value in item.extra.items():
-            width = len(value) if isinstance(value, list | tuple) else 1
+            # A list keeps at least two columns, so it reads back as a repeated header (a list).
+            width = max(len(value), 2) if isinstance(value, list | tuple) else 1
             if width > widths.get(key, 0):
                 widths[key] = width
     for own in _OWN_EXTRA_KEYS:
@@ -650,19 +651,20 @@ def _read(path: Path, context: Context, encoding: str) -> tuple[Backlog, list[st
     reader = _JiraRowReader(_settings(context), path)
     errors = "strict" if encoding.startswith("utf-8") else "replace"
     with path.open(encoding=encoding, errors=errors, newline="") as stream:
-        rows = csv.reader(stream)
-        row_number = 1
+        rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
+        row_number = 0  # the row being read is row_number + 1 until it is read
         try:
             header = next(rows, None)
             if header is None:
                 raise InputError("the file is empty; expected a header with 'Summary'", path=path)
+            row_number = 1
             columns = _Columns.from_header(header, path)
             for row in rows:
                 row_number += 1
                 if any(row):
                     reader.read_row(row, columns, row_number)
         except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", path=path, row=row_number) from None
+            raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
     backlog = reader.backlog()
     return backlog, reader.warnings
 
