@@ -42,6 +42,8 @@ _RESOURCE = _Q + "Resource"
 _ASSIGNMENT = _Q + "Assignment"
 _PREDECESSOR_LINK = _Q + "PredecessorLink"
 _EXTENDED_ATTRIBUTE = _Q + "ExtendedAttribute"
+_FIELD_ID = _Q + "FieldID"
+_VALUE = _Q + "Value"
 
 # Task children read into a record, by qualified tag -> record attribute.
 _SCALARS = {
@@ -109,6 +111,9 @@ class _TaskRecord:
     notes: str | None = None
     links: list[list[str | None]] = attrs.Factory(list)
     fields: dict[str, str] = attrs.Factory(dict)
+    """Custom field values by field id."""
+    named: dict[str, str] = attrs.Factory(dict)
+    """Values of mbf's own custom fields by alias (filled in by the builder)."""
 
 
 @attrs.define
@@ -122,11 +127,25 @@ class _Definitions:
 
 def _parse_task(element: Any) -> _TaskRecord:
     record = _TaskRecord(line=element.sourceline or 0)
+    fields = record.fields
     for child in element:
         tag = child.tag
         attribute = _SCALARS.get(tag)
         if attribute is not None:
             setattr(record, attribute, child.text)
+        elif tag == _EXTENDED_ATTRIBUTE:
+            # Project always writes FieldID then Value; anything else takes the careful path.
+            if len(child) == 2 and child[0].tag == _FIELD_ID and child[1].tag == _VALUE:
+                fields[child[0].text or ""] = child[1].text or ""
+                continue
+            field_id = value = None
+            for part in child:
+                if part.tag == _FIELD_ID:
+                    field_id = part.text
+                elif part.tag == _VALUE:
+                    value = part.text
+            if field_id is not None:
+                fields[field_id] = value or ""
         elif tag == _PREDECESSOR_LINK:
             link: list[str | None] = [None, None, None, None]
             for part in child:
@@ -134,15 +153,6 @@ def _parse_task(element: Any) -> _TaskRecord:
                 if index is not None:
                     link[index] = part.text
             record.links.append(link)
-        elif tag == _EXTENDED_ATTRIBUTE:
-            field_id = value = None
-            for part in child:
-                if part.tag == _Q + "FieldID":
-                    field_id = part.text
-                elif part.tag == _Q + "Value":
-                    value = part.text
-            if field_id is not None and value is not None:
-                record.fields[field_id] = value
     return record
 
 
@@ -247,6 +257,8 @@ class _Builder:
         self.percent_lags = 0
         self.renamed: list[str] = []
         self.resources_by_task: dict[str, str] = {}
+        self.dates: dict[str, dt.date] = {}
+        self.durations: dict[str, float] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -255,8 +267,7 @@ class _Builder:
         return InputError(f"line {record.line}, {who}: {message}", path=self.path)
 
     def field(self, record: _TaskRecord, field: schema.CustomField) -> str | None:
-        field_id = self.mbf_ids.get(field.alias)
-        return None if field_id is None else record.fields.get(field_id)
+        return record.named.get(field.alias)
 
     def integer(self, record: _TaskRecord, name: str, text: str | None) -> int | None:
         if text is None or not text.strip():
@@ -267,20 +278,29 @@ class _Builder:
             raise self.fail(record, f"{name} {text!r} is not a whole number") from None
 
     def date(self, record: _TaskRecord, name: str, text: str | None) -> dt.date | None:
-        if text is None or not text.strip():
+        if text is None:
             return None
-        try:
-            return dt.datetime.fromisoformat(text.strip()).date()
-        except ValueError:
-            raise self.fail(record, f"{name} {text!r} is not a date and time") from None
+        # Plans repeat the same few dates and durations; each distinct text is parsed once.
+        day = self.dates.get(text)
+        if day is None and text.strip():
+            try:
+                day = self.dates[text] = dt.datetime.fromisoformat(text.strip()).date()
+            except ValueError:
+                raise self.fail(record, f"{name} {text!r} is not a date and time") from None
+        return day
 
     def hours(self, record: _TaskRecord, name: str, text: str | None) -> float | None:
-        if text is None or not text.strip():
+        if text is None:
             return None
-        try:
-            return parse_duration_hours(text)
-        except ValueError:
-            raise self.fail(record, f"{name} {text!r} is not a duration such as PT8H0M0S") from None
+        hours = self.durations.get(text)
+        if hours is None and text.strip():
+            try:
+                hours = self.durations[text] = parse_duration_hours(text)
+            except ValueError:
+                raise self.fail(
+                    record, f"{name} {text!r} is not a duration such as PT8H0M0S"
+                ) from None
+        return hours
 
     def json_field(self, record: _TaskRecord, field: schema.CustomField, expected: type) -> Any:
         text = self.field(record, field)
@@ -291,7 +311,9 @@ class _Builder:
         except ValueError:
             value = None
         if not isinstance(value, expected):
-            raise self.fail(record, f"custom field {field.alias!r} is not a JSON {expected.__name__}")
+            raise self.fail(
+                record, f"custom field {field.alias!r} is not a JSON {expected.__name__}"
+            )
         return value
 
     # -- the pass over the tasks ---------------------------------------------------------
@@ -311,7 +333,14 @@ class _Builder:
         parent_stack: list[tuple[int, str]] = []
         placed: list[tuple[_TaskRecord, str, str | None, int, str | None, bool]] = []
         taken_ids: set[str] = set()
+        alias_of = {field_id: alias for alias, field_id in self.mbf_ids.items()}
         for record in self.ordered_records():
+            if alias_of:
+                record.named = {
+                    alias_of[field_id]: value
+                    for field_id, value in record.fields.items()
+                    if field_id in alias_of
+                }
             level = self.integer(record, "OutlineLevel", record.level)
             if record.uid == "0" or level == 0 or record.is_null == "1":
                 continue
@@ -419,7 +448,11 @@ class _Builder:
         priority = self.integer(record, "mbf priority", priority_text)
         if not written_by_mbf:
             state = state if state is not None else _STATE_WORDS[category]
-            assignee = assignee if assignee is not None else self.resources_by_task.get(record.uid or "", "")
+            assignee = (
+                assignee
+                if assignee is not None
+                else self.resources_by_task.get(record.uid or "", "")
+            )
             if priority_text is None:
                 priority = self.priority_from_project(record)
         tags, source = self.field(record, schema.MBF_TAGS), self.field(record, schema.MBF_SOURCE)
@@ -449,7 +482,11 @@ class _Builder:
         # A task Project created: summaries by depth (epic, feature, story), leaves are tasks.
         if record.summary != "1":
             return WorkItemKind.TASK
-        return (WorkItemKind.EPIC, WorkItemKind.FEATURE)[level - 1] if level <= 2 else WorkItemKind.STORY
+        return (
+            (WorkItemKind.EPIC, WorkItemKind.FEATURE)[level - 1]
+            if level <= 2
+            else WorkItemKind.STORY
+        )
 
     def priority_from_project(self, record: _TaskRecord) -> int | None:
         priority = self.integer(record, "Priority", record.priority)
@@ -462,7 +499,9 @@ class _Builder:
         try:
             return {str(service): TrackerRef(**ref) for service, ref in raw.items()}
         except TypeError:
-            raise self.fail(record, "custom field 'mbf refs' does not hold tracker references") from None
+            raise self.fail(
+                record, "custom field 'mbf refs' does not hold tracker references"
+            ) from None
 
     def extra(self, record: _TaskRecord, *, written_by_mbf: bool) -> dict[str, Any]:
         extra: dict[str, Any] = dict(self.json_field(record, schema.MBF_EXTRA, dict))
@@ -483,7 +522,9 @@ class _Builder:
         if schema.MBF_LINKS.alias not in self.mbf_ids:
             return tuple(links)
         try:
-            for position, target, kind, type_, lag in self.json_field(record, schema.MBF_LINKS, list):
+            for position, target, kind, type_, lag in self.json_field(
+                record, schema.MBF_LINKS, list
+            ):
                 link = Link(
                     target_id=target, kind=LinkKind(kind), type=DependencyType(type_), lag_hours=lag
                 )

@@ -78,10 +78,7 @@ def xml_text(value: str) -> str:
         return value
     value = _NOT_XML.sub("", value)
     return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", "&#13;")
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     )
 
 
@@ -93,15 +90,15 @@ def has_invalid_xml(value: str) -> bool:
 def encode_list(values: Iterable[str]) -> str:
     """Join tags or ids with ``"; "`` (readable in Project); JSON when that would be ambiguous."""
     values = list(values)
-    if any(
-        not v or v != v.strip() or ";" in v or v.startswith("[") for v in values
-    ):
+    if any(not v or v != v.strip() or ";" in v or v.startswith("[") for v in values):
         return dump_json(values)
     return _LIST_SEPARATOR.join(values)
 
 
 def decode_list(text: str) -> tuple[str, ...]:
     """Inverse of :func:`encode_list`; a plain ``a; b`` typed in Project also reads."""
+    if ";" not in text and not text.startswith("[") and text == text.strip():
+        return (text,) if text else ()
     if text.startswith("["):
         try:
             loaded = json.loads(text)

