@@ -209,3 +209,34 @@ def test_disable_plugin_flag_hides_its_format(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "no tracker format recognises this file" in result.stderr
+
+
+class _EpicsOnly:
+    """A format that holds only epics, as a portfolio sheet would."""
+
+    @hookimpl
+    def mbf_tracker_formats(self):
+        def write(backlog, path, context):
+            path.write_text("\n".join(i.title for i in backlog.items if i.kind == "epic"))
+
+        yield TrackerFormat(
+            name="epics",
+            description="epic titles",
+            write=write,
+            default_filenames=("*.epics",),
+            capabilities={"title"},
+            kinds={"epic"},
+        )
+
+
+def test_convert_reports_items_of_kinds_the_target_cannot_hold(
+    mbf_cli, register_plugin, tmp_path: Path
+) -> None:
+    register_plugin(_EpicsOnly(), name="epics")
+    result = mbf_cli("convert", str(EXAMPLE), str(tmp_path / "p.epics"))
+    assert result.exit_code == 0, result.output
+    assert "Warning: epics cannot hold 'feature items'; lost on 3 item(s)" in result.stderr
+    assert "Warning: epics cannot hold 'task items'; lost on 37 item(s)" in result.stderr
+    assert (
+        tmp_path / "p.epics"
+    ).read_text() == "Migrate datacenter Amsterdam 1\nMigrate datacenter Dublin 2"

@@ -31,9 +31,19 @@ class ConvertReport:
     """Field -> number of items (or entries) whose value the target format cannot hold."""
 
 
-def lost_fields(backlog: Backlog, capabilities: frozenset[str]) -> dict[str, int]:
-    """Per field the format cannot hold, how many items (or iterations, releases) carry a value."""
+def lost_fields(
+    backlog: Backlog,
+    capabilities: frozenset[str],
+    kinds: frozenset[WorkItemKind] = frozenset(WorkItemKind),
+) -> dict[str, int]:
+    """Per field the format cannot hold, how many items (or iterations, releases) carry a value;
+    items of a kind the format cannot hold count under ``"<kind> items"``."""
     lost: dict[str, int] = {}
+    for kind in WorkItemKind:
+        if kind not in kinds:
+            count = sum(1 for item in backlog.items if item.kind is kind)
+            if count:
+                lost[f"{kind.value} items"] = count
     for field in (a.name for a in attrs.fields(WorkItem)):
         if field in capabilities:
             continue
@@ -85,7 +95,7 @@ def convert(
     context = context or Context()
     writer = plugin_manager.find_tracker_format(target, to_format, for_reading=False)
     backlog, reader = read_backlog_file(plugin_manager, source, from_format, context)
-    lost = lost_fields(backlog, writer.capabilities)
+    lost = lost_fields(backlog, writer.capabilities, writer.kinds)
     write_backlog_file(plugin_manager, backlog, target, writer.name, context)
     return ConvertReport(
         reader=reader.name, writer=writer.name, items=len(backlog.items), lost=lost

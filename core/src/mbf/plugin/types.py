@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from mbf.config import MbfConfig
-from mbf.domain import Backlog, Estate, WorkItem
+from mbf.domain import Backlog, Estate, WorkItem, WorkItemKind
 
 if TYPE_CHECKING:
     from mbf.sync import SyncLedger
@@ -71,6 +71,10 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
 
 def _capabilities(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
+
+
+def _kinds(value: Iterable[str]) -> frozenset[WorkItemKind]:
+    return frozenset(WorkItemKind(kind) for kind in value)
 
 
 class Diagnostics:
@@ -143,6 +147,9 @@ class TrackerFormat(MbfPlugin):
     capabilities: frozenset[str] = attrs.field(default=ALL_CAPABILITIES, converter=_capabilities)
     """Fields that survive a write and read back (see :data:`ALL_CAPABILITIES`); ``convert``
     reports the others as lost."""
+    kinds: frozenset[WorkItemKind] = attrs.field(default=frozenset(WorkItemKind), converter=_kinds)
+    """Kinds of item the format holds; ``convert`` reports items of other kinds as lost (a Wave
+    sheet holds workloads and servers, not tasks)."""
     settings_type: type | None = None
     """attrs class of this format's settings, if it has any."""
 

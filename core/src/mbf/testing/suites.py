@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import pytest
 
-from mbf.domain import Backlog, hierarchy_order, validate_backlog
+from mbf.domain import Backlog, WorkItemKind, hierarchy_order, validate_backlog
 from mbf.plugin import Context, TrackerFormat
 from mbf.serialization import backlog_to_json
 
@@ -30,10 +30,13 @@ __all__ = ["TrackerFormatTests", "project_backlog"]
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
-def project_backlog(backlog: Backlog, capabilities: frozenset[str]) -> dict[str, Any]:
-    """The part of ``backlog`` a format with ``capabilities`` must keep, in a comparable shape.
-
-    Items are compared in hierarchy order, each as a dict of only the declared fields.
+def project_backlog(
+    backlog: Backlog,
+    capabilities: frozenset[str],
+    kinds: frozenset[WorkItemKind] = frozenset(WorkItemKind),
+) -> dict[str, Any]:
+    """The part of ``backlog`` a format with ``capabilities`` (holding items of ``kinds``) must
+    keep, in a comparable shape: items in hierarchy order, each a dict of only the declared fields.
     """
     items = [
         {
@@ -42,6 +45,7 @@ def project_backlog(backlog: Backlog, capabilities: frozenset[str]) -> dict[str,
             if name in capabilities
         }
         for item in hierarchy_order(backlog.items)
+        if item.kind in kinds
     ]
     projected: dict[str, Any] = {"items": items}
     for field in ("iterations", "releases"):
@@ -107,8 +111,8 @@ class TrackerFormatTests:
         if tracker_format.read is None:
             pytest.skip("format cannot read")
         read_back = tracker_format.read(written, Context())
-        caps = tracker_format.capabilities
-        assert project_backlog(read_back, caps) == project_backlog(backlog, caps)
+        caps, kinds = tracker_format.capabilities, tracker_format.kinds
+        assert project_backlog(read_back, caps, kinds) == project_backlog(backlog, caps, kinds)
 
     def test_read_back_backlog_is_valid(self, tracker_format: TrackerFormat, written: Path) -> None:
         if tracker_format.read is None:
