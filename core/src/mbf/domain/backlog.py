@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from mbf.domain._converters import to_dict, to_optional_float, to_tuple
+
 __all__ = [
     "Backlog",
     "DependencyType",
@@ -62,18 +64,6 @@ class DependencyType(enum.StrEnum):
     """Start-to-finish."""
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return dict(value)
-
-
-def _optional_float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
 @attrs.frozen(kw_only=True)
 class Link:
     """A typed link from the item that holds it to another item."""
@@ -122,25 +112,25 @@ class WorkItem:
     """Person responsible, as ``Name <upn>`` or the tracker's user name."""
     priority: int | None = None
     """Priority, 1 being the highest."""
-    tags: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Labels, in the order given."""
     iteration_id: str | None = None
     """Id of the :class:`Iteration` the item is planned in."""
     release_id: str | None = None
     """Id of the :class:`Release` the item ships in."""
-    estimate: float | None = attrs.field(default=None, converter=_optional_float)
+    estimate: float | None = attrs.field(default=None, converter=to_optional_float)
     """Estimated effort in hours."""
     start: dt.date | None = None
     """Planned start date."""
     finish: dt.date | None = None
     """Planned finish date."""
-    links: tuple[Link, ...] = attrs.field(default=(), converter=_tuple)
+    links: tuple[Link, ...] = attrs.field(default=(), converter=to_tuple)
     """Links to other items (dependencies and relations)."""
-    source: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    source: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Ids of the estate objects the item stands for (datacenter, workload or server ids)."""
-    refs: Mapping[str, TrackerRef] = attrs.field(factory=dict, converter=_mapping)
+    refs: Mapping[str, TrackerRef] = attrs.field(factory=dict, converter=to_dict)
     """Per tracker service name, where the item lives there."""
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=to_dict)
     """Tracker-specific fields with no core field (custom fields); kept through round trips."""
 
 
@@ -158,7 +148,7 @@ class Iteration:
     """First day."""
     finish: dt.date | None = None
     """Last day (inclusive)."""
-    capacity: float | None = attrs.field(default=None, converter=_optional_float)
+    capacity: float | None = attrs.field(default=None, converter=to_optional_float)
     """How much fits, in the unit the project plans with (servers or hours)."""
 
 
@@ -172,7 +162,7 @@ class Release:
     """Display name."""
     date: dt.date | None = None
     """Planned release date."""
-    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Ids of the workloads in the release."""
 
 
@@ -180,9 +170,9 @@ class Release:
 class Backlog:
     """A migration backlog: items, and the iterations and releases they are planned into."""
 
-    items: tuple[WorkItem, ...] = attrs.field(default=(), converter=_tuple)
+    items: tuple[WorkItem, ...] = attrs.field(default=(), converter=to_tuple)
     """Work items; parents come before children when written."""
-    iterations: tuple[Iteration, ...] = attrs.field(default=(), converter=_tuple)
+    iterations: tuple[Iteration, ...] = attrs.field(default=(), converter=to_tuple)
     """Iterations in date order."""
-    releases: tuple[Release, ...] = attrs.field(default=(), converter=_tuple)
+    releases: tuple[Release, ...] = attrs.field(default=(), converter=to_tuple)
     """Releases in date order."""

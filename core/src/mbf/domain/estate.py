@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from mbf.domain._converters import to_dict, to_optional_float, to_tuple
+
 __all__ = [
     "BlackoutWindow",
     "Datacenter",
@@ -43,18 +45,6 @@ class MigrationStrategy(enum.StrEnum):
     RETAIN = "retain"
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
-    return tuple(value)
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return dict(value)
-
-
-def _optional_float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
 @attrs.frozen(kw_only=True)
 class BlackoutWindow:
     """A change freeze: no migration of the datacenter it belongs to may land inside it."""
@@ -81,7 +71,7 @@ class Datacenter:
     """Date by which the datacenter must be empty, if there is one."""
     priority: int | None = None
     """Business priority; lower numbers move first among equal lease ends."""
-    blackout: tuple[BlackoutWindow, ...] = attrs.field(default=(), converter=_tuple)
+    blackout: tuple[BlackoutWindow, ...] = attrs.field(default=(), converter=to_tuple)
     """Change freezes during which nothing of this datacenter is migrated."""
 
 
@@ -103,21 +93,21 @@ class Server:
     """Number of (virtual) processor cores."""
     memory_mb: int | None = None
     """Memory in MiB."""
-    storage_gb: float | None = attrs.field(default=None, converter=_optional_float)
+    storage_gb: float | None = attrs.field(default=None, converter=to_optional_float)
     """Total provisioned disk in GiB."""
     environment: str = ""
     """``prod``, ``test``, ``dev`` or the organisation's own word; empty when unknown."""
-    ip_addresses: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    ip_addresses: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """IPv4 and IPv6 addresses."""
     readiness: Readiness = Readiness.UNKNOWN
     """Azure readiness from the assessment."""
-    blockers: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    blockers: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Readiness issues that must be remediated before the server can move."""
-    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    workload_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Ids of the workloads the server belongs to."""
-    sources: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping)
+    sources: Mapping[str, str] = attrs.field(factory=dict, converter=to_dict)
     """Per field, the export the value was taken from (``{"cores": "rvtools:RVTools.xlsx"}``)."""
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=to_dict)
     """Source-specific values with no field of their own; kept, never interpreted by the core."""
 
 
@@ -129,7 +119,7 @@ class Workload:
     """Stable id, e.g. ``payroll``."""
     name: str
     """Display name."""
-    server_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    server_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     """Ids of the servers in the workload."""
     owner: str = ""
     """Application owner who signs off the move."""
@@ -141,7 +131,7 @@ class Workload:
     """How the workload moves (or does not)."""
     reason: str = ""
     """Why these servers belong together, e.g. ``CMDB application Payroll``."""
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=to_dict)
     """Source-specific values with no field of their own."""
 
 
@@ -179,13 +169,13 @@ class EstateSource:
 class Estate:
     """Everything discovery knows about the datacenters to be migrated."""
 
-    datacenters: tuple[Datacenter, ...] = attrs.field(default=(), converter=_tuple)
+    datacenters: tuple[Datacenter, ...] = attrs.field(default=(), converter=to_tuple)
     """Datacenters, in business-driver order once generation has sorted them."""
-    servers: tuple[Server, ...] = attrs.field(default=(), converter=_tuple)
+    servers: tuple[Server, ...] = attrs.field(default=(), converter=to_tuple)
     """Servers of all datacenters."""
-    workloads: tuple[Workload, ...] = attrs.field(default=(), converter=_tuple)
+    workloads: tuple[Workload, ...] = attrs.field(default=(), converter=to_tuple)
     """Workloads grouping the servers."""
-    dependencies: tuple[Dependency, ...] = attrs.field(default=(), converter=_tuple)
+    dependencies: tuple[Dependency, ...] = attrs.field(default=(), converter=to_tuple)
     """Server-to-server and server-to-endpoint dependencies."""
-    sources: tuple[EstateSource, ...] = attrs.field(default=(), converter=_tuple)
+    sources: tuple[EstateSource, ...] = attrs.field(default=(), converter=to_tuple)
     """The exports this estate was built from."""

@@ -1,0 +1,21 @@
+"""attrs converters shared by the domain classes: what callers pass is normalised on the way in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def to_tuple(value: Any) -> tuple[Any, ...]:
+    """Any iterable as a tuple, so sequences in frozen objects cannot change."""
+    return tuple(value)
+
+
+def to_dict(value: Any) -> Mapping[str, Any]:
+    """A mapping copied, so the caller's dict cannot change the object afterwards."""
+    return dict(value)
+
+
+def to_optional_float(value: float | None) -> float | None:
+    """``4`` becomes ``4.0`` so equal values serialise to equal bytes."""
+    return None if value is None else float(value)
