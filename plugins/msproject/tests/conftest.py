@@ -1,4 +1,4 @@
-"""Fixtures of the msproject plugin's tests: the format, the MSPDI corpus, an XML reader."""
+"""Fixtures of the msproject plugin's tests: the format, a written sample, the MSPDI corpus."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from mbf_msproject.format import mspdi_format
 MSPDI_CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "mspdi"
 """MSPDI files saved by Microsoft Project 2002-2019 (read in place, never copied)."""
 
-NS = "{http://schemas.microsoft.com/project}"
+
+
+@pytest.fixture
+def mspdi_corpus() -> Path:
+    """The folder of MSPDI files saved by Microsoft Project."""
+    return MSPDI_CORPUS
 
 
 @pytest.fixture
@@ -28,17 +33,4 @@ def written_sample(mspdi: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
     path = tmp_path / "plan.xml"
     assert mspdi.write is not None
     mspdi.write(sample_backlog, path, Context())
-    return path
-
-
-def read(fmt: TrackerFormat, path: Path, context: Context | None = None) -> Backlog:
-    """Read ``path`` with ``fmt`` (asserting it can read)."""
-    assert fmt.read is not None
-    return fmt.read(path, context or Context())
-
-
-def write(fmt: TrackerFormat, backlog: Backlog, path: Path, context: Context | None = None) -> Path:
-    """Write ``backlog`` to ``path`` with ``fmt`` (asserting it can write)."""
-    assert fmt.write is not None
-    fmt.write(backlog, path, context or Context())
     return path
