@@ -106,7 +106,12 @@ def write_meg_workbook(backlog: Backlog, path: Path, context: Context) -> None:
     hierarchy = _Hierarchy(items)
     workbook = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     workbook.set_properties(
         {
@@ -203,7 +208,9 @@ def _estate_row(feature: WorkItem, hierarchy: _Hierarchy) -> dict[str, Any]:
 
 def _wave_row(story: WorkItem, hierarchy: _Hierarchy, waves: Mapping[str, int]) -> dict[str, Any]:
     machine = story.extra.get(Wave.MACHINE) or (
-        story.source[0] if story.source else _strip("Migrate ", story.title)
+        _strip("Migrate ", story.title)
+        if story.title.startswith("Migrate ") or not story.source
+        else story.source[0]
     )
     return _fields(story, {
         Wave.WAVE_NUMBER: waves.get(story.iteration_id) if story.iteration_id else None,

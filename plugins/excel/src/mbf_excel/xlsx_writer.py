@@ -175,7 +175,12 @@ def write_backlog_workbook(backlog: Backlog, path: Path, context: Context) -> No
     items = hierarchy_order(backlog.items)
     workbook = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     workbook.set_properties(
         {
