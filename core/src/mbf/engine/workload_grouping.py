@@ -137,6 +137,12 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
                 hubs_touched=hubs_touched,
                 existing=workloads,
             )
+            if neighbours:
+                workload = attrs.evolve(
+                    workload,
+                    reason=f"{workload.reason}; talks to several applications ({', '.join(neighbours)}), "
+                    "so it joins none",
+                )
             workloads[workload.id] = workload
             target = workload.id
         for sid in members:

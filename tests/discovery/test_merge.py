@@ -1,0 +1,183 @@
+"""Merging estates: one server per host, first value kept, conflicts kept and reported."""
+
+from __future__ import annotations
+
+from mbf.domain import Dependency, Estate, EstateSource, Readiness, Server, Workload
+from mbf.engine.merge import SourcedEstate, merge_estates
+from mbf.plugin import Diagnostics
+
+
+def part(
+    label: str, *servers: Server, dependencies: tuple[Dependency, ...] = (), workloads=()
+) -> SourcedEstate:
+    source, path = label.split(":")
+    return SourcedEstate(
+        label=label,
+        estate=Estate(
+            servers=servers,
+            dependencies=dependencies,
+            workloads=workloads,
+            sources=(EstateSource(source=source, path=path, records=len(servers)),),
+        ),
+    )
+
+
+def test_short_name_and_fqdn_are_one_server_named_by_its_fqdn() -> None:
+    estate = merge_estates(
+        [
+            part("rvtools:a.xlsx", Server(id="srv01", name="SRV01", cores=2)),
+            part(
+                "azure-migrate:b.csv",
+                Server(id="srv01", name="srv01.contoso.local", memory_mb=4096),
+            ),
+        ],
+        Diagnostics(),
+    )
+    assert estate.servers == (
+        Server(
+            id="srv01",
+            name="srv01.contoso.local",
+            cores=2,
+            memory_mb=4096,
+            sources={
+                "name": "azure-migrate:b.csv",
+                "cores": "rvtools:a.xlsx",
+                "memory_mb": "azure-migrate:b.csv",
+            },
+        ),
+    )
+
+
+def test_conflicting_values_keep_the_first_and_record_both() -> None:
+    diagnostics = Diagnostics()
+    estate = merge_estates(
+        [
+            part("rvtools:a.xlsx", Server(id="srv01", name="srv01", cores=2, os="Windows 2016")),
+            part("cmdb-csv:c.csv", Server(id="srv01", name="srv01", cores=4, os="windows 2016")),
+        ],
+        diagnostics,
+    )
+    (server,) = estate.servers
+    assert (server.cores, server.sources["cores"]) == (2, "rvtools:a.xlsx")
+    assert server.extra == {"conflicts": {"cores": {"rvtools:a.xlsx": 2, "cmdb-csv:c.csv": 4}}}
+    assert diagnostics.warnings == [
+        "cores differs on 1 server(s) between rvtools:a.xlsx and cmdb-csv:c.csv; kept the value from "
+        "rvtools:a.xlsx, the other is in the server's extra.conflicts (srv01: 2 vs 4)"
+    ]
+
+
+def test_same_address_in_two_exports_is_one_server() -> None:
+    diagnostics = Diagnostics()
+    estate = merge_estates(
+        [
+            part(
+                "rvtools:a.xlsx", Server(id="vm-1234", name="VM-1234", ip_addresses=("10.0.0.5",))
+            ),
+            part(
+                "cmdb-csv:c.csv",
+                Server(id="payroll-db", name="payroll-db", ip_addresses=("10.0.0.5",)),
+            ),
+        ],
+        diagnostics,
+    )
+    assert [(s.id, s.name) for s in estate.servers] == [("vm-1234", "VM-1234")]
+    assert estate.servers[0].extra["conflicts"] == {
+        "name": {"rvtools:a.xlsx": "VM-1234", "cmdb-csv:c.csv": "payroll-db"}
+    }
+
+
+def test_same_address_within_one_export_stays_two_servers() -> None:
+    clones = part(
+        "rvtools:a.xlsx",
+        Server(id="app01", name="app01", ip_addresses=("10.0.0.7",)),
+        Server(id="app01-clone", name="app01-clone", ip_addresses=("10.0.0.7",)),
+    )
+    assert [s.id for s in merge_estates([clones], Diagnostics()).servers] == [
+        "app01",
+        "app01-clone",
+    ]
+
+
+def test_loopback_and_link_local_addresses_never_merge_servers() -> None:
+    estate = merge_estates(
+        [
+            part("a:a.csv", Server(id="x", name="x", ip_addresses=("127.0.0.1", "fe80::1"))),
+            part("b:b.csv", Server(id="y", name="y", ip_addresses=("127.0.0.1", "fe80::1"))),
+        ],
+        Diagnostics(),
+    )
+    assert [s.id for s in estate.servers] == ["x", "y"]
+
+
+def test_readiness_blockers_and_workloads_accumulate() -> None:
+    estate = merge_estates(
+        [
+            part(
+                "cmdb-csv:c.csv",
+                Server(id="s1", name="s1", workload_ids=("payroll",)),
+                workloads=(Workload(id="payroll", name="Payroll", owner="Alice"),),
+            ),
+            part(
+                "azure-migrate:a.xlsx",
+                Server(
+                    id="s1",
+                    name="s1",
+                    readiness=Readiness.NOT_READY,
+                    blockers=("Unsupported boot type",),
+                ),
+            ),
+        ],
+        Diagnostics(),
+    )
+    (server,) = estate.servers
+    assert (server.readiness, server.blockers, server.workload_ids) == (
+        Readiness.NOT_READY,
+        ("Unsupported boot type",),
+        ("payroll",),
+    )
+    assert estate.workloads == (
+        Workload(id="payroll", name="Payroll", owner="Alice", server_ids=("s1",)),
+    )
+
+
+def test_environment_words_are_normalised_before_comparing() -> None:
+    diagnostics = Diagnostics()
+    estate = merge_estates(
+        [
+            part("a:a.csv", Server(id="s1", name="s1", environment="Production")),
+            part("b:b.csv", Server(id="s1", name="s1", environment="PRD")),
+        ],
+        diagnostics,
+    )
+    assert (estate.servers[0].environment, diagnostics.warnings) == ("prod", [])
+
+
+def test_dependencies_resolve_addresses_and_add_up_weights() -> None:
+    inventory = part(
+        "rvtools:a.xlsx",
+        Server(id="db01", name="db01", ip_addresses=("10.0.0.21",)),
+        Server(id="web01", name="web01"),
+    )
+    traffic = part(
+        "azure-migrate:deps.csv",
+        Server(id="web01", name="WEB01", ip_addresses=("10.0.0.11",)),
+        dependencies=(
+            Dependency(source_id="web01", target_id="ip:10.0.0.21", port=1433, weight=3),
+            Dependency(
+                source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=2
+            ),
+            Dependency(source_id="ip:10.0.0.11", target_id="web01", port=80, weight=1),
+            Dependency(source_id="web01", target_id="ip:10.9.9.9", port=443, weight=4),
+        ),
+    )
+    estate = merge_estates([inventory, traffic], Diagnostics())
+    assert estate.dependencies == (
+        Dependency(
+            source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=5
+        ),
+        Dependency(source_id="web01", target_id="ip:10.9.9.9", port=443, weight=4),
+    )
+    assert estate.sources == (
+        EstateSource(source="rvtools", path="a.xlsx", records=2),
+        EstateSource(source="azure-migrate", path="deps.csv", records=1),
+    )
