@@ -30,21 +30,43 @@ def make_plan() -> Backlog:
         wave_id = f"feature:wave-{wave:03d}"
         wave_start = start + dt.timedelta(weeks=wave)
         items.append(
-            WorkItem(id=wave_id, kind=WorkItemKind.FEATURE, title=f"Wave {wave}",
-                     start=wave_start, finish=wave_start + dt.timedelta(days=4),
-                     iteration_id=f"sprint-{wave}")
+            WorkItem(
+                id=wave_id,
+                kind=WorkItemKind.FEATURE,
+                title=f"Wave {wave}",
+                start=wave_start,
+                finish=wave_start + dt.timedelta(days=4),
+                iteration_id=f"sprint-{wave}",
+            )
         )
-        iterations.append(Iteration(id=f"sprint-{wave}", name=f"Sprint {wave}", start=wave_start,
-                                    finish=wave_start + dt.timedelta(days=4), capacity=99.0))
+        iterations.append(
+            Iteration(
+                id=f"sprint-{wave}",
+                name=f"Sprint {wave}",
+                start=wave_start,
+                finish=wave_start + dt.timedelta(days=4),
+                capacity=99.0,
+            )
+        )
         for task in range(TASKS_PER_WAVE):
             task_id = f"task:srv{wave:03d}{task:02d}/migrate"
             links = (Link(target_id=f"task:srv{wave:03d}{task - 1:02d}/migrate"),) if task else ()
             day = wave_start + dt.timedelta(days=task % 5)
             items.append(
-                WorkItem(id=task_id, kind=WorkItemKind.TASK, title=f"Migrate srv{wave:03d}{task:02d}",
-                         parent_id=wave_id, estimate=4.0, start=day, finish=day, links=links,
-                         state_category=StateCategory.TODO, tags=("rehost",),
-                         source=(f"srv{wave:03d}{task:02d}",), iteration_id=f"sprint-{wave}")
+                WorkItem(
+                    id=task_id,
+                    kind=WorkItemKind.TASK,
+                    title=f"Migrate srv{wave:03d}{task:02d}",
+                    parent_id=wave_id,
+                    estimate=4.0,
+                    start=day,
+                    finish=day,
+                    links=links,
+                    state_category=StateCategory.TODO,
+                    tags=("rehost",),
+                    source=(f"srv{wave:03d}{task:02d}",),
+                    iteration_id=f"sprint-{wave}",
+                )
             )
     return Backlog(items=items, iterations=iterations)
 
@@ -81,7 +103,8 @@ def main() -> None:
     args = parser.parse_args()
     plan = make_plan()
     fmt = mspdi_format()
-    assert fmt.read is not None and fmt.write is not None
+    assert fmt.read is not None
+    assert fmt.write is not None
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "plan.xml"
         write = best_of(args.runs, lambda: fmt.write(plan, path, Context()))  # type: ignore[misc]

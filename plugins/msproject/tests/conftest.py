@@ -14,7 +14,6 @@ MSPDI_CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" 
 """MSPDI files saved by Microsoft Project 2002-2019 (read in place, never copied)."""
 
 
-
 @pytest.fixture
 def mspdi_corpus() -> Path:
     """The folder of MSPDI files saved by Microsoft Project."""

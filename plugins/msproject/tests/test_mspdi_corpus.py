@@ -21,7 +21,12 @@ from mbf.testing.suites import project_backlog
 NS = "{http://schemas.microsoft.com/project}"
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "mspdi"
 CORPUS_FILES = sorted(CORPUS.glob("*.xml"))
-LINK_TYPES = {"0": DependencyType.FF, "1": DependencyType.FS, "2": DependencyType.SF, "3": DependencyType.SS}
+LINK_TYPES = {
+    "0": DependencyType.FF,
+    "1": DependencyType.FS,
+    "2": DependencyType.SF,
+    "3": DependencyType.SS,
+}
 HOURS = re.compile(r"^PT(\d+)H(\d+)M(\d+)S$")
 
 
@@ -42,7 +47,8 @@ def _expected_tasks(path: Path) -> list[Any]:
     tasks = etree.parse(str(path)).getroot().findall(f"{NS}Tasks/{NS}Task")
     tasks.sort(key=lambda t: int(t.findtext(f"{NS}ID")))
     return [
-        t for t in tasks
+        t
+        for t in tasks
         if t.findtext(f"{NS}UID") != "0"
         and t.findtext(f"{NS}IsNull") != "1"
         and (t.findtext(f"{NS}Name") or "").strip()
@@ -85,8 +91,10 @@ class TestEveryCorpusFile:
 
     def test_start_and_finish_dates(self, mspdi: TrackerFormat, path: Path) -> None:
         expected = [
-            (dt.date.fromisoformat(t.findtext(f"{NS}Start")[:10]),
-             dt.date.fromisoformat(t.findtext(f"{NS}Finish")[:10]))
+            (
+                dt.date.fromisoformat(t.findtext(f"{NS}Start")[:10]),
+                dt.date.fromisoformat(t.findtext(f"{NS}Finish")[:10]),
+            )
             for t in _expected_tasks(path)
         ]
         assert [(item.start, item.finish) for item in _read(mspdi, path).items] == expected
@@ -112,12 +120,18 @@ class TestEveryCorpusFile:
         assert mspdi.write is not None
         mspdi.write(backlog, tmp_path / "again.xml", Context())
         again = _read(mspdi, tmp_path / "again.xml")
-        assert project_backlog(again, mspdi.capabilities) == project_backlog(backlog, mspdi.capabilities)
+        assert project_backlog(again, mspdi.capabilities) == project_backlog(
+            backlog, mspdi.capabilities
+        )
 
 
 def test_links_file_2016_has_every_link_type_and_lag(mspdi: TrackerFormat) -> None:
     backlog = _read(mspdi, CORPUS / "task-links-project2016-mspdi.xml")
-    links = [(item.id, link.target_id, link.type, link.lag_hours) for item in backlog.items for link in item.links]
+    links = [
+        (item.id, link.target_id, link.type, link.lag_hours)
+        for item in backlog.items
+        for link in item.links
+    ]
     assert links == [
         ("mspdi:2", "mspdi:1", DependencyType.FS, 0.0),
         ("mspdi:4", "mspdi:3", DependencyType.FS, 8.0),

@@ -71,21 +71,30 @@ def test_outline_levels_nest_tasks_under_summaries(mspdi: TrackerFormat, tmp_pat
 def test_tasks_are_placed_in_id_order_not_file_order(mspdi: TrackerFormat, tmp_path: Path) -> None:
     path = _project(tmp_path, _task(2, "Child", 2), _task(1, "Parent", 1, summary=True))
     assert [(i.title, i.parent_id) for i in _read(mspdi, path).items] == [
-        ("Parent", None), ("Child", "mspdi:1")
+        ("Parent", None),
+        ("Child", "mspdi:1"),
     ]
 
 
 def test_third_level_summary_is_a_story(mspdi: TrackerFormat, tmp_path: Path) -> None:
     path = _project(
-        tmp_path, _task(1, "E", 1, summary=True), _task(2, "F", 2, summary=True),
-        _task(3, "S", 3, summary=True), _task(4, "T", 4),
+        tmp_path,
+        _task(1, "E", 1, summary=True),
+        _task(2, "F", 2, summary=True),
+        _task(3, "S", 3, summary=True),
+        _task(4, "T", 4),
     )
     assert [i.kind for i in _read(mspdi, path).items] == [
-        WorkItemKind.EPIC, WorkItemKind.FEATURE, WorkItemKind.STORY, WorkItemKind.TASK
+        WorkItemKind.EPIC,
+        WorkItemKind.FEATURE,
+        WorkItemKind.STORY,
+        WorkItemKind.TASK,
     ]
 
 
-def test_null_and_nameless_rows_are_skipped_and_reported(mspdi: TrackerFormat, tmp_path: Path) -> None:
+def test_null_and_nameless_rows_are_skipped_and_reported(
+    mspdi: TrackerFormat, tmp_path: Path
+) -> None:
     path = _project(
         tmp_path,
         _task(1, "Wave 1", 1, summary=True),
@@ -95,8 +104,13 @@ def test_null_and_nameless_rows_are_skipped_and_reported(mspdi: TrackerFormat, t
     )
     context = Context()
     backlog = _read(mspdi, path, context)
-    assert [(i.title, i.parent_id) for i in backlog.items] == [("Wave 1", None), ("Migrate web01", "mspdi:1")]
-    assert context.diagnostics.warnings == [f"mspdi: {path}: 1 blank tasks without a name were skipped"]
+    assert [(i.title, i.parent_id) for i in backlog.items] == [
+        ("Wave 1", None),
+        ("Migrate web01", "mspdi:1"),
+    ]
+    assert context.diagnostics.warnings == [
+        f"mspdi: {path}: 1 blank tasks without a name were skipped"
+    ]
 
 
 def test_links_to_tasks_outside_the_plan_are_left_out_with_a_warning(
@@ -115,7 +129,9 @@ def test_links_to_tasks_outside_the_plan_are_left_out_with_a_warning(
 def test_percentage_lag_is_read_as_no_lag(mspdi: TrackerFormat, tmp_path: Path) -> None:
     path = _project(tmp_path, _task(1, "A", 1), _task(2, "B", 1, _link(1, 3, 500, 19)))
     context = Context()
-    assert _read(mspdi, path, context).items[1].links == (Link(target_id="mspdi:1", type=DependencyType.SS),)
+    assert _read(mspdi, path, context).items[1].links == (
+        Link(target_id="mspdi:1", type=DependencyType.SS),
+    )
     assert context.diagnostics.warnings == [f"mspdi: {path}: 1 percentage lags were read as no lag"]
 
 
@@ -143,22 +159,34 @@ def test_mbf_fields_typed_in_project_are_read(mspdi: TrackerFormat, tmp_path: Pa
     field = "<ExtendedAttribute><FieldID>{}</FieldID><Value>{}</Value></ExtendedAttribute>"
     path = _project(
         tmp_path,
-        _task(1, "Added in Project", 1, field.format("188743746", "sprint-3"),
-              field.format("188743740", "cutover; weekend")),
+        _task(
+            1,
+            "Added in Project",
+            1,
+            field.format("188743746", "sprint-3"),
+            field.format("188743740", "cutover; weekend"),
+        ),
         definitions=definitions,
     )
     item = _read(mspdi, path).items[0]
-    assert (item.id, item.iteration_id, item.tags) == ("mspdi:1", "sprint-3", ("cutover", "weekend"))
+    assert (item.id, item.iteration_id, item.tags) == (
+        "mspdi:1",
+        "sprint-3",
+        ("cutover", "weekend"),
+    )
 
 
-def test_copied_row_with_a_repeated_mbf_id_gets_its_uid(mspdi: TrackerFormat, tmp_path: Path) -> None:
+def test_copied_row_with_a_repeated_mbf_id_gets_its_uid(
+    mspdi: TrackerFormat, tmp_path: Path
+) -> None:
     definitions = (
         "<ExtendedAttributes><ExtendedAttribute><FieldID>188743731</FieldID><FieldName>Text1</FieldName>"
         "<Alias>mbf id</Alias></ExtendedAttribute></ExtendedAttributes>"
     )
     same_id = "<ExtendedAttribute><FieldID>188743731</FieldID><Value>task:web01/migrate</Value></ExtendedAttribute>"
-    path = _project(tmp_path, _task(1, "A", 1, same_id), _task(2, "A copy", 1, same_id),
-                    definitions=definitions)
+    path = _project(
+        tmp_path, _task(1, "A", 1, same_id), _task(2, "A copy", 1, same_id), definitions=definitions
+    )
     context = Context()
     assert [i.id for i in _read(mspdi, path, context).items] == ["task:web01/migrate", "mspdi:2"]
     assert "1 tasks repeat an mbf id" in context.diagnostics.warnings[0]
@@ -204,7 +232,10 @@ def test_dtd_and_entity_expansion_are_refused(mspdi: TrackerFormat, tmp_path: Pa
         '<Project xmlns="http://schemas.microsoft.com/project"><Name>&b;</Name></Project>',
         encoding="utf-8",
     )
-    assert _error(mspdi, path) == f"{path}: XML with a DTD is refused (entity expansion is not allowed)"
+    assert (
+        _error(mspdi, path)
+        == f"{path}: XML with a DTD is refused (entity expansion is not allowed)"
+    )
 
 
 def test_bad_duration_names_the_task_and_line(mspdi: TrackerFormat, tmp_path: Path) -> None:
@@ -220,7 +251,9 @@ def test_bad_duration_names_the_task_and_line(mspdi: TrackerFormat, tmp_path: Pa
 
 
 def test_bad_start_names_the_task(mspdi: TrackerFormat, tmp_path: Path) -> None:
-    path = _project(tmp_path, "<Task><UID>3</UID><ID>1</ID><Name>A</Name><Start>next week</Start></Task>")
+    path = _project(
+        tmp_path, "<Task><UID>3</UID><ID>1</ID><Name>A</Name><Start>next week</Start></Task>"
+    )
     assert _error(mspdi, path).endswith("task UID 3: Start 'next week' is not a date and time")
 
 
@@ -235,7 +268,10 @@ def test_task_without_uid_is_refused(mspdi: TrackerFormat, tmp_path: Path) -> No
 
 
 def test_non_numeric_outline_level_is_refused(mspdi: TrackerFormat, tmp_path: Path) -> None:
-    path = _project(tmp_path, "<Task><UID>4</UID><ID>1</ID><Name>A</Name><OutlineLevel>top</OutlineLevel></Task>")
+    path = _project(
+        tmp_path,
+        "<Task><UID>4</UID><ID>1</ID><Name>A</Name><OutlineLevel>top</OutlineLevel></Task>",
+    )
     assert _error(mspdi, path).endswith("task UID 4: OutlineLevel 'top' is not a whole number")
 
 
@@ -256,6 +292,8 @@ def test_can_read_sniffs_the_namespace(mspdi: TrackerFormat, tmp_path: Path) -> 
     project = _project(tmp_path, _task(1, "A", 1))
     other = tmp_path / "other.xml"
     other.write_text("<Project><Name>not MSPDI</Name></Project>", encoding="utf-8")
-    assert (mspdi.can_read(project), mspdi.can_read(other), mspdi.can_read(tmp_path / "missing.xml")) == (
-        True, False, False
-    )
+    assert (
+        mspdi.can_read(project),
+        mspdi.can_read(other),
+        mspdi.can_read(tmp_path / "missing.xml"),
+    ) == (True, False, False)

@@ -16,10 +16,33 @@ from mbf.plugin import Context, TrackerFormat
 NS = "{http://schemas.microsoft.com/project}"
 
 TASK_ORDER = (
-    "UID", "ID", "Name", "Active", "Manual", "Type", "IsNull", "CreateDate", "WBS", "OutlineNumber",
-    "OutlineLevel", "Priority", "Start", "Finish", "Duration", "DurationFormat", "Work", "Estimated",
-    "Milestone", "Summary", "PercentComplete", "ConstraintType", "CalendarUID", "ConstraintDate",
-    "Notes", "PredecessorLink", "ExtendedAttribute",
+    "UID",
+    "ID",
+    "Name",
+    "Active",
+    "Manual",
+    "Type",
+    "IsNull",
+    "CreateDate",
+    "WBS",
+    "OutlineNumber",
+    "OutlineLevel",
+    "Priority",
+    "Start",
+    "Finish",
+    "Duration",
+    "DurationFormat",
+    "Work",
+    "Estimated",
+    "Milestone",
+    "Summary",
+    "PercentComplete",
+    "ConstraintType",
+    "CalendarUID",
+    "ConstraintDate",
+    "Notes",
+    "PredecessorLink",
+    "ExtendedAttribute",
 )
 """Task children in the order of Project's XML schema (mspdi_pj12.xsd, plus Active/Manual of 2010)."""
 
@@ -61,10 +84,29 @@ def test_file_starts_with_a_standalone_utf8_declaration(written_sample: Path) ->
 
 def test_project_children_follow_the_schema_sequence(written_sample: Path) -> None:
     assert [_local(child) for child in _root(written_sample)] == [
-        "SaveVersion", "Name", "Title", "ScheduleFromStart", "StartDate", "FinishDate", "CalendarUID",
-        "DefaultStartTime", "DefaultFinishTime", "MinutesPerDay", "MinutesPerWeek", "DaysPerMonth",
-        "DefaultTaskType", "DurationFormat", "WorkFormat", "NewTasksEstimated", "WeekStartDay",
-        "NewTasksAreManual", "OutlineCodes", "WBSMasks", "ExtendedAttributes", "Calendars", "Tasks",
+        "SaveVersion",
+        "Name",
+        "Title",
+        "ScheduleFromStart",
+        "StartDate",
+        "FinishDate",
+        "CalendarUID",
+        "DefaultStartTime",
+        "DefaultFinishTime",
+        "MinutesPerDay",
+        "MinutesPerWeek",
+        "DaysPerMonth",
+        "DefaultTaskType",
+        "DurationFormat",
+        "WorkFormat",
+        "NewTasksEstimated",
+        "WeekStartDay",
+        "NewTasksAreManual",
+        "OutlineCodes",
+        "WBSMasks",
+        "ExtendedAttributes",
+        "Calendars",
+        "Tasks",
     ]
 
 
@@ -83,14 +125,19 @@ def test_every_task_lists_its_children_in_schema_order(written_sample: Path) -> 
 def test_first_task_is_the_project_summary_task(written_sample: Path) -> None:
     first = _tasks(written_sample)[0]
     assert [first.findtext(f"{NS}{n}") for n in ("UID", "ID", "OutlineLevel", "Summary")] == [
-        "0", "0", "0", "1"
+        "0",
+        "0",
+        "0",
+        "1",
     ]
 
 
 def test_tasks_are_written_depth_first_with_outline_numbers(written_sample: Path) -> None:
     rows = [
-        tuple(t.findtext(f"{NS}{n}") for n in ("UID", "ID", "Name", "OutlineLevel", "OutlineNumber",
-                                               "WBS", "Summary"))
+        tuple(
+            t.findtext(f"{NS}{n}")
+            for n in ("UID", "ID", "Name", "OutlineLevel", "OutlineNumber", "WBS", "Summary")
+        )
         for t in _tasks(written_sample)[1:]
     ]
     assert rows == [
@@ -118,7 +165,9 @@ def _links(task: Any) -> list[tuple[str | None, ...]]:
     ]
 
 
-def test_predecessor_links_carry_type_code_and_lag_in_tenths_of_minutes(written_sample: Path) -> None:
+def test_predecessor_links_carry_type_code_and_lag_in_tenths_of_minutes(
+    written_sample: Path,
+) -> None:
     # FS after the remediation; SS four hours after the app server's migration.
     assert _links(_task(written_sample, 5)) == [("4", "1", "0", "7"), ("7", "3", "2400", "5")]
 
@@ -138,7 +187,9 @@ def test_links_project_cannot_show_are_kept_in_the_mbf_links_field(written_sampl
 
 
 def test_percent_complete_follows_the_state_category(written_sample: Path) -> None:
-    percents = {t.findtext(f"{NS}UID"): t.findtext(f"{NS}PercentComplete") for t in _tasks(written_sample)}
+    percents = {
+        t.findtext(f"{NS}UID"): t.findtext(f"{NS}PercentComplete") for t in _tasks(written_sample)
+    }
     assert percents["2"] == "50"  # in progress
     assert percents["4"] == "100"  # done
     assert percents["5"] is None  # to do: Project's default 0
@@ -146,10 +197,26 @@ def test_percent_complete_follows_the_state_category(written_sample: Path) -> No
 
 def test_dated_task_has_working_day_duration_and_a_start_constraint(written_sample: Path) -> None:
     task = _task(written_sample, 5)
-    assert [task.findtext(f"{NS}{n}") for n in (
-        "Start", "Finish", "Duration", "DurationFormat", "Work", "Estimated", "ConstraintType",
-        "ConstraintDate")] == [
-        "2027-01-06T08:00:00", "2027-01-08T17:00:00", "PT24H0M0S", "7", "PT16H0M0S", None, "4",
+    assert [
+        task.findtext(f"{NS}{n}")
+        for n in (
+            "Start",
+            "Finish",
+            "Duration",
+            "DurationFormat",
+            "Work",
+            "Estimated",
+            "ConstraintType",
+            "ConstraintDate",
+        )
+    ] == [
+        "2027-01-06T08:00:00",
+        "2027-01-08T17:00:00",
+        "PT24H0M0S",
+        "7",
+        "PT16H0M0S",
+        None,
+        "4",
         "2027-01-06T08:00:00",
     ]
 
@@ -160,9 +227,9 @@ def test_two_week_feature_lasts_ten_working_days(written_sample: Path) -> None:
 
 def test_undated_task_gets_one_estimated_day(written_sample: Path) -> None:
     task = _task(written_sample, 4)
-    assert [task.findtext(f"{NS}{n}") for n in ("Start", "Duration", "Estimated", "ConstraintType")] == [
-        None, "PT8H0M0S", "1", None
-    ]
+    assert [
+        task.findtext(f"{NS}{n}") for n in ("Start", "Duration", "Estimated", "ConstraintType")
+    ] == [None, "PT8H0M0S", "1", None]
 
 
 def test_priority_one_is_projects_highest(written_sample: Path) -> None:
@@ -180,7 +247,10 @@ def test_description_becomes_the_task_notes(written_sample: Path) -> None:
 def test_custom_field_definitions_name_mbf_fields_with_aliases(written_sample: Path) -> None:
     definitions = _root(written_sample).findall(f"{NS}ExtendedAttributes/{NS}ExtendedAttribute")
     rows = [
-        tuple(d.findtext(f"{NS}{n}") for n in ("FieldID", "FieldName", "CFType", "Alias", "SecondaryPID"))
+        tuple(
+            d.findtext(f"{NS}{n}")
+            for n in ("FieldID", "FieldName", "CFType", "Alias", "SecondaryPID")
+        )
         for d in definitions
     ]
     assert rows[0] == ("188743731", "Text1", "7", "mbf id", "255869028")
@@ -215,10 +285,14 @@ def test_item_fields_without_a_project_slot_go_to_text_fields(written_sample: Pa
 def test_iterations_are_rows_under_an_iterations_summary(written_sample: Path) -> None:
     sprint = _task(written_sample, 11)
     assert [sprint.findtext(f"{NS}{n}") for n in ("Start", "Finish", "Duration")] == [
-        "2027-01-04T08:00:00", "2027-01-15T17:00:00", "PT80H0M0S"
+        "2027-01-04T08:00:00",
+        "2027-01-15T17:00:00",
+        "PT80H0M0S",
     ]
     assert _fields(sprint) == {
-        "188743731": "sprint-1", "188743734": "iteration", "188743999": "Contoso\\Sprint 1",
+        "188743731": "sprint-1",
+        "188743734": "iteration",
+        "188743999": "Contoso\\Sprint 1",
         "188743767": "10.0",
     }
     assert _fields(_task(written_sample, 10)) == {"188743734": "iteration-list"}
@@ -227,9 +301,16 @@ def test_iterations_are_rows_under_an_iterations_summary(written_sample: Path) -
 def test_releases_are_milestones(written_sample: Path) -> None:
     release = _task(written_sample, 14)
     assert [release.findtext(f"{NS}{n}") for n in ("Start", "Finish", "Duration", "Milestone")] == [
-        "2027-01-29T08:00:00", "2027-01-29T08:00:00", "PT0H0M0S", "1"
+        "2027-01-29T08:00:00",
+        "2027-01-29T08:00:00",
+        "PT0H0M0S",
+        "1",
     ]
-    assert _fields(release) == {"188743731": "release-1", "188743734": "release", "188743748": "payroll"}
+    assert _fields(release) == {
+        "188743731": "release-1",
+        "188743734": "release",
+        "188743748": "payroll",
+    }
 
 
 def test_project_calendar_is_a_standard_five_day_week(written_sample: Path) -> None:
@@ -237,9 +318,14 @@ def test_project_calendar_is_a_standard_five_day_week(written_sample: Path) -> N
     calendar = root.find(f"{NS}Calendars/{NS}Calendar")
     assert root.findtext(f"{NS}CalendarUID") == calendar.findtext(f"{NS}UID") == "1"
     days = [
-        (d.findtext(f"{NS}DayType"), d.findtext(f"{NS}DayWorking"),
-         [(w.findtext(f"{NS}FromTime"), w.findtext(f"{NS}ToTime"))
-          for w in d.findall(f"{NS}WorkingTimes/{NS}WorkingTime")])
+        (
+            d.findtext(f"{NS}DayType"),
+            d.findtext(f"{NS}DayWorking"),
+            [
+                (w.findtext(f"{NS}FromTime"), w.findtext(f"{NS}ToTime"))
+                for w in d.findall(f"{NS}WorkingTimes/{NS}WorkingTime")
+            ],
+        )
         for d in calendar.findall(f"{NS}WeekDays/{NS}WeekDay")
     ]
     office = [("08:00:00", "12:00:00"), ("13:00:00", "17:00:00")]
