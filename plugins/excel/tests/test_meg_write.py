@@ -80,27 +80,41 @@ def test_wave_sheet_is_an_excel_table_like_the_template(
     assert sheet.freeze_panes == "C16"
 
 
-def test_remediation_tasks_go_to_the_risk_register(
+def test_each_workload_is_a_digital_estate_row_and_so_is_a_data_centre_without_any(
     meg: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
 ) -> None:
-    rows = _rows(_write(meg, sample_backlog, tmp_path / "plan.xlsx"), "8. Risk Register")
-    assert [row[1:5] for row in rows[15:]] == [
-        [
-            "task:pay-db01/remediate/1f0c2a3b",
-            "Payroll",
-            "Remediate PAY-DB01: unsupported boot type",
-            2.0,
-        ]
+    rows = _rows(_write(meg, sample_backlog, tmp_path / "plan.xlsx"), "8. Digital Estate")
+    assert [(row[2], row[3], row[12], row[21], row[22]) for row in rows[16:]] == [
+        ("Amsterdam 1", "Payroll", "Dana Lee <dana@contoso.com>", "Medium", "Rehost"),
+        ("Amsterdam 1", "CRM", "", "", ""),
+        ("Dublin 2", "", "", "", ""),
     ]
 
 
-def test_tasks_without_a_row_are_reported(
+def test_tasks_have_no_row_and_are_reported(
     meg: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
 ) -> None:
     context = Context()
-    _write(meg, sample_backlog, tmp_path / "plan.xlsx", context)
+    path = _write(meg, sample_backlog, tmp_path / "plan.xlsx", context)
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["8. Digital Estate", "8. Wave"]
     assert context.diagnostics.warnings == [
-        "2 tasks not written: the MEG workbook has rows for workloads, servers and risks only"
+        "3 items not written: the MEG Digital Estate and Wave sheets hold data centres, "
+        "workloads and servers only"
+    ]
+
+
+def test_sample_plan_reads_back_as_data_centres_workloads_and_servers(
+    meg: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
+) -> None:
+    assert meg.read is not None
+    back = meg.read(_write(meg, sample_backlog, tmp_path / "plan.xlsx"), Context())
+    assert [(i.id, i.title, i.parent_id, i.iteration_id) for i in back.items] == [
+        ("epic:amsterdam-1", "Migrate datacenter Amsterdam 1", None, None),
+        ("epic:dublin-2", "Migrate datacenter Dublin 2", None, None),
+        ("feature:amsterdam-1/payroll", "Migrate workload Payroll", "epic:amsterdam-1", None),
+        ("feature:amsterdam-1/crm", "Migrate workload CRM", "epic:amsterdam-1", None),
+        ("story:pay-db01", "Migrate PAY-DB01", "feature:amsterdam-1/payroll", "wave-1"),
+        ("story:pay-app01", "Migrate PAY-APP01", "feature:amsterdam-1/payroll", "wave-1"),
     ]
 
 
@@ -111,14 +125,22 @@ def test_writing_twice_gives_the_same_bytes(
     assert _write(meg, sample_backlog, tmp_path / "b.xlsx").read_bytes() == first
 
 
-def test_framework_written_and_read_again_is_the_same_backlog(
+def test_framework_written_and_read_again_keeps_estate_and_waves(
     meg: TrackerFormat, tmp_path: Path
 ) -> None:
     assert meg.read is not None
     original = meg.read(FRAMEWORK, Context())
     again = meg.read(_write(meg, original, tmp_path / "MEG plan.xlsx"), Context())
+    kept = {
+        i.id: i
+        for i in original.items
+        if i.kind in meg.kinds
+        and "not-in-digital-estate" not in i.tags
+        and i.id != "feature:all-workloads"
+    }
+    assert len(kept) == 22  # 2 data centres, 15 workloads, 5 machines
     assert again.iterations == original.iterations
-    assert {i.id: i for i in again.items} == {i.id: i for i in original.items}
+    assert {i.id: i for i in again.items} == kept
 
 
 def test_wave_number_that_is_not_a_number(
@@ -185,5 +207,5 @@ def test_plan_converted_to_meg_on_request(
     result = mbf_cli("convert", str(source), str(tmp_path / "plan.xlsx"), "--to", "meg")
     assert result.exit_code == 0, result.output
     assert CalamineWorkbook.from_path(str(tmp_path / "plan.xlsx")).sheet_names == [
-        "8. Digital Estate", "8. Wave", "8. Risk Register",
+        "8. Digital Estate", "8. Wave",
     ]  # fmt: skip

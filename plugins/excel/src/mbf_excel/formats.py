@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mbf.domain import Backlog
+from mbf.domain import Backlog, WorkItemKind
 from mbf.plugin import Context, TrackerFormat
 from mbf_excel.archive import sheet_names
 from mbf_excel.backlog_layout import BACKLOG_SHEET
@@ -21,10 +21,14 @@ __all__ = [
 MEG_SHEETS = ("8. Digital Estate", "8. Wave")
 """Sheets that mark a Migration Execution Guide workbook."""
 
-MEG_CAPABILITIES = frozenset({"kind", "title", "assignee", "start", "finish", "extra"})
-"""What survives a MEG write and read for the items it has rows for (workload features, server
-stories, risk tasks). Ids are derived again from data centre, workload, machine and risk id;
-iterations come back as ``wave-N``; other tasks have no row at all."""
+MEG_CAPABILITIES = frozenset({"kind", "assignee", "start", "finish"})
+"""What survives a MEG write and read: owner/engineer and the migration dates of workloads and
+servers. Ids and titles are derived again from data centre, workload and machine names (so titles
+mbf generated, like ``Migrate workload Payroll``, come back; others do not); iterations come back
+as ``wave-N``; extra fields only where the template has a column of that name."""
+
+MEG_KINDS = frozenset({WorkItemKind.EPIC, WorkItemKind.FEATURE, WorkItemKind.STORY})
+"""Data centres (epics), workloads (features) and servers (stories); tasks have no row."""
 
 
 def looks_like_backlog_workbook(path: Path) -> bool:
@@ -86,4 +90,5 @@ def meg_format() -> TrackerFormat:
         write=_write_meg,
         can_read=looks_like_meg_workbook,
         capabilities=MEG_CAPABILITIES,
+        kinds=MEG_KINDS,
     )

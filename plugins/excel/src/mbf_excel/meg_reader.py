@@ -1,7 +1,7 @@
 """Reading a Migration Execution Guide workbook into a backlog with python-calamine.
 
 - ``8. Digital Estate``: one epic per data centre, one feature per workload row (its columns kept
-  in ``extra`` under their headers);
+  in ``extra`` under their headers); a row with a Data Centre and no Workload is just the epic;
 - ``8. Wave``: one story per machine under its workload's feature, planned in iteration
   ``wave-N`` for wave number N;
 - ``8. Risk Register``: one remediation task per risk under its workload's feature (``All`` goes
@@ -219,13 +219,16 @@ class _MegReader:
         rows_of: dict[str, int] = {}
         for number, row in sheet.rows:
             workload = sheet.text(row, DigitalEstate.WORKLOAD)
+            datacentre = sheet.text(row, DigitalEstate.DATA_CENTRE)
             if not workload:
+                if datacentre:  # a data centre listed before any of its workloads
+                    self._epic(datacentre)
+                    continue
                 raise sheet.position.error(
-                    "a Digital Estate row needs a Workload",
+                    "a Digital Estate row needs a Workload or a Data Centre",
                     row=number,
                     column=sheet.column(DigitalEstate.WORKLOAD),
                 )
-            datacentre = sheet.text(row, DigitalEstate.DATA_CENTRE)
             parent_id = self._epic(datacentre) if datacentre else None
             parts = (slug(datacentre), slug(workload)) if datacentre else (slug(workload),)
             feature_id = item_id("feature", *parts)

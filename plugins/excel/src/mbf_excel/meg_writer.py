@@ -2,8 +2,9 @@
 
 The ``8. Wave`` sheet gets one row per user story (server), ordered by wave, in the template's
 exact columns and position (header in row 15 from column B), so the rows can be pasted into a
-real MEG workbook. ``8. Digital Estate`` gets one row per workload feature and
-``8. Risk Register`` one row per remediation task, so the file reads back with the ``meg`` reader.
+real MEG workbook. ``8. Digital Estate`` gets one row per workload feature (and one per data
+centre without workloads), so the file reads back with the ``meg`` reader. Tasks have no row
+(the Risk Register is read, not written: a task list is not a risk register).
 Values the template has a column for and mbf has no field for come from each item's ``extra``.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mbf.domain import Backlog, StateCategory, WorkItem, WorkItemKind, hierarchy_order
+from mbf.domain import Backlog, WorkItem, WorkItemKind, hierarchy_order
 from mbf.plugin import Context
 from mbf_excel.cells import FORMULA_PREFIXES
 from mbf_excel.meg_layout import (
@@ -23,9 +24,6 @@ from mbf_excel.meg_layout import (
     DIGITAL_ESTATE_COLUMNS,
     DIGITAL_ESTATE_HEADER_ROW,
     DIGITAL_ESTATE_SHEET,
-    RISK_COLUMNS,
-    RISK_HEADER_ROW,
-    RISK_REGISTER_SHEET,
     RISK_SEVERITY_PRIORITY,
     RISK_STATUS,
     WAVE_COLUMNS,
@@ -121,25 +119,24 @@ def write_meg_workbook(backlog: Backlog, path: Path, context: Context) -> None:
         }
     )
     writer = _SheetWriter(workbook)
-    # Digital Estate rows keep the backlog's order: where a workload is listed in two data centres,
-    # the reader gives risks to the first row, so the order carries meaning.
-    features = [
-        i
-        for i in backlog.items
-        if i.kind is WorkItemKind.FEATURE
-        and i.id != ALL_WORKLOADS_FEATURE
-        and NOT_IN_ESTATE_TAG not in i.tags
+    features = [i for i in items if _has_estate_row(i)]
+    feature_ids = {f.id for f in features}
+    epics_with_features = {
+        epic.id for f in features if (epic := hierarchy.ancestor(f, WorkItemKind.EPIC)) is not None
+    }
+    # Hierarchy order keeps each data centre's workloads together and data centres in their order;
+    # a data centre without workloads gets a row of its own so it is not lost.
+    estate_rows = [
+        _estate_row(item, hierarchy)
+        for item in items
+        if item.id in feature_ids
+        or (item.kind is WorkItemKind.EPIC and item.id not in epics_with_features)
     ]
-    stories = [i for i in items if i.kind is WorkItemKind.STORY]
-    risks = [
-        i for i in items if i.kind is WorkItemKind.TASK and {"remediation", "risk"} & set(i.tags)
-    ]
-
-    estate_rows = [_estate_row(feature, hierarchy) for feature in features]
     writer.table(
         DIGITAL_ESTATE_SHEET, "DigitalEstate", header_row=DIGITAL_ESTATE_HEADER_ROW,
         headers=DIGITAL_ESTATE_COLUMNS, rows=estate_rows, bands=DIGITAL_ESTATE_BANDS,
     )  # fmt: skip
+    stories = [i for i in items if i.kind is WorkItemKind.STORY]
     waves = _wave_numbers(backlog)
     planned = sorted(
         enumerate(stories),
@@ -149,31 +146,25 @@ def write_meg_workbook(backlog: Backlog, path: Path, context: Context) -> None:
     writer.table(
         WAVE_SHEET, "Waves", header_row=WAVE_HEADER_ROW, headers=WAVE_COLUMNS, rows=wave_rows
     )
-    risk_rows = [_risk_row(task, hierarchy) for task in risks]
-    writer.table(
-        RISK_REGISTER_SHEET,
-        "RiskRegister",
-        header_row=RISK_HEADER_ROW,
-        headers=RISK_COLUMNS,
-        rows=risk_rows,
-    )
     workbook.worksheets()[1].activate()
     workbook.close()
 
-    left_out = len(items) - len(features) - len(stories) - len(risks)
-    left_out -= sum(
-        1 for i in items if i.kind is WorkItemKind.EPIC
-    )  # epics are the Data Centre column
-    left_out -= sum(
-        1
-        for i in items
-        if i.kind is WorkItemKind.FEATURE
-        and (i.id == ALL_WORKLOADS_FEATURE or NOT_IN_ESTATE_TAG in i.tags)
-    )
+    epics = sum(1 for i in items if i.kind is WorkItemKind.EPIC)
+    left_out = len(items) - epics - len(features) - len(stories)
     if left_out:
         context.diagnostics.warn(
-            f"{left_out} tasks not written: the MEG workbook has rows for workloads, servers and risks only"
+            f"{left_out} items not written: the MEG Digital Estate and Wave sheets hold data centres, "
+            "workloads and servers only"
         )
+
+
+def _has_estate_row(item: WorkItem) -> bool:
+    """Workload features get a Digital Estate row; the features mbf made for risks do not."""
+    return (
+        item.kind is WorkItemKind.FEATURE
+        and item.id != ALL_WORKLOADS_FEATURE
+        and NOT_IN_ESTATE_TAG not in item.tags
+    )
 
 
 def _wave_numbers(backlog: Backlog) -> dict[str, int]:
@@ -193,6 +184,9 @@ def _fields(item: WorkItem, overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _estate_row(feature: WorkItem, hierarchy: _Hierarchy) -> dict[str, Any]:
+    """The Digital Estate row of a workload feature (or of a data-centre epic without workloads)."""
+    if feature.kind is WorkItemKind.EPIC:
+        return {DigitalEstate.DATA_CENTRE: hierarchy.datacentre_name(feature)}
     strategy = next((t.capitalize() for t in feature.tags if t in _STRATEGIES), None)
     return _fields(feature, {
         DigitalEstate.DATA_CENTRE: hierarchy.datacentre_name(feature),
@@ -219,20 +213,6 @@ def _wave_row(story: WorkItem, hierarchy: _Hierarchy, waves: Mapping[str, int]) 
         Wave.ENGINEER: story.assignee,
         Wave.MIGRATION_START: story.start,
         Wave.FINAL_MIGRATION_START: story.finish,
-    })  # fmt: skip
-
-
-def _risk_row(task: WorkItem, hierarchy: _Hierarchy) -> dict[str, Any]:
-    return _fields(task, {
-        Risk.ID: task.extra.get(Risk.ID) or task.id,
-        Risk.WORKLOAD: hierarchy.workload_name(task),
-        Risk.RISK: task.title,
-        Risk.STATUS: _STATUS_OF_CATEGORY[StateCategory(task.state_category)],
-        Risk.SEVERITY: _SEVERITY_OF_PRIORITY.get(task.priority or 0),
-        Risk.TECHNICAL_OWNER: task.assignee,
-        Risk.ACTION_PLAN: task.description,
-        Risk.DATE_IDENTIFIED: task.start,
-        Risk.DATE_RESOLVED: task.finish,
     })  # fmt: skip
 
 
