@@ -229,6 +229,11 @@ def test_sniffing_refuses_a_jira_export(tmp_path: Path) -> None:
             "row 2, column 'Work Item Type': the row has no work item type",
             id="no-type",
         ),
+        pytest.param(
+            '"Work Item Type","Title"\r\n"Task","A"\r\n"Task","never closed\r\n',
+            "row 3: malformed CSV: unexpected end of data",
+            id="unclosed-quote",
+        ),
     ],
 )
 def test_bad_input_names_file_row_and_column(tmp_path: Path, text: str, message: str) -> None:

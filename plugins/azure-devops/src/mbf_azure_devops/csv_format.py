@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -416,7 +416,12 @@ def looks_like_ado_csv(path: Path) -> bool:
 
 
 class _BoardsReader:
-    """Turns the rows of one or more Boards CSV files into work items."""
+    """Turns the rows of one or more Boards CSV files into work items.
+
+    The row loop is written for speed (hundreds of thousands of rows): column positions are
+    looked up once per file, a missing column points at an empty cell appended to every row, and
+    the words a file repeats on every row (types, states, iteration paths) are looked up once.
+    """
 
     def __init__(self, settings: AdoCsvSettings) -> None:
         self.types = {WorkItemKind(kind): name for kind, name in settings.work_item_types.items()}
@@ -446,172 +451,234 @@ class _BoardsReader:
         self.iterations[path] = Iteration(id=candidate, name=name, path=path)
         return candidate
 
-    def read_file(self, path: Path, encoding: str) -> None:
-        errors = "strict" if encoding.startswith("utf-8") else "replace"
-        with path.open(encoding=encoding, errors=errors, newline="") as stream:
-            rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
-            row_number = 0  # the row being read is row_number + 1 until it is read
-            try:
-                header = next(rows, None)
-                if header is None:
-                    raise InputError(
-                        "the file is empty; expected a header with 'Work Item Type' and 'Title'",
-                        path=path,
-                    )
-                row_number = 1
-                columns = _Columns.from_header(header, path)
-                stack: list[str] = []
-                for row in rows:
-                    row_number += 1
-                    if any(row):
-                        self.read_row(row, columns, stack, path, row_number)
-            except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
-
-    def read_row(
-        self, row: list[str], columns: _Columns, stack: list[str], path: Path, row_number: int
-    ) -> None:
-        width = len(columns.header)
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        elif len(row) > width and any(row[width:]):
-            raise InputError(
-                f"the row has {len(row)} values but the header only {width} columns",
-                path=path,
-                row=row_number,
-            )
-        index = columns.index
-
-        def cell(name: str) -> str:
-            i = index.get(name)
-            return "" if i is None else row[i]
-
-        def fail(message: str, column: str) -> InputError:
-            return InputError(message, path=path, row=row_number, column=column)
-
-        level = 0
-        if columns.levels:
-            title = ""
-            for n, i in enumerate(columns.levels, start=1):
-                if row[i]:
-                    if level:
-                        raise fail("only one Title column may be filled in a row", f"Title {n}")
-                    level, title = n, row[i]
-            if not level:
-                raise fail("the row has no title", "Title 1")
-            if level > len(stack) + 1:
-                raise fail(f"no item at level {level - 1} above this one", f"Title {level}")
-        else:
-            title = row[index["Title"]]
-            if not title.strip():
-                raise fail("the row has no title", columns.header[index["Title"]])
-
-        key = cell("ID").strip()
-        if key and not key.isdigit():
-            raise fail(f"{key!r} is not a work item ID", "ID")
-
-        own_id = ""
-        cross_file_parent = ""
-        tags: list[str] = []
-        for raw_tag in restore(cell("Tags")).split(";"):
-            tag = raw_tag.strip()
-            if tag.startswith(ID_TAG_PREFIX):
-                own_id = tag[len(ID_TAG_PREFIX) :]
-            elif tag.startswith(PARENT_TAG_PREFIX):
-                cross_file_parent = tag[len(PARENT_TAG_PREFIX) :]
-            elif tag:
-                tags.append(tag)
-        if not own_id:
-            if key:
-                own_id = f"ado:{key}"
-            else:
-                self.new_items += 1
-                own_id = f"ado:new-{self.new_items}"
-
-        extra: dict[str, Any] = {}
-        work_item_type = cell(WORK_ITEM_TYPE).strip()
-        if not work_item_type:
-            raise fail("the row has no work item type", WORK_ITEM_TYPE)
+    def kind_of(self, work_item_type: str) -> tuple[WorkItemKind, bool]:
+        """The kind of a type, and whether the type must be kept (it is not the kind's default)."""
         kind = self.kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(
             work_item_type
         )
         if kind is None:
             kind = WorkItemKind.STORY
-        if work_item_type != self.types[kind]:
-            extra[WORK_ITEM_TYPE] = work_item_type
+        return kind, work_item_type != self.types[kind]
 
-        state = restore(cell("State").strip()) or "New"
+    def category_of(self, state: str) -> StateCategory:
         category = state_category_of(state)
         if category is None:
             self.unknown_states[state] = self.unknown_states.get(state, 0) + 1
             category = StateCategory.TODO
+        return category
 
-        priority_text = cell("Priority").strip()
-        try:
-            priority = int(priority_text) if priority_text else None
-        except ValueError:
-            raise fail(
-                f"{priority_text!r} is not a priority (a whole number)", "Priority"
-            ) from None
-        estimate_text = cell("Original Estimate").strip()
-        try:
-            estimate = float(estimate_text) if estimate_text else None
-        except ValueError:
-            raise fail(f"{estimate_text!r} is not a number of hours", "Original Estimate") from None
-        dates = []
-        for name in ("Start Date", "Target Date"):
-            value = cell(name).strip()
+    def read_file(self, path: Path, encoding: str) -> None:
+        errors = "strict" if encoding.startswith("utf-8") else "replace"
+        with path.open(encoding=encoding, errors=errors, newline="") as stream:
+            rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
             try:
-                dates.append(parse_date(value) if value else None)
+                header = next(rows, None)
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
+            if header is None:
+                raise InputError(
+                    "the file is empty; expected a header with 'Work Item Type' and 'Title'",
+                    path=path,
+                )
+            self.read_rows(rows, _Columns.from_header(header, path), path)
+
+    def read_rows(self, rows: Iterator[list[str]], columns: _Columns, path: Path) -> None:
+        width = len(columns.header)
+        absent = width  # every row gets one empty cell at this position
+        at = {name: columns.index.get(name, absent) for name in _MAPPED}
+        i_id, i_type, i_title = at["ID"], at[WORK_ITEM_TYPE], at["Title"]
+        i_state, i_assignee, i_priority = at["State"], at["Assigned To"], at["Priority"]
+        i_tags, i_iteration, i_description = at["Tags"], at["Iteration Path"], at["Description"]
+        i_estimate, i_start, i_finish = at["Original Estimate"], at["Start Date"], at["Target Date"]
+        i_parent = at["Parent"]
+        levels = columns.levels
+        extras = columns.extras
+        header = columns.header
+        stack: list[str] = []
+        kinds: dict[str, tuple[WorkItemKind, bool]] = {}
+        categories: dict[str, StateCategory] = {}
+        iteration_of_path: dict[str, str] = {}
+        items = self.items
+        item_of_key = self.item_of_key
+        unknown_states = self.unknown_states
+        row_number = 1
+
+        def fail(message: str, column: str | None = None) -> InputError:
+            return InputError(message, path=path, row=row_number, column=column)
+
+        while True:
+            try:
+                row = next(rows, None)
+            except csv.Error as exc:
+                row_number += 1
+                raise fail(f"malformed CSV: {exc}") from None
+            row_number += 1
+            if row is None:
+                break
+            count = len(row)
+            if count == width:
+                row.append("")
+            elif count < width:
+                if not any(row):
+                    continue  # blank line
+                row.extend([""] * (width + 1 - count))
+            else:
+                if any(row[width:]):
+                    raise fail(f"the row has {count} values but the header only {width} columns")
+                del row[width:]
+                row.append("")
+
+            work_item_type = row[i_type].strip()
+            if not work_item_type:
+                if not any(row):
+                    continue  # a spreadsheet's empty row: only commas
+                raise fail("the row has no work item type", WORK_ITEM_TYPE)
+
+            level = 0
+            if levels:
+                title = ""
+                for n, i in enumerate(levels, start=1):
+                    if row[i]:
+                        if level:
+                            raise fail("only one Title column may be filled in a row", f"Title {n}")
+                        level, title = n, row[i]
+                if not level:
+                    raise fail("the row has no title", "Title 1")
+                if level > len(stack) + 1:
+                    raise fail(f"no item at level {level - 1} above this one", f"Title {level}")
+            else:
+                title = row[i_title]
+                if not title.strip():
+                    raise fail("the row has no title", header[i_title])
+
+            key = row[i_id].strip()
+            if key and not key.isdigit():
+                raise fail(f"{key!r} is not a work item ID", "ID")
+
+            own_id = ""
+            cross_file_parent = ""
+            tags: list[str] = []
+            tag_cell = row[i_tags]
+            if tag_cell:
+                for raw_tag in restore(tag_cell).split(";"):
+                    tag = raw_tag.strip()
+                    if tag.startswith(ID_TAG_PREFIX):
+                        own_id = tag[len(ID_TAG_PREFIX) :]
+                    elif tag.startswith(PARENT_TAG_PREFIX):
+                        cross_file_parent = tag[len(PARENT_TAG_PREFIX) :]
+                    elif tag:
+                        tags.append(tag)
+            if not own_id:
+                if key:
+                    own_id = f"ado:{key}"
+                else:
+                    self.new_items += 1
+                    own_id = f"ado:new-{self.new_items}"
+
+            extra: dict[str, Any] = {}
+            kind_and_kept = kinds.get(work_item_type)
+            if kind_and_kept is None:
+                kind_and_kept = kinds[work_item_type] = self.kind_of(work_item_type)
+            kind, keep_type = kind_and_kept
+            if keep_type:
+                extra[WORK_ITEM_TYPE] = work_item_type
+
+            state = row[i_state].strip()
+            if state[:1] == "'":
+                state = restore(state)
+            state = state or "New"
+            category = categories.get(state)
+            if category is None:
+                category = categories[state] = self.category_of(state)
+            elif state in unknown_states:
+                unknown_states[state] += 1
+
+            priority_text = row[i_priority].strip()
+            try:
+                priority = int(priority_text) if priority_text else None
             except ValueError:
-                raise fail(f"{value!r} is not a date (use 2027-01-31)", name) from None
+                raise fail(
+                    f"{priority_text!r} is not a priority (a whole number)", "Priority"
+                ) from None
+            estimate_text = row[i_estimate].strip()
+            try:
+                estimate = float(estimate_text) if estimate_text else None
+            except ValueError:
+                raise fail(
+                    f"{estimate_text!r} is not a number of hours", "Original Estimate"
+                ) from None
+            start_text, finish_text = row[i_start].strip(), row[i_finish].strip()
+            try:
+                start = parse_date(start_text) if start_text else None
+            except ValueError:
+                raise fail(f"{start_text!r} is not a date (use 2027-01-31)", "Start Date") from None
+            try:
+                finish = parse_date(finish_text) if finish_text else None
+            except ValueError:
+                raise fail(
+                    f"{finish_text!r} is not a date (use 2027-01-31)", "Target Date"
+                ) from None
 
-        parent_id: str | None = None
-        if level:
-            del stack[level - 1 :]
-            parent_id = stack[-1] if stack else None
-            stack.append(own_id)
-        if cross_file_parent and parent_id is None:
-            parent_id = cross_file_parent
-        parent_key = cell("Parent").strip()
-        if parent_key and parent_id is None:
-            if not parent_key.isdigit():
-                raise fail(f"{parent_key!r} is not a work item ID", "Parent")
-            self.pending_parents.append((len(self.items), parent_key))
+            parent_id: str | None = None
+            if level:
+                del stack[level - 1 :]
+                parent_id = stack[-1] if stack else None
+                stack.append(own_id)
+            if cross_file_parent and parent_id is None:
+                parent_id = cross_file_parent
+            parent_key = row[i_parent].strip()
+            if parent_key and parent_id is None:
+                if not parent_key.isdigit():
+                    raise fail(f"{parent_key!r} is not a work item ID", "Parent")
+                self.pending_parents.append((len(items), parent_key))
 
-        iteration_path = restore(cell("Iteration Path").strip())
-        description = cell("Description")
-        if "\r" in description:
-            description = description.replace("\r\n", "\n")
-        for i, name in columns.extras:
-            value = row[i]
-            if value:
-                if "\r" in value:
-                    value = value.replace("\r\n", "\n")
-                extra[name] = restore(value)
+            iteration_path = row[i_iteration].strip()
+            iteration_id = None
+            if iteration_path:
+                iteration_id = iteration_of_path.get(iteration_path)
+                if iteration_id is None:
+                    iteration_id = iteration_of_path[iteration_path] = self.iteration_id(
+                        restore(iteration_path)
+                    )
+            description = row[i_description]
+            if description:
+                if "\r" in description:
+                    description = description.replace("\r\n", "\n")
+                description = html_to_text(restore(description))
+            for i, name in extras:
+                value = row[i]
+                if value:
+                    if "\r" in value:
+                        value = value.replace("\r\n", "\n")
+                    extra[name] = restore(value)
+            assignee = row[i_assignee].strip()
+            if title[:1] == "'":
+                title = restore(title)
+            if assignee[:1] == "'":
+                assignee = restore(assignee)
 
-        if key:
-            self.item_of_key[key] = own_id
-        self.items.append(
-            WorkItem(
-                id=own_id,
-                kind=kind,
-                title=restore(title),
-                description=html_to_text(restore(description)),
-                parent_id=parent_id,
-                state=state,
-                state_category=category,
-                assignee=restore(cell("Assigned To").strip()),
-                priority=priority,
-                tags=tags,
-                iteration_id=self.iteration_id(iteration_path) if iteration_path else None,
-                estimate=estimate,
-                start=dates[0],
-                finish=dates[1],
-                refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
-                extra=extra,
+            if key:
+                item_of_key[key] = own_id
+            items.append(
+                WorkItem(
+                    id=own_id,
+                    kind=kind,
+                    title=title,
+                    description=description,
+                    parent_id=parent_id,
+                    state=state,
+                    state_category=category,
+                    assignee=assignee,
+                    priority=priority,
+                    tags=tags,
+                    iteration_id=iteration_id,
+                    estimate=estimate,
+                    start=start,
+                    finish=finish,
+                    refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
+                    extra=extra,
+                )
             )
-        )
 
     def backlog(self) -> Backlog:
         unresolved = 0

@@ -20,8 +20,9 @@ are kept in ``extra`` under their header, so they survive a round trip.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ _FIELDS: Mapping[str, str] = {
 }
 _LINK_COLUMN = re.compile(r"^(inward|outward) issue link \((blocks|relates)\)$")
 _LOCALISED_CUSTOM_FIELD = "champs personnalisés ("
+_MULTI = frozenset({"labels", "sprint", "fix_version"})  # fields that hold a value per column
 
 
 @attrs.frozen(kw_only=True)
@@ -183,7 +185,7 @@ def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
 def _as_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):  # a tuple of types: faster than a union
         return [str(v) for v in value]
     return [str(value)]
 
@@ -226,10 +228,10 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     text = neutralise if settings.neutralise_formulas else _same
     types = {WorkItemKind(kind): name for kind, name in settings.issue_types.items()}
     items = top_down(backlog.items)
-    sprint_names = {it.id: it.name for it in backlog.iterations}
-    version_names = {r.id: r.name for r in backlog.releases}
+    sprint_names = {it.id: text(it.name) for it in backlog.iterations}
+    version_names = {r.id: text(r.name) for r in backlog.releases}
 
-    # Multi-value fields first, to know how many repeated columns each needs.
+    # Multi-value cells first, to know how many repeated columns each field needs.
     labels: list[list[str]] = []
     sprints: list[list[str]] = []
     versions: list[list[str]] = []
@@ -240,15 +242,17 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
         for tag in item.tags:
             if " " in tag:  # Jira labels cannot hold spaces
                 spaced_labels += 1
-            item_labels.append(tag.replace(" ", "_"))
+                tag = tag.replace(" ", "_")  # noqa: PLW2901
+            item_labels.append(text(tag))
         if ref is None or item.id != f"jira:{ref.key}":
             item_labels.append(ID_LABEL_PREFIX + item.id)
         labels.append(item_labels)
-        item_sprints = _as_list(item.extra.get(SPRINT))
+        extra = item.extra
+        item_sprints = [text(v) for v in _as_list(extra.get(SPRINT))] if extra else []
         if item.iteration_id is not None and item.iteration_id in sprint_names:
             item_sprints.append(sprint_names[item.iteration_id])
         sprints.append(item_sprints)
-        item_versions = _as_list(item.extra.get(FIX_VERSION))
+        item_versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))] if extra else []
         if item.release_id is not None and item.release_id in version_names:
             item_versions.insert(0, version_names[item.release_id])
         versions.append(item_versions)
@@ -256,6 +260,8 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     sprint_width = max(map(len, sprints), default=0) or 1
     version_width = max(map(len, versions), default=0) or 1
     extra_columns = _extra_columns(items, warn)
+    blank_extras = [""] * sum(width for _, width in extra_columns)
+    blanks = [""] * max(label_width, sprint_width, version_width)
 
     header = [
         "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
@@ -265,44 +271,60 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
         *[key for key, width in extra_columns for _ in range(width)],
     ]  # fmt: skip
     issue_ids = {item.id: str(n) for n, item in enumerate(items, start=1)}
+    dates: dict[dt.date | None, str] = {None: ""}
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
         for n, item in enumerate(items):
             extra = item.extra
             ref = item.refs.get(SERVICE_NAME)
-            name, _, address = item.assignee.partition(" <")
-            if address.endswith(">"):
-                assignee, assignee_name = address[:-1], name
-            else:
-                assignee, assignee_name = item.assignee, ""
+            assignee, assignee_name = item.assignee, ""
+            if assignee.endswith(">") and " <" in assignee:
+                assignee_name, _, address = assignee[:-1].partition(" <")
+                assignee = address
             parent = issue_ids.get(item.parent_id, "") if item.parent_id is not None else ""
-            priority = extra.get(PRIORITY) or (
-                PRIORITY_NAMES.get(item.priority, str(item.priority))
-                if item.priority is not None
-                else ""
-            )
+            if not parent and extra:
+                parent = text(str(extra.get(PARENT, "")))
+            priority = extra.get(PRIORITY, "") if extra else ""
+            if not priority and item.priority is not None:
+                priority = PRIORITY_NAMES.get(item.priority) or str(item.priority)
+            start, finish = item.start, item.finish
+            if start not in dates:
+                dates[start] = format_date(start)  # type: ignore[arg-type]  # None is cached
+            if finish not in dates:
+                dates[finish] = format_date(finish)  # type: ignore[arg-type]
             row = [
                 text(item.title),
                 issue_ids[item.id],
-                parent or text(str(extra.get(PARENT, ""))),
+                parent,
                 ref.key if ref is not None else "",
-                extra.get(ISSUE_TYPE) or types[item.kind],
+                (extra.get(ISSUE_TYPE) if extra else None) or types[item.kind],
                 text(item.state),
                 STATUS_CATEGORY_NAMES[item.state_category],
                 priority,
                 text(assignee),
                 text(assignee_name),
                 text(item.description),
-                *_padded([text(v) for v in labels[n]], label_width),
-                *_padded([text(v) for v in sprints[n]], sprint_width),
-                *_padded([text(v) for v in versions[n]], version_width),
-                "" if item.estimate is None else str(round(item.estimate * 3600)),
-                "" if item.start is None else format_date(item.start),
-                "" if item.finish is None else format_date(item.finish),
             ]
-            for key, width in extra_columns:
-                row += _padded([text(v) for v in _as_list(extra.get(key))], width)
+            for cells, width in (
+                (labels[n], label_width),
+                (sprints[n], sprint_width),
+                (versions[n], version_width),
+            ):
+                row += cells
+                row += blanks[: width - len(cells)]
+            row += (
+                "" if item.estimate is None else str(round(item.estimate * 3600)),
+                dates[start],
+                dates[finish],
+            )
+            if extra:
+                for key, width in extra_columns:
+                    cells = [text(v) for v in _as_list(extra.get(key))]
+                    row += cells
+                    row += blank_extras[: width - len(cells)]
+            else:
+                row += blank_extras
             writer.writerow(row)
     if spaced_labels:
         warn(f"{FORMAT_NAME}: {spaced_labels} label(s) contained spaces, written with '_' instead")
@@ -415,147 +437,233 @@ class _JiraRowReader:
             found = store[name] = make(candidate, name)
         return str(found.id)
 
-    def read_row(self, row: list[str], columns: _Columns, row_number: int) -> None:
+    def read_rows(self, rows: Iterator[list[str]], columns: _Columns) -> None:
+        """Read every data row. Written for speed, like the Boards reader: positions are looked
+        up once, a missing column points at an empty cell appended to each row, and a
+        single-value field spread over repeated columns is folded into its first column."""
         path = self.path
         width = columns.width
-        overflow: list[str] = []
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        elif len(row) > width:
-            overflow = [cell for cell in row[width:] if cell]
-        last = columns.last
+        absent = width
         fields = columns.fields
+        at = {field: indexes[0] for field, indexes in fields.items()}
+        folded = [
+            indexes for field, indexes in fields.items() if len(indexes) > 1 and field not in _MULTI
+        ]
+        i_summary, i_key, i_issue_id = (
+            at["summary"],
+            at.get("issue_key", absent),
+            at.get("issue_id", absent),
+        )
+        i_type, i_status = at.get("issue_type", absent), at.get("status", absent)
+        i_category, i_priority = at.get("status_category", absent), at.get("priority", absent)
+        i_assignee, i_name = at.get("assignee", absent), at.get("assignee_name", absent)
+        i_description, i_estimate = at.get("description", absent), at.get("estimate", absent)
+        i_start, i_due = at.get("start", absent), at.get("due", absent)
+        i_parent, i_parent_key = at.get("parent", absent), at.get("parent_key", absent)
+        i_epic_link = at.get("epic_link", absent)
+        label_columns = fields.get("labels", ())
+        sprint_columns = fields.get("sprint", ())
+        version_columns = fields.get("fix_version", ())
+        last = columns.last
+        kinds: dict[str, tuple[WorkItemKind, bool]] = {}
+        categories: dict[tuple[str, str], StateCategory] = {}
+        items = self.items
+        row_number = 1
 
-        def values(field: str) -> list[str]:
-            indexes = fields.get(field, ())
+        def fail(message: str, column: str | None = None) -> InputError:
+            return InputError(message, path=path, row=row_number, column=column)
+
+        def many(row: list[str], indexes: tuple[int, ...], overflow: list[str]) -> list[str]:
             found = [row[i] for i in indexes if row[i]]
             if overflow and last in indexes:
                 found += overflow
             return found
 
-        def first(field: str) -> str:
-            for i in fields.get(field, ()):
-                if row[i]:
-                    return row[i]
-            return ""
+        while True:
+            try:
+                row = next(rows, None)
+            except csv.Error as exc:
+                row_number += 1
+                raise fail(f"malformed CSV: {exc}") from None
+            row_number += 1
+            if row is None:
+                break
+            count = len(row)
+            overflow: list[str] = []
+            if count == width:
+                row.append("")
+            elif count < width:
+                row.extend([""] * (width + 1 - count))
+            else:
+                overflow = [cell for cell in row[width:] if cell]
+                del row[width:]
+                row.append("")
+            for indexes in folded:
+                row[indexes[0]] = next((row[i] for i in indexes if row[i]), "")
 
-        def fail(message: str, column: str) -> InputError:
-            return InputError(message, path=path, row=row_number, column=column)
+            title = row[i_summary]
+            if not title.strip():
+                if not any(row) and not overflow:
+                    continue  # blank line, or a spreadsheet's row of commas
+                raise fail("the row has no summary", "Summary")
+            if title[:1] == "'":
+                title = restore(title)
+            key = row[i_key].strip()
+            issue_id = row[i_issue_id].strip()
 
-        title = restore(first("summary"))
-        if not title.strip():
-            raise fail("the row has no summary", "Summary")
-        key = first("issue_key").strip()
-        issue_id = first("issue_id").strip()
+            own_id = ""
+            tags: list[str] = []
+            for cell in many(row, label_columns, overflow):
+                label = restore(cell.strip())
+                if label.startswith(ID_LABEL_PREFIX):
+                    own_id = label[len(ID_LABEL_PREFIX) :]
+                elif label:
+                    tags.append(label)
+            if not own_id:
+                own_id = f"jira:{key}" if key else f"jira:row-{row_number}"
 
-        own_id = ""
-        tags: list[str] = []
-        for cell in values("labels"):
-            label = restore(cell.strip())
-            if label.startswith(ID_LABEL_PREFIX):
-                own_id = label[len(ID_LABEL_PREFIX) :]
-            elif label:
-                tags.append(label)
-        if not own_id:
-            own_id = f"jira:{key}" if key else f"jira:row-{row_number}"
+            extra: dict[str, Any] = {}
+            issue_type = row[i_type].strip()
+            kind_and_kept = kinds.get(issue_type)
+            if kind_and_kept is None:
+                kind_and_kept = kinds[issue_type] = self.kind_of(issue_type)
+            kind, keep_type = kind_and_kept
+            if keep_type:
+                extra[ISSUE_TYPE] = issue_type
 
-        extra: dict[str, Any] = {}
-        issue_type = first("issue_type").strip()
+            state = restore(row[i_status].strip()) or "To Do"
+            status_category = row[i_category].strip()
+            category = categories.get((state, status_category))
+            if category is None:
+                category = categories[state, status_category] = self.category_of(
+                    state, status_category
+                )
+            elif state in self.unknown_statuses:
+                self.unknown_statuses[state] += 1
+
+            priority_name = row[i_priority].strip()
+            priority = None
+            if priority_name:
+                priority = priority_of(priority_name)
+                if not priority_name.isdigit() and (
+                    priority is None or PRIORITY_NAMES.get(priority) != priority_name
+                ):
+                    extra[PRIORITY] = priority_name  # a site-specific name: keep the word itself
+
+            address = row[i_assignee].strip()
+            name = row[i_name].strip()
+            if address[:1] == "'":
+                address = restore(address)
+            if name[:1] == "'":
+                name = restore(name)
+            assignee = f"{name} <{address}>" if name and address else (address or name)
+
+            sprints = []
+            if sprint_columns:
+                sprints = [
+                    s
+                    for s in (restore(v.strip()) for v in many(row, sprint_columns, overflow))
+                    if s
+                ]
+                if len(sprints) > 1:  # the issue's current sprint is the last; the rest is history
+                    extra[SPRINT] = sprints[:-1]
+            versions = []
+            if version_columns:
+                versions = [
+                    v
+                    for v in (restore(v.strip()) for v in many(row, version_columns, overflow))
+                    if v
+                ]
+                if len(versions) > 1:
+                    extra[FIX_VERSION] = versions[1:]
+
+            estimate_text = row[i_estimate].strip()
+            try:
+                estimate = int(float(estimate_text)) / 3600 if estimate_text else None
+            except ValueError:
+                raise fail(
+                    f"{estimate_text!r} is not a number of seconds", "Original Estimate"
+                ) from None
+            start_text, due_text = row[i_start].strip(), row[i_due].strip()
+            try:
+                start = parse_date(start_text) if start_text else None
+            except ValueError:
+                raise fail(
+                    f"{start_text!r} is not a date (e.g. 28/Nov/25 5:03 PM)", "Start Date"
+                ) from None
+            try:
+                due = parse_date(due_text) if due_text else None
+            except ValueError:
+                raise fail(
+                    f"{due_text!r} is not a date (e.g. 28/Nov/25 5:03 PM)", "Due Date"
+                ) from None
+
+            position = len(items)
+            parent = row[i_parent].strip()
+            if parent:
+                self.parents.append((position, parent, False))
+            elif parent_key := (row[i_parent_key] or row[i_epic_link]).strip():
+                self.parents.append((position, parent_key, True))
+            for header, direction, link_type, indexes in columns.links:
+                keys = [row[i].strip() for i in indexes if row[i].strip()]
+                if keys:
+                    self.links.append(_PendingLink(position, header, direction, link_type, keys))
+            for header, indexes in columns.extras:
+                found = many(row, indexes, overflow)
+                if found:
+                    found = [restore(v.replace("\r\n", "\n") if "\r" in v else v) for v in found]
+                    extra[header] = found if len(indexes) > 1 or len(found) > 1 else found[0]
+
+            description = row[i_description]
+            if description:
+                if "\r" in description:
+                    description = description.replace("\r\n", "\n")
+                description = restore(description)
+            if issue_id:
+                self.item_of_issue_id[issue_id] = own_id
+            if key:
+                self.item_of_key[key] = own_id
+            items.append(
+                WorkItem(
+                    id=own_id,
+                    kind=kind,
+                    title=title,
+                    description=description,
+                    state=state,
+                    state_category=category,
+                    assignee=assignee,
+                    priority=priority,
+                    tags=tags,
+                    iteration_id=self._named(self.sprints, sprints[-1], _sprint)
+                    if sprints
+                    else None,
+                    release_id=self._named(self.versions, versions[0], _version)
+                    if versions
+                    else None,
+                    estimate=estimate,
+                    start=start,
+                    finish=due,
+                    refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
+                    extra=extra,
+                )
+            )
+
+    def kind_of(self, issue_type: str) -> tuple[WorkItemKind, bool]:
+        """The kind of an issue type, and whether the type must be kept (not the kind's default)."""
         kind = self.kind_of_type.get(issue_type.casefold()) or kind_of_issue_type(issue_type)
         if kind is None:
             kind = WorkItemKind.STORY
-        if issue_type and issue_type != self.types[kind]:
-            extra[ISSUE_TYPE] = issue_type
+        return kind, bool(issue_type) and issue_type != self.types[kind]
 
-        state = restore(first("status").strip()) or "To Do"
-        category = state_category_of_status_category(first("status_category"))
-        if category is None:
-            category = state_category_of_status(state)
+    def category_of(self, state: str, status_category: str) -> StateCategory:
+        """The category the ``Status Category`` cell names, else the usual one of the status."""
+        category = state_category_of_status_category(status_category) or state_category_of_status(
+            state
+        )
         if category is None:
             self.unknown_statuses[state] = self.unknown_statuses.get(state, 0) + 1
             category = StateCategory.TODO
-
-        priority_name = first("priority").strip()
-        priority = priority_of(priority_name) if priority_name else None
-        if (
-            priority_name
-            and not priority_name.isdigit()
-            and (priority is None or PRIORITY_NAMES.get(priority) != priority_name)
-        ):
-            extra[PRIORITY] = priority_name  # a site-specific name: keep the word itself
-
-        address = restore(first("assignee").strip())
-        name = restore(first("assignee_name").strip())
-        assignee = f"{name} <{address}>" if name and address else (address or name)
-
-        sprints = [restore(v.strip()) for v in values("sprint")]
-        sprints = [s for s in sprints if s]
-        if len(sprints) > 1:  # the issue's current sprint is the last; earlier ones are history
-            extra[SPRINT] = sprints[:-1]
-        versions = [restore(v.strip()) for v in values("fix_version")]
-        versions = [v for v in versions if v]
-        if len(versions) > 1:
-            extra[FIX_VERSION] = versions[1:]
-
-        estimate_text = first("estimate").strip()
-        try:
-            estimate = int(float(estimate_text)) / 3600 if estimate_text else None
-        except ValueError:
-            column = "Original Estimate"
-            raise fail(f"{estimate_text!r} is not a number of seconds", column) from None
-        dates = []
-        for field, column in (("start", "Start Date"), ("due", "Due Date")):
-            value = first(field).strip()
-            try:
-                dates.append(parse_date(value) if value else None)
-            except ValueError:
-                raise fail(f"{value!r} is not a date (e.g. 28/Nov/25 5:03 PM)", column) from None
-
-        position = len(self.items)
-        parent = first("parent").strip()
-        if parent:
-            self.parents.append((position, parent, False))
-        elif parent_key := (first("parent_key") or first("epic_link")).strip():
-            self.parents.append((position, parent_key, True))
-        for header, direction, link_type, indexes in columns.links:
-            keys = [row[i].strip() for i in indexes if row[i].strip()]
-            if keys:
-                self.links.append(_PendingLink(position, header, direction, link_type, keys))
-        for header, indexes in columns.extras:
-            found = [row[i] for i in indexes if row[i]]
-            if overflow and last in indexes:
-                found += overflow
-            if found:
-                found = [restore(v.replace("\r\n", "\n") if "\r" in v else v) for v in found]
-                extra[header] = found if len(indexes) > 1 or len(found) > 1 else found[0]
-
-        description = first("description")
-        if "\r" in description:
-            description = description.replace("\r\n", "\n")
-        if issue_id:
-            self.item_of_issue_id[issue_id] = own_id
-        if key:
-            self.item_of_key[key] = own_id
-        self.items.append(
-            WorkItem(
-                id=own_id,
-                kind=kind,
-                title=title,
-                description=restore(description),
-                state=state,
-                state_category=category,
-                assignee=assignee,
-                priority=priority,
-                tags=tags,
-                iteration_id=self._named(self.sprints, sprints[-1], _sprint) if sprints else None,
-                release_id=self._named(self.versions, versions[0], _version) if versions else None,
-                estimate=estimate,
-                start=dates[0],
-                finish=dates[1],
-                refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
-                extra=extra,
-            )
-        )
+        return category
 
     def _resolve(self, reference: str, is_key: bool) -> str | None:
         first, second = (
@@ -652,19 +760,13 @@ def _read(path: Path, context: Context, encoding: str) -> tuple[Backlog, list[st
     errors = "strict" if encoding.startswith("utf-8") else "replace"
     with path.open(encoding=encoding, errors=errors, newline="") as stream:
         rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
-        row_number = 0  # the row being read is row_number + 1 until it is read
         try:
             header = next(rows, None)
-            if header is None:
-                raise InputError("the file is empty; expected a header with 'Summary'", path=path)
-            row_number = 1
-            columns = _Columns.from_header(header, path)
-            for row in rows:
-                row_number += 1
-                if any(row):
-                    reader.read_row(row, columns, row_number)
         except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
+            raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
+        if header is None:
+            raise InputError("the file is empty; expected a header with 'Summary'", path=path)
+        reader.read_rows(rows, _Columns.from_header(header, path))
     backlog = reader.backlog()
     return backlog, reader.warnings
 
