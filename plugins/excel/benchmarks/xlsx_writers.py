@@ -1,8 +1,9 @@
-"""Compare xlsx writers on the cells of a backlog workbook: xlsxwriter versus openpyxl (write_only).
+"""Compare xlsx writers on the cells of a backlog workbook: xlsxwriter versus openpyxl (write_only),
+then time mbf's own ``xlsx`` format writing and reading a generated backlog of the same size.
 
-Each writer runs in its own process (so peak memory is its own) and writes the same Backlog-sheet
-cells: text, numbers and dates in 16 columns, one row per work item, as an Excel table with a
-frozen header. Usage::
+Each run is its own process (so peak memory is its own). The writer comparison writes the same
+Backlog-sheet cells: text, numbers and dates in 16 columns, one row per work item, as an Excel
+table with a frozen header. Usage::
 
     uv run python plugins/excel/benchmarks/xlsx_writers.py [ROWS] [REPEATS]
 """
@@ -154,6 +155,79 @@ WRITERS = {
 }
 
 
+def generated_backlog(count: int) -> Any:
+    """A CAF-shaped backlog of ``count`` items: an epic, features of 20 servers, 6 tasks each."""
+    from mbf.domain import Backlog, Iteration, Link, WorkItem, WorkItemKind
+
+    items: list[Any] = [
+        WorkItem(id="epic:dc1", kind=WorkItemKind.EPIC, title="Migrate datacenter DC1")
+    ]
+    sprints = [Iteration(id=f"sprint-{n}", name=f"Sprint {n}") for n in range(1, count // 2000 + 2)]
+    feature = story = ""
+    n = 0
+    while len(items) < count:
+        if n % 141 == 0:
+            feature = f"feature:w{n // 141}"
+            items.append(
+                WorkItem(
+                    id=feature,
+                    kind=WorkItemKind.FEATURE,
+                    title=f"Migrate workload W{n // 141}",
+                    parent_id="epic:dc1",
+                    extra={"Business unit": "Finance"},
+                )
+            )
+        elif n % 7 == 1:
+            story = f"story:srv{n:06d}"
+            items.append(
+                WorkItem(
+                    id=story,
+                    kind=WorkItemKind.STORY,
+                    title=f"Migrate SRV{n:06d}",
+                    parent_id=feature,
+                    iteration_id=sprints[len(items) // 2000].id,
+                    estimate=12.0,
+                    source=(story[6:],),
+                )
+            )
+        else:
+            task = f"task:{story[6:]}/{n}"
+            items.append(
+                WorkItem(
+                    id=task,
+                    kind=WorkItemKind.TASK,
+                    title=f"Step {n % 7} of {story[6:]}",
+                    parent_id=story,
+                    estimate=2.0,
+                    tags=("rehost",),
+                    links=(Link(target_id=story),) if n % 7 == 3 else (),
+                )
+            )
+        n += 1
+    return Backlog(items=items, iterations=sprints)
+
+
+def run_mbf_format(count: int) -> None:
+    """Child process: time mbf's xlsx write and read of a generated backlog."""
+    from mbf.plugin import Context
+    from mbf_excel.xlsx_reader import read_backlog_workbook
+    from mbf_excel.xlsx_writer import write_backlog_workbook
+
+    backlog = generated_backlog(count)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "backlog.xlsx"
+        began = time.perf_counter()
+        write_backlog_workbook(backlog, path, Context())
+        wrote = time.perf_counter() - began
+        began = time.perf_counter()
+        read = read_backlog_workbook(path, Context())
+        reading = time.perf_counter() - began
+        assert len(read.items) == count
+        size = path.stat().st_size
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{wrote:.3f} {reading:.3f} {peak_mb:.0f} {size}")
+
+
 def run_one(writer: str, count: int) -> None:
     """Child process: build the rows, time one write, print seconds, peak RSS MB and file size."""
     rows = backlog_rows(count)
@@ -191,5 +265,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         run_one(sys.argv[2], int(sys.argv[3]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--mbf":
+        run_mbf_format(int(sys.argv[2]))
     else:
         main()

@@ -115,6 +115,8 @@ def join_values(values: Iterable[str]) -> str:
 
 def split_values(text: str) -> tuple[str, ...]:
     """``"a; b;"`` as ``("a", "b")``: blanks dropped, spaces trimmed."""
+    if not text:
+        return ()
     return tuple(part.strip() for part in text.split(_SEPARATOR) if part.strip())
 
 

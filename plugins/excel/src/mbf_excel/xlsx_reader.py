@@ -251,7 +251,11 @@ class _BacklogSheetReader:
         self.position, self.index = position, index
         standard = set(BACKLOG_COLUMNS)
         self.extra_index = {header: c for header, c in index.items() if header not in standard}
-        data_rows = list(data)
+        # Rows are padded so every column, and one always-empty column standing in for the
+        # standard columns a sheet lacks, can be indexed directly: the parse is the hot loop.
+        width = max(len(rows[0]) if rows else 0, *(c + 1 for c in index.values()), 0)
+        self.col = {name: index.get(name, width) for name in BACKLOG_COLUMNS}
+        data_rows = [(n, r + [""] * (width + 1 - len(r))) for n, r in data]
         # Ids typed in the sheet are taken first, so a new row can never take an existing id.
         taken: dict[str, int] = {}
         id_column = index.get(Column.ID)
@@ -277,7 +281,7 @@ class _BacklogSheetReader:
         return self._drop_dangling(items)
 
     def _at(self, row: list[Any], name: str) -> Any:
-        return _cell(row, self.index, name)
+        return row[self.col[name]]
 
     def _column(self, name: str) -> int:
         return self.index.get(name, 0)
@@ -286,7 +290,7 @@ class _BacklogSheetReader:
         self, number: int, row: list[Any], ancestors: list[tuple[int, str]], taken: dict[str, int]
     ) -> _Row:
         position = self.position
-        text = position.text
+        text = _text
         kind_text = text(self._at(row, Column.KIND)).strip().lower()
         if kind_text not in _KINDS:
             raise position.error(
@@ -296,7 +300,7 @@ class _BacklogSheetReader:
             )
         kind = _KINDS[kind_text]
         title = text(self._at(row, Column.TITLE))
-        if not title:
+        if not title.strip():
             raise position.error(
                 "a work item needs a title", row=number, column=self._column(Column.TITLE)
             )
@@ -312,16 +316,20 @@ class _BacklogSheetReader:
             identifier = _new_item_id(kind, parent_id, title, taken, number)
 
         def number_at(name: str) -> float | None:
-            return position.optional_number(
-                self._at(row, name), row=number, column=self._column(name)
-            )
+            value = self._at(row, name)
+            if value == "":
+                return None
+            return position.optional_number(value, row=number, column=self._column(name))
 
         def date_at(name: str) -> dt.date | None:
-            return position.optional_date(
-                self._at(row, name), row=number, column=self._column(name)
-            )
+            value = self._at(row, name)
+            if value == "":
+                return None
+            return position.optional_date(value, row=number, column=self._column(name))
 
-        state = text(self._at(row, Column.STATE)) or "New"
+        state = text(self._at(row, Column.STATE))
+        if not state.strip():
+            state = "New"
         try:
             links = parse_links(text(self._at(row, Column.LINKS)))
         except ValueError as error:
@@ -391,8 +399,8 @@ class _BacklogSheetReader:
     def _extra(self, number: int, row: list[Any]) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         for header, column in self.extra_index.items():
-            value = row[column] if column < len(row) else ""
-            if is_blank(value) and not (isinstance(value, str) and value):
+            value = row[column]
+            if value == "" or value is None:
                 continue
             key, encoding = self.extra_columns.get(header, (header, ""))
             try:
@@ -422,6 +430,11 @@ class _BacklogSheetReader:
                 changes["links"] = kept
             result.append(attrs.evolve(item, **changes) if changes else item)
         return tuple(result)
+
+
+def _text(value: Any) -> str:
+    """Cell text with a fast path for text cells (nearly all of them)."""
+    return value if value.__class__ is str else cell_text(value)
 
 
 def _lookup(entries: Sequence[Iteration] | Sequence[Release]) -> dict[str, str]:
