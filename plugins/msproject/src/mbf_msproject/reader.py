@@ -72,6 +72,18 @@ _LINK_CHILDREN = {
     _Q + "LagFormat": 3,
 }
 
+_KINDS = {kind.value: kind for kind in WorkItemKind}
+_STATE = schema.MBF_STATE.alias
+_ASSIGNEE = schema.MBF_ASSIGNEE.alias
+_PRIORITY = schema.MBF_PRIORITY.alias
+_TAGS = schema.MBF_TAGS.alias
+_SOURCE = schema.MBF_SOURCE.alias
+_ITERATION = schema.MBF_ITERATION.alias
+_RELEASE = schema.MBF_RELEASE.alias
+_LINKS = schema.MBF_LINKS.alias
+_REFS = schema.MBF_REFS.alias
+_EXTRA = schema.MBF_EXTRA.alias
+
 _STATE_WORDS = {
     StateCategory.TODO: "Not Started",
     StateCategory.IN_PROGRESS: "In Progress",
@@ -259,6 +271,7 @@ class _Builder:
         self.resources_by_task: dict[str, str] = {}
         self.dates: dict[str, dt.date] = {}
         self.durations: dict[str, float] = {}
+        self.mbf_field_ids = frozenset(self.mbf_ids.values())
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -424,6 +437,7 @@ class _Builder:
         *,
         written_by_mbf: bool,
     ) -> WorkItem:
+        named = record.named
         percent = self.integer(record, "PercentComplete", record.percent) or 0
         category = (
             StateCategory.DONE
@@ -433,29 +447,23 @@ class _Builder:
             else StateCategory.TODO
         )
         if kind_text is not None:
-            try:
-                kind = WorkItemKind(kind_text)
-            except ValueError:
-                kinds = ", ".join(k.value for k in WorkItemKind)
-                raise self.fail(record, f"mbf kind {kind_text!r} is not one of {kinds}") from None
+            kind = self.kind(record, kind_text)
         else:
             kind = self.kind_from_outline(record, level)
         work = self.hours(record, "Work", record.work)
         estimate = work if work is not None and (written_by_mbf or work > 0) else None
-        state = self.field(record, schema.MBF_STATE)
-        assignee = self.field(record, schema.MBF_ASSIGNEE)
-        priority_text = self.field(record, schema.MBF_PRIORITY)
+        state = named.get(_STATE)
+        assignee = named.get(_ASSIGNEE)
+        priority_text = named.get(_PRIORITY)
         priority = self.integer(record, "mbf priority", priority_text)
         if not written_by_mbf:
-            state = state if state is not None else _STATE_WORDS[category]
-            assignee = (
-                assignee
-                if assignee is not None
-                else self.resources_by_task.get(record.uid or "", "")
-            )
+            if state is None:
+                state = _STATE_WORDS[category]
+            if assignee is None:
+                assignee = self.resources_by_task.get(record.uid or "", "")
             if priority_text is None:
                 priority = self.priority_from_project(record)
-        tags, source = self.field(record, schema.MBF_TAGS), self.field(record, schema.MBF_SOURCE)
+        tags, source = named.get(_TAGS), named.get(_SOURCE)
         return WorkItem(
             id=item_id,
             kind=kind,
@@ -467,16 +475,23 @@ class _Builder:
             assignee=assignee or "",
             priority=priority,
             tags=decode_list(tags) if tags else (),
-            iteration_id=self.field(record, schema.MBF_ITERATION),
-            release_id=self.field(record, schema.MBF_RELEASE),
+            iteration_id=named.get(_ITERATION),
+            release_id=named.get(_RELEASE),
             estimate=estimate,
             start=self.date(record, "Start", record.start),
             finish=self.date(record, "Finish", record.finish),
-            links=self.links(record),
+            links=self.links(record) if record.links or _LINKS in named else (),
             source=decode_list(source) if source else (),
-            refs=self.refs(record),
+            refs=self.refs(record) if _REFS in named else {},
             extra=self.extra(record, written_by_mbf=written_by_mbf),
         )
+
+    def kind(self, record: _TaskRecord, text: str) -> WorkItemKind:
+        kind = _KINDS.get(text)
+        if kind is None:
+            kinds = ", ".join(k.value for k in WorkItemKind)
+            raise self.fail(record, f"mbf kind {text!r} is not one of {kinds}")
+        return kind
 
     def kind_from_outline(self, record: _TaskRecord, level: int) -> WorkItemKind:
         # A task Project created: summaries by depth (epic, feature, story), leaves are tasks.
@@ -504,12 +519,15 @@ class _Builder:
             ) from None
 
     def extra(self, record: _TaskRecord, *, written_by_mbf: bool) -> dict[str, Any]:
-        extra: dict[str, Any] = dict(self.json_field(record, schema.MBF_EXTRA, dict))
-        mbf_fields = set(self.mbf_ids.values())
-        names = self.document.definitions.display_names
-        for field_id, value in record.fields.items():
-            if field_id not in mbf_fields:
-                extra.setdefault(names.get(field_id, field_id), value)
+        extra: dict[str, Any] = (
+            dict(self.json_field(record, schema.MBF_EXTRA, dict)) if _EXTRA in record.named else {}
+        )
+        if len(record.fields) > len(record.named):
+            # Custom fields that are not mbf's (a Project user's own columns) keep their name.
+            names = self.document.definitions.display_names
+            for field_id, value in record.fields.items():
+                if field_id not in self.mbf_field_ids:
+                    extra.setdefault(names.get(field_id, field_id), value)
         if not written_by_mbf:
             duration = self.hours(record, "Duration", record.duration)
             if duration is not None:
