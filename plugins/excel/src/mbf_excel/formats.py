@@ -8,6 +8,7 @@ from mbf.domain import Backlog, WorkItemKind
 from mbf.plugin import Context, TrackerFormat
 from mbf_excel.archive import sheet_names
 from mbf_excel.backlog_layout import BACKLOG_SHEET
+from mbf_excel.meg_layout import MEG_SHEETS
 
 __all__ = [
     "MEG_CAPABILITIES",
@@ -17,9 +18,6 @@ __all__ = [
     "meg_format",
     "xlsx_format",
 ]
-
-MEG_SHEETS = ("8. Digital Estate", "8. Wave")
-"""Sheets that mark a Migration Execution Guide workbook."""
 
 MEG_CAPABILITIES = frozenset({"kind", "assignee", "start", "finish"})
 """What survives a MEG write and read: owner/engineer and the migration dates of workloads and

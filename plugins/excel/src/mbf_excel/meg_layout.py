@@ -20,6 +20,7 @@ __all__ = [
     "DIGITAL_ESTATE_HEADER_ROW",
     "DIGITAL_ESTATE_SHEET",
     "HEADER_SEARCH_ROWS",
+    "MEG_SHEETS",
     "PLACEHOLDER",
     "RISK_COLUMNS",
     "RISK_HEADER_ROW",
@@ -38,6 +39,8 @@ __all__ = [
 DIGITAL_ESTATE_SHEET = "8. Digital Estate"
 WAVE_SHEET = "8. Wave"
 RISK_REGISTER_SHEET = "8. Risk Register"
+MEG_SHEETS = (DIGITAL_ESTATE_SHEET, WAVE_SHEET)
+"""Sheets that mark a Migration Execution Guide workbook."""
 
 HEADER_SEARCH_ROWS = 40
 """The header row is looked for in this many rows from the top of a sheet."""

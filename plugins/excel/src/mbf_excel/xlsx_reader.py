@@ -50,6 +50,7 @@ from mbf_excel.backlog_layout import (
     split_values,
 )
 from mbf_excel.cells import SheetPosition, cell_text, is_blank
+from mbf_excel.meg_layout import MEG_SHEETS
 
 __all__ = ["read_backlog_workbook"]
 
@@ -68,6 +69,11 @@ def read_backlog_workbook(path: Path, context: Context) -> Backlog:
         raise _file_error(path, f"cannot read the workbook ({error})") from None
     names = set(workbook.sheet_names)
     if BACKLOG_SHEET not in names:
+        if names & set(MEG_SHEETS):
+            raise _file_error(
+                path,
+                "this is a Migration Execution Guide workbook, not a backlog workbook: use --from meg",
+            )
         raise _file_error(
             path, f"no sheet named {BACKLOG_SHEET!r}; is this an mbf backlog workbook?"
         )
