@@ -297,3 +297,9 @@ def test_can_read_sniffs_the_namespace(mspdi: TrackerFormat, tmp_path: Path) -> 
         mspdi.can_read(other),
         mspdi.can_read(tmp_path / "missing.xml"),
     ) == (True, False, False)
+
+
+def test_empty_file_is_refused(mspdi: TrackerFormat, tmp_path: Path) -> None:
+    path = tmp_path / "plan.xml"
+    path.write_bytes(b"")
+    assert _error(mspdi, path) == f"{path}: not well-formed XML: no element found"

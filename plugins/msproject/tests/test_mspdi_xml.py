@@ -345,3 +345,42 @@ def test_text_is_escaped_for_xml(
     mspdi.write(backlog, tmp_path / "plan.xml", Context())
     text = (tmp_path / "plan.xml").read_text(encoding="utf-8")
     assert f"<Name>{expected}</Name>" in text
+
+
+def test_writer_warns_about_what_project_cannot_show(mspdi: TrackerFormat, tmp_path: Path) -> None:
+    from mbf.domain import Link, LinkKind, WorkItem, WorkItemKind
+
+    backlog = Backlog(
+        items=(
+            WorkItem(id="a", kind=WorkItemKind.TASK, title="x" * 600, extra={"notes": "y" * 300}),
+            WorkItem(
+                id="b",
+                kind=WorkItemKind.TASK,
+                title="B\x07",
+                links=(Link(target_id="a", kind=LinkKind.RELATES_TO),),
+            ),
+        )
+    )
+    context = Context()
+    assert mspdi.write is not None
+    mspdi.write(backlog, tmp_path / "plan.xml", context)
+    assert context.diagnostics.warnings == [
+        "mspdi: 1 task names longer than 512 characters were cut",
+        "mspdi: 1 custom field values are longer than 255 characters; mbf reads them whole but "
+        "Microsoft Project truncates them",
+        "mspdi: 1 texts held control characters XML cannot carry",
+        "mspdi: 1 links are kept only in the 'mbf links' field (relations, repeated or dangling "
+        "predecessors Project cannot show)",
+    ]
+    assert _task(tmp_path / "plan.xml", 2).findtext(f"{NS}Name") == "B"
+
+
+def test_empty_backlog_writes_a_project_with_only_the_summary_task(
+    mspdi: TrackerFormat, tmp_path: Path
+) -> None:
+    assert mspdi.write is not None
+    assert mspdi.read is not None
+    mspdi.write(Backlog(), tmp_path / "plan.xml", Context())
+    assert [t.findtext(f"{NS}UID") for t in _tasks(tmp_path / "plan.xml")] == ["0"]
+    assert _root(tmp_path / "plan.xml").findtext(f"{NS}StartDate") == "2000-01-03T08:00:00"
+    assert mspdi.read(tmp_path / "plan.xml", Context()) == Backlog()
