@@ -35,7 +35,7 @@ def workbook_path(xlsx: TrackerFormat, sample_backlog: Backlog, tmp_path: Path) 
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def meg_framework() -> Path:
     """``MEG v0.97 - Framework.xlsx`` from the shared corpus."""
     return MEG_CORPUS / "MEG v0.97 - Framework.xlsx"

@@ -13,23 +13,14 @@ from mbf.domain import Backlog, Iteration, StateCategory, WorkItem, WorkItemKind
 from mbf.plugin import Context
 from mbf_excel.formats import meg_format
 
-FRAMEWORK = (
-    Path(__file__).resolve().parents[3]
-    / ".."
-    / "shared"
-    / "corpus"
-    / "meg"
-    / "MEG v0.97 - Framework.xlsx"
-)
-
 
 @pytest.fixture(scope="module")
-def framework_read() -> tuple[Backlog, list[str]]:
+def framework_read(meg_framework: Path) -> tuple[Backlog, list[str]]:
     """The workbook read once for the module, with the warnings the read gave."""
     context = Context()
     reader = meg_format().read
     assert reader is not None
-    backlog = reader(FRAMEWORK, context)
+    backlog = reader(meg_framework, context)
     return backlog, context.diagnostics.warnings
 
 
@@ -218,8 +209,8 @@ def test_workloads_missing_from_the_estate_get_a_feature_and_a_warning(
     ]
 
 
-def test_checklist_workbook_is_not_a_meg_estate(tmp_path: Path) -> None:
-    checklist = FRAMEWORK.parent / "MEG v0.96 - Checklist.xlsx"
+def test_checklist_workbook_is_not_a_meg_estate(meg_framework: Path) -> None:
+    checklist = meg_framework.parent / "MEG v0.96 - Checklist.xlsx"
     assert meg_format().can_read is not None
     assert meg_format().can_read(checklist) is False
-    assert meg_format().can_read(FRAMEWORK) is True
+    assert meg_format().can_read(meg_framework) is True

@@ -17,9 +17,6 @@ from mbf.errors import InputError
 from mbf.plugin import Context, TrackerFormat
 from mbf_excel.meg_layout import WAVE_COLUMNS
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "meg"
-FRAMEWORK = CORPUS / "MEG v0.97 - Framework.xlsx"
-
 
 def _write(
     meg: TrackerFormat, backlog: Backlog, path: Path, context: Context | None = None
@@ -38,10 +35,10 @@ def _rows(path: Path, sheet: str) -> list[list[object]]:
 
 
 def test_wave_header_is_the_templates_own_row_15_from_column_b(
-    meg: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
+    meg: TrackerFormat, sample_backlog: Backlog, tmp_path: Path, meg_framework: Path
 ) -> None:
     written = _rows(_write(meg, sample_backlog, tmp_path / "plan.xlsx"), "8. Wave")
-    template = _rows(FRAMEWORK, "8. Wave")
+    template = _rows(meg_framework, "8. Wave")
     assert written[14][1:] == template[14][1:] == list(WAVE_COLUMNS)
     assert written[14][0] == ""
 
@@ -126,10 +123,10 @@ def test_writing_twice_gives_the_same_bytes(
 
 
 def test_framework_written_and_read_again_keeps_estate_and_waves(
-    meg: TrackerFormat, tmp_path: Path
+    meg: TrackerFormat, tmp_path: Path, meg_framework: Path
 ) -> None:
     assert meg.read is not None
-    original = meg.read(FRAMEWORK, Context())
+    original = meg.read(meg_framework, Context())
     again = meg.read(_write(meg, original, tmp_path / "MEG plan.xlsx"), Context())
     kept = {
         i.id: i
@@ -174,11 +171,11 @@ def test_sheet_without_its_header_row(
 
 
 def test_convert_detects_the_meg_workbook_by_name_and_content(
-    mbf_cli, register_plugin, tmp_path: Path
+    mbf_cli, register_plugin, tmp_path: Path, meg_framework: Path
 ) -> None:
     register_plugin(mbf_excel.plugin, name="excel")
     out = tmp_path / "estate-backlog.json"
-    result = mbf_cli("convert", str(FRAMEWORK), str(out))
+    result = mbf_cli("convert", str(meg_framework), str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text().count('"kind": "story"') == 5
 

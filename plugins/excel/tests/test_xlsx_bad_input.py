@@ -149,15 +149,10 @@ def test_cli_reports_bad_input_in_one_line_and_exits_1(
     assert not (tmp_path / "out.json").exists()
 
 
-def test_meg_workbook_read_as_xlsx_points_to_the_meg_format(xlsx: TrackerFormat) -> None:
-    framework = (
-        Path(__file__).resolve().parents[3]
-        / ".."
-        / "shared"
-        / "corpus"
-        / "meg"
-        / "MEG v0.97 - Framework.xlsx"
-    )
+def test_meg_workbook_read_as_xlsx_points_to_the_meg_format(
+    xlsx: TrackerFormat, meg_framework: Path
+) -> None:
+    framework = meg_framework
     assert _read_error(xlsx, framework) == (
         f"{framework}: this is a Migration Execution Guide workbook, not a backlog workbook: use --from meg"
     )
