@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ __all__ = [
     "dump_json",
     "encode_list",
     "format_duration",
+    "needs_escape",
     "parse_duration_hours",
     "working_days",
     "xml_text",
@@ -46,6 +48,7 @@ def parse_duration_hours(text: str) -> float:
     return -total if sign else total
 
 
+@functools.lru_cache(maxsize=4096)  # plans repeat a handful of durations thousands of times
 def format_duration(hours: float) -> str:
     """``PTnHnMnS`` for ``hours``, to the second, as Project writes it."""
     seconds = round(abs(hours) * 3600)
@@ -70,6 +73,11 @@ def working_days(start: dt.date, finish: dt.date) -> int:
 def duration_hours(start: dt.date, finish: dt.date) -> float:
     """Working hours between two dates on the standard calendar."""
     return float(working_days(start, finish) * HOURS_PER_DAY)
+
+
+def needs_escape(value: str) -> bool:
+    """Whether ``value`` holds a character :func:`xml_text` would change."""
+    return _NEEDS_ESCAPE.search(value) is not None
 
 
 def xml_text(value: str) -> str:

@@ -32,6 +32,7 @@ from mbf_msproject.values import (
     encode_list,
     format_duration,
     has_invalid_xml,
+    needs_escape,
     xml_text,
 )
 
@@ -102,6 +103,8 @@ class _TaskRenderer:
         self.notes = notes
 
     def text(self, value: str) -> str:
+        if not needs_escape(value):
+            return value
         if has_invalid_xml(value):
             self.notes.dropped_characters += 1
         return xml_text(value)
