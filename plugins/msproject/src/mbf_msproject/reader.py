@@ -259,7 +259,6 @@ class _Builder:
         self.document = document
         self.context = context
         self.mbf_ids = document.definitions.mbf_ids
-        self.items: list[WorkItem] = []
         self.iterations: list[Iteration] = []
         self.releases: list[Release] = []
         self.item_ids: dict[str, str] = {}
@@ -357,7 +356,7 @@ class _Builder:
             level = self.integer(record, "OutlineLevel", record.level)
             if record.uid == "0" or level == 0 or record.is_null == "1":
                 continue
-            mbf_id = self.field(record, schema.MBF_ID)
+            mbf_id = self.field(record, schema.MBF_ID) or None  # an emptied id is no id
             if not (record.name or "").strip() and mbf_id is None:
                 self.skipped += 1  # a blank row with no name: nothing to migrate
                 continue
