@@ -248,3 +248,11 @@ def test_empty_file_is_refused_with_its_name(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{tmp_path / 'export.csv'}: the file is empty; expected a header with 'Work Item Type' and 'Title'"
     )
+
+
+def test_parent_listed_after_its_child_is_still_found(tmp_path: Path) -> None:
+    text = '"ID","Work Item Type","Title","Parent"\r\n"8","Task","Cut over","7"\r\n"7","User Story","Move",""\r\n'
+    assert [(i.id, i.parent_id) for i in read(tmp_path, text).items] == [
+        ("ado:8", "ado:7"),
+        ("ado:7", None),
+    ]

@@ -224,3 +224,15 @@ def test_parent_tag_restores_the_hierarchy_across_files(tmp_path: Path) -> None:
 def test_writing_exactly_1000_items_gives_one_file(tmp_path: Path) -> None:
     write_ado_csv(epics_with_children([999]), tmp_path / "out.ado.csv", Context())
     assert [p.name for p in tmp_path.iterdir()] == ["out.ado.csv"]
+
+
+def test_semicolons_in_tags_become_commas_and_are_reported(tmp_path: Path) -> None:
+    item = WorkItem(id="task:a", kind=WorkItemKind.TASK, title="A", tags=("a;b", "c"))
+    context = Context()
+    rows = list(
+        csv.reader(write(Backlog(items=(item,)), tmp_path / "out.ado.csv", context).splitlines())
+    )
+    assert rows[1][6] == "a,b; c; mbf:task:a"
+    assert context.diagnostics.warnings == [
+        "ado-csv: 1 tag(s) contained ';', written as ',' (Boards splits tags at ';')"
+    ]

@@ -246,3 +246,16 @@ def test_bad_input_names_file_row_and_column(tmp_path: Path, text: str, message:
     with pytest.raises(InputError) as caught:
         read(tmp_path, text)
     assert str(caught.value) == f"{tmp_path / 'Jira.csv'}, {message}"
+
+
+def test_parent_listed_after_its_child_is_still_found(tmp_path: Path) -> None:
+    text = "Summary,Issue key,Issue id,Parent\r\nBack up,MIG-3,10003,10002\r\nMove,MIG-2,10002,\r\n"
+    assert [(i.id, i.parent_id) for i in read(tmp_path, text).items] == [
+        ("jira:MIG-3", "jira:MIG-2"),
+        ("jira:MIG-2", None),
+    ]
+
+
+def test_blank_lines_and_rows_of_commas_are_skipped(tmp_path: Path) -> None:
+    text = "Summary,Issue key\r\nMove,MIG-2\r\n\r\n,\r\n"
+    assert [i.id for i in read(tmp_path, text).items] == ["jira:MIG-2"]

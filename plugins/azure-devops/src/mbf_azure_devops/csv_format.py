@@ -253,8 +253,9 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
     titles = ["Title"] if title_count == 1 else [f"Title {n}" for n in range(1, title_count + 1)]
     extra_columns = _extra_columns(items, title_count, warn)
     header = [*_COLUMNS_BEFORE_TITLES, *titles, *_COLUMNS_AFTER_TITLES, *extra_columns]
-    iteration_paths = {it.id: it.path or it.name for it in backlog.iterations}
+    iteration_paths = {it.id: text(it.path or it.name) for it in backlog.iterations}
     blank_titles = [""] * title_count
+    blank_extras = [""] * len(extra_columns)
     cleaned_tags = 0
 
     for number, part in enumerate(parts, start=1):
@@ -265,35 +266,37 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
                 ref = item.refs.get(SERVICE_NAME)
                 key = ref.key if ref is not None else ""
                 extra = item.extra
-                tags = list(item.tags)
-                for i, tag in enumerate(tags):
-                    if ";" in tag:  # Boards splits tags at ';'
-                        tags[i] = tag.replace(";", ",")
-                        cleaned_tags += 1
+                tags = [tag.replace(";", ",") for tag in item.tags]  # Boards splits tags at ';'
+                if tags and tags != list(item.tags):
+                    cleaned_tags += sum(";" in tag for tag in item.tags)
                 if not key or item.id != f"ado:{key}":
                     tags.append(ID_TAG_PREFIX + item.id)
                 if item.id in orphans:
                     tags.append(f"{PARENT_TAG_PREFIX}{item.parent_id}")
-                row_titles = blank_titles.copy()
-                row_titles[levels[item.id] - 1] = text(item.title)
+                level = levels[item.id]
+                start, finish, estimate = item.start, item.finish, item.estimate
                 writer.writerow(
                     [
                         key,
-                        extra.get(WORK_ITEM_TYPE) or types[item.kind],
-                        *row_titles,
+                        (extra.get(WORK_ITEM_TYPE) if extra else None) or types[item.kind],
+                        *blank_titles[: level - 1],
+                        text(item.title),
+                        *blank_titles[level:],
                         text(item.state),
                         text(item.assignee),
                         "" if item.priority is None else str(item.priority),
                         text(TAG_SEPARATOR.join(tags)),
-                        text(
-                            iteration_paths.get(item.iteration_id, "") if item.iteration_id else ""
+                        iteration_paths.get(item.iteration_id, "") if item.iteration_id else "",
+                        text(_extra_cell(extra.get(AREA_PATH))) if extra else "",
+                        text_to_html(item.description) if item.description else "",
+                        "" if estimate is None else format_number(estimate),
+                        "" if start is None else start.isoformat(),
+                        "" if finish is None else finish.isoformat(),
+                        *(
+                            [text(_extra_cell(extra.get(c))) for c in extra_columns]
+                            if extra
+                            else blank_extras
                         ),
-                        text(_extra_cell(extra.get(AREA_PATH))),
-                        text_to_html(item.description),
-                        "" if item.estimate is None else format_number(item.estimate),
-                        "" if item.start is None else item.start.isoformat(),
-                        "" if item.finish is None else item.finish.isoformat(),
-                        *[text(_extra_cell(extra.get(c))) for c in extra_columns],
                     ]
                 )
     if cleaned_tags:
@@ -630,7 +633,10 @@ class _BoardsReader:
             if parent_key and parent_id is None:
                 if not parent_key.isdigit():
                     raise fail(f"{parent_key!r} is not a work item ID", "Parent")
-                self.pending_parents.append((len(items), parent_key))
+                # A parent further down the file is resolved at the end.
+                parent_id = item_of_key.get(parent_key)
+                if parent_id is None:
+                    self.pending_parents.append((len(items), parent_key))
 
             iteration_path = row[i_iteration].strip()
             iteration_id = None

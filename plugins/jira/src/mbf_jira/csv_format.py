@@ -231,37 +231,20 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     sprint_names = {it.id: text(it.name) for it in backlog.iterations}
     version_names = {r.id: text(r.name) for r in backlog.releases}
 
-    # Multi-value cells first, to know how many repeated columns each field needs.
-    labels: list[list[str]] = []
-    sprints: list[list[str]] = []
-    versions: list[list[str]] = []
-    spaced_labels = 0
+    # How many repeated columns each multi-value field needs: one more than the extras hold,
+    # for the id label, the current sprint and the release.
+    label_width = sprint_width = version_width = 1
     for item in items:
-        ref = item.refs.get(SERVICE_NAME)
-        item_labels = []
-        for tag in item.tags:
-            if " " in tag:  # Jira labels cannot hold spaces
-                spaced_labels += 1
-                tag = tag.replace(" ", "_")  # noqa: PLW2901
-            item_labels.append(text(tag))
-        if ref is None or item.id != f"jira:{ref.key}":
-            item_labels.append(ID_LABEL_PREFIX + item.id)
-        labels.append(item_labels)
-        extra = item.extra
-        item_sprints = [text(v) for v in _as_list(extra.get(SPRINT))] if extra else []
-        if item.iteration_id is not None and item.iteration_id in sprint_names:
-            item_sprints.append(sprint_names[item.iteration_id])
-        sprints.append(item_sprints)
-        item_versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))] if extra else []
-        if item.release_id is not None and item.release_id in version_names:
-            item_versions.insert(0, version_names[item.release_id])
-        versions.append(item_versions)
-    label_width = max(map(len, labels), default=0) or 1
-    sprint_width = max(map(len, sprints), default=0) or 1
-    version_width = max(map(len, versions), default=0) or 1
+        if len(item.tags) >= label_width:
+            label_width = len(item.tags) + 1
+        if item.extra:
+            sprint_width = max(sprint_width, len(_as_list(item.extra.get(SPRINT))) + 1)
+            version_width = max(version_width, len(_as_list(item.extra.get(FIX_VERSION))) + 1)
     extra_columns = _extra_columns(items, warn)
     blank_extras = [""] * sum(width for _, width in extra_columns)
-    blanks = [""] * max(label_width, sprint_width, version_width)
+    blank_labels = [""] * label_width
+    blank_sprints = [""] * sprint_width
+    blank_versions = [""] * version_width
 
     header = [
         "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
@@ -272,16 +255,30 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     ]  # fmt: skip
     issue_ids = {item.id: str(n) for n, item in enumerate(items, start=1)}
     dates: dict[dt.date | None, str] = {None: ""}
+    spaced_labels = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
-        for n, item in enumerate(items):
+        for item in items:
             extra = item.extra
             ref = item.refs.get(SERVICE_NAME)
+            labels = []
+            for tag in item.tags:
+                if " " in tag:  # Jira labels cannot hold spaces
+                    spaced_labels += 1
+                    tag = tag.replace(" ", "_")  # noqa: PLW2901
+                labels.append(text(tag))
+            if ref is None or item.id != f"jira:{ref.key}":
+                labels.append(ID_LABEL_PREFIX + item.id)
+            sprints = [text(v) for v in _as_list(extra.get(SPRINT))] if extra else []
+            if item.iteration_id is not None and item.iteration_id in sprint_names:
+                sprints.append(sprint_names[item.iteration_id])
+            versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))] if extra else []
+            if item.release_id is not None and item.release_id in version_names:
+                versions.insert(0, version_names[item.release_id])
             assignee, assignee_name = item.assignee, ""
             if assignee.endswith(">") and " <" in assignee:
-                assignee_name, _, address = assignee[:-1].partition(" <")
-                assignee = address
+                assignee_name, _, assignee = assignee[:-1].partition(" <")
             parent = issue_ids.get(item.parent_id, "") if item.parent_id is not None else ""
             if not parent and extra:
                 parent = text(str(extra.get(PARENT, "")))
@@ -305,19 +302,16 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
                 text(assignee),
                 text(assignee_name),
                 text(item.description),
-            ]
-            for cells, width in (
-                (labels[n], label_width),
-                (sprints[n], sprint_width),
-                (versions[n], version_width),
-            ):
-                row += cells
-                row += blanks[: width - len(cells)]
-            row += (
+                *labels,
+                *blank_labels[len(labels) :],
+                *sprints,
+                *blank_sprints[len(sprints) :],
+                *versions,
+                *blank_versions[len(versions) :],
                 "" if item.estimate is None else str(round(item.estimate * 3600)),
                 dates[start],
                 dates[finish],
-            )
+            ]
             if extra:
                 for key, width in extra_columns:
                     cells = [text(v) for v in _as_list(extra.get(key))]
@@ -599,11 +593,17 @@ class _JiraRowReader:
                 ) from None
 
             position = len(items)
-            parent = row[i_parent].strip()
-            if parent:
-                self.parents.append((position, parent, False))
+            # Parents usually come first (importer files must be top-down): resolve them now, and
+            # only keep a reference to a parent further down the file for the end.
+            parent_id = None
+            if parent := row[i_parent].strip():
+                parent_id = self._resolve(parent, is_key=False)
+                if parent_id is None:
+                    self.parents.append((position, parent, False))
             elif parent_key := (row[i_parent_key] or row[i_epic_link]).strip():
-                self.parents.append((position, parent_key, True))
+                parent_id = self._resolve(parent_key, is_key=True)
+                if parent_id is None:
+                    self.parents.append((position, parent_key, True))
             for header, direction, link_type, indexes in columns.links:
                 keys = [row[i].strip() for i in indexes if row[i].strip()]
                 if keys:
@@ -629,6 +629,7 @@ class _JiraRowReader:
                     kind=kind,
                     title=title,
                     description=description,
+                    parent_id=parent_id,
                     state=state,
                     state_category=category,
                     assignee=assignee,
