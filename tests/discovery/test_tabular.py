@@ -94,13 +94,20 @@ def test_columns_find_aliases_and_name_a_missing_required_one() -> None:
         (4.5, 4.5),
         ("4,5", 4.5),
         ("16,384", 16384.0),
-        ("16.384", 16384.0),
+        ("1,024.5", 1024.5),
+        ("0.125", 0.125),
         ("1 024", 1024.0),
+        ("1\u00a0024,5", 1024.5),
         ("", None),
     ],
 )
 def test_numbers_in_every_locale(cell: object, expected: float | None) -> None:
     assert cell_float(cell, where="f", row=2, column="c") == expected
+
+
+def test_dotted_thousands_are_not_guessed_so_whole_numbers_refuse_them() -> None:
+    with pytest.raises(InputError, match=r"expected a whole number, found '16.384'"):
+        cell_int("16.384", where="f.csv", row=2, column="Memory")
 
 
 def test_whole_number_refuses_fractions() -> None:

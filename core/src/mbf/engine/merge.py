@@ -11,6 +11,7 @@ aggregated per server pair, port and protocol.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ _SCALAR_FIELDS = (
     "environment",
     "readiness",
 )
+_MISSING = object()
 _STORAGE_TOLERANCE_GB = 1.0
 """Disk totals differ by rounding between tools (MiB vs GB, provisioned vs allocated)."""
 _ENVIRONMENTS = {
@@ -65,6 +67,7 @@ def normalise_environment(text: str) -> str:
     return _ENVIRONMENTS.get(word, word)
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def canonical_ip(text: str) -> str | None:
     """The canonical spelling of an address, or ``None`` when it cannot identify a server.
 
@@ -87,13 +90,25 @@ def canonical_ip(text: str) -> str | None:
 class _ServerDraft:
     """A merged server being assembled, field by field, from every export that saw it."""
 
-    __slots__ = ("blockers", "conflicts", "extra", "id", "ips", "origin", "values", "workloads")
+    __slots__ = (
+        "blockers",
+        "conflicts",
+        "extra",
+        "extra_origin",
+        "id",
+        "ips",
+        "origin",
+        "values",
+        "workloads",
+    )
 
     def __init__(self, id_: str) -> None:
         self.id = id_
         self.values: dict[str, Any] = {}
         self.origin: dict[str, str] = {}
-        """Export label per field (``extra.<key>`` for extra values)."""
+        """Export label per field."""
+        self.extra_origin: dict[str, str] = {}
+        """Export label per extra key."""
         self.ips: dict[str, None] = {}
         self.blockers: dict[str, None] = {}
         self.workloads: dict[str, None] = {}
@@ -111,7 +126,7 @@ class _ServerDraft:
             ip_addresses=tuple(self.ips),
             blockers=tuple(self.blockers),
             workload_ids=tuple(sorted(self.workloads)),
-            sources={k: v for k, v in self.origin.items() if not k.startswith("extra.")},
+            sources=self.origin,
             extra=extra,
             **self.values,
         )
@@ -147,40 +162,75 @@ def _same(field: str, kept: Any, other: Any) -> bool:
     if field == "storage_gb":
         return bool(abs(kept - other) <= _STORAGE_TOLERANCE_GB)
     if field == "name":
-        return str(kept).lower() == str(other).lower() or server_id(kept) == server_id(other)
+        short_kept, short_other = (
+            str(kept).lower().split(".", 1)[0],
+            str(other).lower().split(".", 1)[0],
+        )
+        return short_kept == short_other or server_id(kept) == server_id(other)
     if isinstance(kept, str) and isinstance(other, str):
         return kept.strip().lower() == other.strip().lower()
     return bool(kept == other)
 
 
-def _merge_value(
+def _take(draft: _ServerDraft, server: Server, label: str, conflicts: _Conflicts) -> None:
+    """Take each value ``server`` has and ``draft`` lacks; a different value is a conflict."""
+    values, origin = draft.values, draft.origin
+    for field in _SCALAR_FIELDS:
+        value = getattr(server, field)
+        if value is None or value == "" or value is Readiness.UNKNOWN:
+            continue
+        if field == "environment":
+            value = normalise_environment(value)
+        kept = values.get(field, _MISSING)
+        if kept is _MISSING:
+            values[field] = value
+            origin[field] = label
+        elif kept != value:
+            _reconcile(
+                draft, field, kept=kept, value=value, label=label, conflicts=conflicts, extra=False
+            )
+    extra, extra_origin = draft.extra, draft.extra_origin
+    for key, value in server.extra.items():
+        if value is None or value == "":
+            continue
+        kept = extra.get(key, _MISSING)
+        if kept is _MISSING:
+            extra[key] = value
+            extra_origin[key] = label
+        elif kept != value:
+            _reconcile(
+                draft, key, kept=kept, value=value, label=label, conflicts=conflicts, extra=True
+            )
+
+
+def _reconcile(
     draft: _ServerDraft,
     key: str,
+    *,
+    kept: Any,
     value: Any,
     label: str,
     conflicts: _Conflicts,
-    *,
-    extra: bool = False,
+    extra: bool,
 ) -> None:
-    """Take ``value`` for ``key`` if the server has none; otherwise keep the first and note a conflict."""
-    if value is None or value == "" or value is Readiness.UNKNOWN:
+    """Two exports gave different values: equal after all, a better name, or a conflict kept aside."""
+    store, origin = (draft.extra, draft.extra_origin) if extra else (draft.values, draft.origin)
+    if _same(key, kept, value):
+        if key == "name" and not extra and len(str(value)) > len(str(kept)):
+            store[key] = value  # the FQDN says more than the short name; both name one host
+            origin[key] = label
         return
-    store, field = (draft.extra, key.removeprefix("extra.")) if extra else (draft.values, key)
-    if field not in store:
-        store[field] = value
-        draft.origin[key] = label
-        return
-    kept = store[field]
-    if _same(field, kept, value):
-        if field == "name" and len(str(value)) > len(str(kept)):
-            store[field] = value  # the FQDN says more than the short name; both name one host
-            draft.origin[key] = label
-        return
-    kept_from = draft.origin[key]
-    seen = draft.conflicts.setdefault(key, {kept_from: _plain(kept)})
+    kept_from = origin[key]
+    field = f"extra.{key}" if extra else key
+    seen = draft.conflicts.setdefault(field, {kept_from: _plain(kept)})
     seen.setdefault(label, _plain(value))
     conflicts.add(
-        draft.id, key, kept_from=kept_from, kept=_plain(kept), other_from=label, other=_plain(value)
+        draft.id,
+        field,
+        kept_from=kept_from,
+        kept=_plain(kept),
+        other_from=label,
+        other=_plain(value),
     )
 
 
@@ -224,13 +274,7 @@ def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> E
             draft = drafts[merged_id]
             local[server.id] = merged_id
             by_id.setdefault(server.id, merged_id)
-            for field in _SCALAR_FIELDS:
-                value = getattr(server, field)
-                if field == "environment":
-                    value = normalise_environment(value)
-                _merge_value(draft, field, value, part.label, conflicts)
-            for key, value in server.extra.items():
-                _merge_value(draft, f"extra.{key}", value, part.label, conflicts, extra=True)
+            _take(draft, server, part.label, conflicts)
             for text in server.ip_addresses:
                 draft.ips.setdefault(text.strip(), None)
                 ip = canonical_ip(text)
@@ -238,8 +282,10 @@ def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> E
                     continue
                 owner = by_ip.get(ip, (merged_id, part_index))
                 by_ip[ip] = owner if owner is not None and owner[0] == merged_id else None
-            draft.blockers.update(dict.fromkeys(server.blockers))
-            draft.workloads.update(dict.fromkeys(server.workload_ids))
+            if server.blockers:
+                draft.blockers.update(dict.fromkeys(server.blockers))
+            if server.workload_ids:
+                draft.workloads.update(dict.fromkeys(server.workload_ids))
         local_ids.append(local)
     conflicts.report(diagnostics)
 
