@@ -260,6 +260,21 @@ def main() -> None:
             f"{writer:28} min {min(times):6.2f} s  median {statistics.median(times):6.2f} s  "
             f"peak RSS {max(float(r[1]) for r in results):5.0f} MB  file {int(results[0][2]) / 1e6:.1f} MB"
         )
+    runs = [
+        subprocess.run(
+            [sys.executable, __file__, "--mbf", str(count)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        for _ in range(repeats)
+    ]
+    writes, reads = [float(r[0]) for r in runs], [float(r[1]) for r in runs]
+    print(
+        f"mbf xlsx format, {count} generated items: write min {min(writes):.2f} s, "
+        f"read min {min(reads):.2f} s, peak RSS {max(float(r[2]) for r in runs):.0f} MB, "
+        f"file {int(runs[0][3]) / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":
