@@ -467,12 +467,6 @@ class _JiraRowReader:
         def fail(message: str, column: str | None = None) -> InputError:
             return InputError(message, path=path, row=row_number, column=column)
 
-        def many(row: list[str], indexes: tuple[int, ...], overflow: list[str]) -> list[str]:
-            found = [row[i] for i in indexes if row[i]]
-            if overflow and last in indexes:
-                found += overflow
-            return found
-
         while True:
             try:
                 row = next(rows, None)
@@ -507,7 +501,10 @@ class _JiraRowReader:
 
             own_id = ""
             tags: list[str] = []
-            for cell in many(row, label_columns, overflow):
+            label_cells = [row[i] for i in label_columns if row[i]]
+            if overflow and last in label_columns:
+                label_cells += overflow
+            for cell in label_cells:
                 label = restore(cell.strip())
                 if label.startswith(ID_LABEL_PREFIX):
                     own_id = label[len(ID_LABEL_PREFIX) :]
@@ -552,22 +549,18 @@ class _JiraRowReader:
                 name = restore(name)
             assignee = f"{name} <{address}>" if name and address else (address or name)
 
-            sprints = []
-            if sprint_columns:
-                sprints = [
-                    s
-                    for s in (restore(v.strip()) for v in many(row, sprint_columns, overflow))
-                    if s
-                ]
+            sprints = [restore(row[i].strip()) for i in sprint_columns if row[i]]
+            if overflow and last in sprint_columns:
+                sprints += [restore(v.strip()) for v in overflow]
+            if sprints:
+                sprints = [s for s in sprints if s]
                 if len(sprints) > 1:  # the current sprint is the last; the rest is history
                     extra[SPRINT] = sprints[:-1]
-            versions = []
-            if version_columns:
-                versions = [
-                    v
-                    for v in (restore(v.strip()) for v in many(row, version_columns, overflow))
-                    if v
-                ]
+            versions = [restore(row[i].strip()) for i in version_columns if row[i]]
+            if overflow and last in version_columns:
+                versions += [restore(v.strip()) for v in overflow]
+            if versions:
+                versions = [v for v in versions if v]
                 if len(versions) > 1:
                     extra[FIX_VERSION] = versions[1:]
 
@@ -609,7 +602,9 @@ class _JiraRowReader:
                 if keys:
                     self.links.append(_PendingLink(position, header, direction, link_type, keys))
             for header, indexes in columns.extras:
-                found = many(row, indexes, overflow)
+                found = [row[i] for i in indexes if row[i]]
+                if overflow and last in indexes:
+                    found += overflow
                 if found:
                     found = [restore(v.replace("\r\n", "\n") if "\r" in v else v) for v in found]
                     extra[header] = found if len(indexes) > 1 or len(found) > 1 else found[0]
