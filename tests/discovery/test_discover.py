@@ -232,7 +232,7 @@ def test_servers_of_a_fake_source_are_read_through_the_same_engine(
 
     register_plugin(OneServer(), name="one")
     path = tmp_path / "x.one"
-    path.write_text("", encoding="utf-8")
+    path.write_text("S1\n", encoding="utf-8")
     estate = discover(plugin_manager, exports([path]))
     assert [(s.id, s.workload_ids, s.sources) for s in estate.servers] == [
         ("s1", ("server-s1",), {"name": "one:x.one"})

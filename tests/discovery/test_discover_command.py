@@ -172,3 +172,25 @@ def test_no_export_and_no_config_is_a_usage_error(
         2,
         "Error: name at least one EXPORT, or a config (-c) with [[sources]]",
     )
+
+
+def test_empty_file_exits_1_before_detection(
+    discovery_plugins: MbfPluginManager, mbf_cli, tmp_path: Path
+) -> None:
+    empty = tmp_path / "export.csv"
+    empty.write_bytes(b"")
+    result = mbf_cli("discover", str(empty), "-o", str(tmp_path / "estate.json"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {empty.as_posix()}: the file is empty; expected a discovery export\n",
+    )
+    assert not (tmp_path / "estate.json").exists()
+
+
+def test_missing_config_source_file_exits_1(
+    discovery_plugins: MbfPluginManager, mbf_cli, tmp_path: Path
+) -> None:
+    config = tmp_path / "mbf.toml"
+    config.write_text('[[sources]]\npath = "exports/gone.csv"\n', encoding="utf-8")
+    result = mbf_cli("discover", "-c", str(config), "-o", str(tmp_path / "estate.json"))
+    assert (result.exit_code, result.stderr) == (1, "Error: exports/gone.csv: no such file\n")

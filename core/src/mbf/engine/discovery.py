@@ -22,7 +22,7 @@ from mbf.config import DatacenterRule, MbfConfig, plugin_settings
 from mbf.domain import Datacenter, Estate, EstateSource, Server, slug, validate_estate
 from mbf.engine.merge import SourcedEstate, canonical_ip, merge_estates
 from mbf.engine.workload_grouping import group_workloads
-from mbf.errors import ConfigError
+from mbf.errors import ConfigError, InputError
 from mbf.plugin import Context
 from mbf.plugin.manager import MbfPluginManager
 
@@ -63,6 +63,10 @@ def read_export(
     plugin_manager: MbfPluginManager, export: Export, *, config: MbfConfig, context: Context
 ) -> SourcedEstate:
     """Read one export with its discovery source; its unplaced servers get the export's datacenter."""
+    if not export.path.is_file():
+        raise InputError("no such file", path=export.display)
+    if export.path.stat().st_size == 0:
+        raise InputError("the file is empty; expected a discovery export", path=export.display)
     source = plugin_manager.find_discovery_source(export.path, export.source)
     settings: object = None
     if source.settings_type is not None:
