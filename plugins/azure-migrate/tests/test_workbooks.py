@@ -235,3 +235,41 @@ def test_empty_workbook_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_azure_migrate(path, Context())
     assert str(caught.value) == f"{path}: the file is empty; expected an xlsx workbook"
+
+
+def test_core_report_as_is_sheet_with_currency_from_properties(
+    tmp_path: Path, write_workbook
+) -> None:
+    header = ["Machine Name", "Environment", "Azure VM Readiness", "Recommended VM Size",
+              "Monthly Compute Cost Estimate", "Monthly Storage Cost Estimate", "Operating System",
+              "Cores", "Memory (in MB)", "Storage (in GB)", "IP Addresses", "Group Name", "Machine ID"]  # fmt: skip
+    row = ["APP07", "Dev", "Ready With Conditions", "Standard_B2ms", 61.32, 4.5, "CentOS 7 (64-bit)",
+           2, 4096, 64, "[10.0.7.7];", "AzureVM-Dev-AME-1", "/subscriptions/x/machines/app07"]  # fmt: skip
+    path = write_workbook(
+        tmp_path / "AzureMigrate_Assessment_Core_Report.xlsx",
+        {
+            "Properties": [["Tenant ID", "Currency"], ["t", "EUR"]],
+            "VM_IaaS_Server_Rehost_As-is": [header, row],
+        },
+    )
+    assert read_azure_migrate(path, Context()).servers == (
+        Server(
+            id="app07",
+            name="APP07",
+            os="CentOS 7 (64-bit)",
+            cores=2,
+            memory_mb=4096,
+            storage_gb=64.0,
+            environment="Dev",
+            ip_addresses=("10.0.7.7",),
+            readiness=Readiness.READY_WITH_CONDITIONS,
+            extra={
+                "recommended_size": "Standard_B2ms",
+                "monthly_compute_cost": 61.32,
+                "monthly_storage_cost": 4.5,
+                "currency": "EUR",
+                "machine_id": "/subscriptions/x/machines/app07",
+                "assessment_group": "AzureVM-Dev-AME-1",
+            },
+        ),
+    )
