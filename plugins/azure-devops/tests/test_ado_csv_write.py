@@ -194,8 +194,18 @@ def test_more_than_1000_items_are_split_into_numbered_files_at_subtree_boundarie
 def test_split_backlog_reads_back_whole_from_its_first_file(tmp_path: Path) -> None:
     backlog = epics_with_children([399, 399, 399])
     write_ado_csv(backlog, tmp_path / "out.ado.csv", Context())
-    back = read_ado_csv(tmp_path / "out.ado.csv", Context())
+    context = Context()
+    back = read_ado_csv(tmp_path / "out.ado.csv", context)
     assert [(i.id, i.parent_id) for i in back.items] == [(i.id, i.parent_id) for i in backlog.items]
+    assert context.diagnostics.warnings == [
+        "ado-csv: read 2 files as one backlog: out.ado.csv, out-2.ado.csv"
+    ]
+
+
+def test_numbered_file_with_another_header_is_not_read_as_a_part(tmp_path: Path) -> None:
+    write_ado_csv(epics_with_children([2]), tmp_path / "out.ado.csv", Context())
+    (tmp_path / "out-2.ado.csv").write_text('"Work Item Type","Title"\r\n"Task","Other"\r\n')
+    assert len(read_ado_csv(tmp_path / "out.ado.csv", Context()).items) == 3
 
 
 def test_subtree_larger_than_a_file_continues_with_its_parent_in_a_tag(tmp_path: Path) -> None:

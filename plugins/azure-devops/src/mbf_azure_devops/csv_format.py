@@ -734,6 +734,9 @@ def read_ado_csv(path: Path, context: Context) -> Backlog:
             continue
         break
     backlog = reader.backlog()
+    if len(paths) > 1:  # say so: a stale part left by an earlier, longer backlog would be read too
+        names = ", ".join(p.name for p in paths)
+        context.diagnostics.warn(f"{FORMAT_NAME}: read {len(paths)} files as one backlog: {names}")
     for warning in reader.warnings:
         context.diagnostics.warn(warning)
     return backlog
