@@ -246,3 +246,14 @@ def test_semicolons_in_tags_become_commas_and_are_reported(tmp_path: Path) -> No
     assert context.diagnostics.warnings == [
         "ado-csv: 1 tag(s) contained ';', written as ',' (Boards splits tags at ';')"
     ]
+
+
+def test_state_word_contradicting_the_category_is_replaced_by_the_categorys_state(
+    tmp_path: Path,
+) -> None:
+    items = (
+        WorkItem(id="a", kind=WorkItemKind.TASK, title="A", state_category=StateCategory.DONE),
+        WorkItem(id="b", kind=WorkItemKind.TASK, title="B", state="Waiting for CAB"),
+    )
+    rows = list(csv.reader(write(Backlog(items=items), tmp_path / "out.ado.csv").splitlines()))
+    assert [row[3] for row in rows[1:]] == ["Closed", "Waiting for CAB"]

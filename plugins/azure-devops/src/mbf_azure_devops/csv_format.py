@@ -40,6 +40,7 @@ from mbf.plugin import Context, TrackerFormat
 from mbf_azure_devops.cells import format_number, neutralise, parse_date, restore
 from mbf_azure_devops.html_text import html_to_text, text_to_html
 from mbf_azure_devops.vocabulary import (
+    CATEGORY_STATES,
     DEFAULT_WORK_ITEM_TYPES,
     FIELD_REFERENCE_NAMES,
     SERVICE_NAME,
@@ -275,6 +276,10 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
                     tags.append(f"{PARENT_TAG_PREFIX}{item.parent_id}")
                 level = levels[item.id]
                 start, finish, estimate = item.start, item.finish, item.estimate
+                state = item.state
+                known = state_category_of(state)
+                if known is not None and known is not item.state_category:
+                    state = CATEGORY_STATES[item.state_category]
                 writer.writerow(
                     [
                         key,
@@ -282,7 +287,7 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
                         *blank_titles[: level - 1],
                         text(item.title),
                         *blank_titles[level:],
-                        text(item.state),
+                        text(state),
                         text(item.assignee),
                         "" if item.priority is None else str(item.priority),
                         text(TAG_SEPARATOR.join(tags)),

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from mbf.domain import StateCategory, WorkItemKind
 
 __all__ = [
+    "CATEGORY_STATES",
     "DEFAULT_WORK_ITEM_TYPES",
     "FIELD_REFERENCE_NAMES",
     "SERVICE_NAME",
@@ -68,6 +69,16 @@ _CATEGORY_OF_STATE: Mapping[str, StateCategory] = MappingProxyType(
         "removed": StateCategory.DONE,
     }
 )
+
+CATEGORY_STATES: Mapping[StateCategory, str] = MappingProxyType(
+    {
+        StateCategory.TODO: "New",
+        StateCategory.IN_PROGRESS: "Active",
+        StateCategory.DONE: "Closed",
+    }
+)
+"""The state written for a category when an item's own state word says something else (it came
+from a format that keeps the category but not the word)."""
 
 FIELD_REFERENCE_NAMES: Mapping[str, str] = MappingProxyType(
     {
