@@ -15,6 +15,7 @@ Edits that are understood:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from mbf.domain import (
     slug,
     stable_hash,
 )
+from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf_excel.archive import check_workbook_archive
 from mbf_excel.backlog_layout import (
@@ -99,9 +101,7 @@ def read_backlog_workbook(path: Path, context: Context) -> Backlog:
     return Backlog(items=items, iterations=iterations, releases=releases)
 
 
-def _file_error(path: Path, message: str) -> Exception:
-    from mbf.errors import InputError
-
+def _file_error(path: Path, message: str) -> InputError:
     return InputError(message, path=path)
 
 
@@ -118,7 +118,7 @@ def _table(
         raise position.error(f"the header row has no column {missing[0]!r}", row=1)
 
     def data() -> Iterator[tuple[int, list[Any]]]:
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in enumerate(itertools.islice(rows, 1, None), start=2):
             if not all(is_blank(v) for v in row):
                 yield number, row
 
