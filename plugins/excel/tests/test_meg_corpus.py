@@ -214,3 +214,10 @@ def test_checklist_workbook_is_not_a_meg_estate(meg_framework: Path) -> None:
     assert meg_format().can_read is not None
     assert meg_format().can_read(checklist) is False
     assert meg_format().can_read(meg_framework) is True
+
+
+def test_backlog_workbook_format_does_not_claim_a_meg_workbook(meg_framework: Path) -> None:
+    from mbf_excel.formats import xlsx_format
+
+    assert xlsx_format().can_read is not None
+    assert xlsx_format().can_read(meg_framework) is False

@@ -33,6 +33,7 @@ def test_backlog_sheet_is_one_excel_table_over_every_row(workbook_path: Path) ->
     table = sheet.tables["BacklogItems"]
     assert table.ref == "A1:U10"  # 20 standard columns + "Business unit"; header + 9 items
     assert table.tableStyleInfo.name == "TableStyleMedium2"
+    assert table.autoFilter.ref == "A1:U10"  # filter buttons on every header
     assert [c.value for c in sheet[1]][:6] == ["ID", "Kind", "Level", "Title", "State", "Category"]
     assert sheet["U1"].value == "Business unit"
 
