@@ -4,7 +4,10 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from mbf.domain import Backlog, Iteration, StateCategory, TrackerRef, WorkItem, WorkItemKind
+from mbf.errors import ConfigError
 from mbf.plugin import Context
 from mbf_azure_devops.csv_format import AdoCsvSettings, read_ado_csv, write_ado_csv
 
@@ -114,23 +117,23 @@ def test_neutralising_can_be_switched_off(tmp_path: Path) -> None:
 
 
 def test_work_item_types_follow_the_settings_for_a_scrum_project(tmp_path: Path) -> None:
-    item = WorkItem(id="story:a", kind=WorkItemKind.STORY, title="Migrate SRV01")
-    settings = AdoCsvSettings(
-        work_item_types={
-            "epic": "Epic",
-            "feature": "Feature",
-            "story": "Product Backlog Item",
-            "task": "Task",
-        }
+    items = (
+        WorkItem(id="epic:a", kind=WorkItemKind.EPIC, title="Exit AMS1"),
+        WorkItem(id="story:a", kind=WorkItemKind.STORY, title="Migrate SRV01", parent_id="epic:a"),
     )
+    context = Context(settings=AdoCsvSettings(work_item_types={"story": "Product Backlog Item"}))
     rows = list(
-        csv.reader(
-            write(
-                Backlog(items=(item,)), tmp_path / "out.ado.csv", Context(settings=settings)
-            ).splitlines()
-        )
+        csv.reader(write(Backlog(items=items), tmp_path / "out.ado.csv", context).splitlines())
     )
-    assert rows[1][1] == "Product Backlog Item"
+    assert [row[1] for row in rows[1:]] == ["Epic", "Product Backlog Item"]
+
+
+def test_work_item_types_for_an_unknown_kind_are_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        AdoCsvSettings(work_item_types={"initiative": "Epic"})
+    assert str(caught.value) == (
+        "work_item_types: unknown kind(s) initiative; use epic, feature, story or task"
+    )
 
 
 def test_extra_fields_become_columns_sorted_by_name_with_lists_joined(tmp_path: Path) -> None:

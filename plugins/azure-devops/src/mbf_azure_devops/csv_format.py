@@ -35,7 +35,7 @@ from mbf.domain import (
     hierarchy_order,
     slug,
 )
-from mbf.errors import InputError
+from mbf.errors import ConfigError, InputError
 from mbf.plugin import Context, TrackerFormat
 from mbf_azure_devops.cells import format_number, neutralise, parse_date, restore
 from mbf_azure_devops.html_text import html_to_text, text_to_html
@@ -113,16 +113,35 @@ _OWN_EXTRA_KEYS = (WORK_ITEM_TYPE, AREA_PATH)
 _TITLE_LEVEL = re.compile(r"^title\s*(\d+)$")
 
 
+def _check_kinds(
+    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
+) -> None:
+    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
+    if unknown:
+        raise ConfigError(
+            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class AdoCsvSettings:
     """Options of the ``ado-csv`` format."""
 
     work_item_types: Mapping[str, str] = attrs.field(
-        factory=lambda: {kind.value: name for kind, name in DEFAULT_WORK_ITEM_TYPES.items()}
+        validator=_check_kinds,
+        factory=dict,
     )
-    """Work item type written per kind (``story = "Product Backlog Item"`` for Scrum projects)."""
+    """Work item type per kind where it differs from the Agile default (``story = "Product Backlog
+    Item"`` for Scrum projects)."""
     neutralise_formulas: bool = True
     """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
+
+    def types_by_kind(self) -> dict[WorkItemKind, str]:
+        """The work item type of every kind: the settings over the defaults."""
+        return {
+            **DEFAULT_WORK_ITEM_TYPES,
+            **{WorkItemKind(k): v for k, v in self.work_item_types.items()},
+        }
 
 
 def ado_csv_format() -> TrackerFormat:
@@ -246,7 +265,7 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
     settings = _settings(context)
     warn = context.diagnostics.warn
     text = neutralise if settings.neutralise_formulas else _same
-    types = {WorkItemKind(kind): name for kind, name in settings.work_item_types.items()}
+    types = settings.types_by_kind()
     items = hierarchy_order(backlog.items)
     parts = split_into_parts(items, MAX_ITEMS_PER_FILE)
     levels, orphans = _levels(parts)
@@ -432,7 +451,7 @@ class _BoardsReader:
     """
 
     def __init__(self, settings: AdoCsvSettings) -> None:
-        self.types = {WorkItemKind(kind): name for kind, name in settings.work_item_types.items()}
+        self.types = settings.types_by_kind()
         self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
         self.items: list[WorkItem] = []
         self.iterations: dict[str, Iteration] = {}

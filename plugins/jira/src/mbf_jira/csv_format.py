@@ -41,7 +41,7 @@ from mbf.domain import (
     hierarchy_order,
     slug,
 )
-from mbf.errors import InputError
+from mbf.errors import ConfigError, InputError
 from mbf.plugin import Context, TrackerFormat
 from mbf_jira.cells import format_date, neutralise, parse_date, restore
 from mbf_jira.vocabulary import (
@@ -138,16 +138,32 @@ _LOCALISED_CUSTOM_FIELD = "champs personnalisés ("
 _MULTI = frozenset({"labels", "sprint", "fix_version"})  # fields that hold a value per column
 
 
+def _check_kinds(
+    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
+) -> None:
+    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
+    if unknown:
+        raise ConfigError(
+            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class JiraCsvSettings:
     """Options of the ``jira-csv`` format."""
 
     issue_types: Mapping[str, str] = attrs.field(
-        factory=lambda: {kind.value: name for kind, name in DEFAULT_ISSUE_TYPES.items()}
+        validator=_check_kinds,
+        factory=dict,
     )
-    """Issue type written per kind (e.g. ``epic = "Initiative"``, ``feature = "Epic"``)."""
+    """Issue type per kind where it differs from the default (e.g. ``epic = "Initiative"``,
+    ``feature = "Epic"``)."""
     neutralise_formulas: bool = True
     """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
+
+    def types_by_kind(self) -> dict[WorkItemKind, str]:
+        """The issue type of every kind: the settings over the defaults."""
+        return {**DEFAULT_ISSUE_TYPES, **{WorkItemKind(k): v for k, v in self.issue_types.items()}}
 
 
 def jira_csv_format() -> TrackerFormat:
@@ -226,7 +242,7 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     settings = _settings(context)
     warn = context.diagnostics.warn
     text = neutralise if settings.neutralise_formulas else _same
-    types = {WorkItemKind(kind): name for kind, name in settings.issue_types.items()}
+    types = settings.types_by_kind()
     items = top_down(backlog.items)
     sprint_names = {it.id: text(it.name) for it in backlog.iterations}
     version_names = {r.id: text(r.name) for r in backlog.releases}
@@ -407,7 +423,7 @@ class _JiraRowReader:
 
     def __init__(self, settings: JiraCsvSettings, path: Path) -> None:
         self.path = path
-        self.types = {WorkItemKind(kind): name for kind, name in settings.issue_types.items()}
+        self.types = settings.types_by_kind()
         self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
         self.items: list[WorkItem] = []
         self.sprints: dict[str, Iteration] = {}
