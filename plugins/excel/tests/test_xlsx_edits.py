@@ -263,3 +263,36 @@ def test_iteration_cell_accepts_name_or_id(
 ) -> None:
     _edit(workbook_path, lambda sheet: _set(sheet, "feature:payroll", "Iteration", typed))
     assert _item(_read(xlsx, workbook_path), "feature:payroll").iteration_id == expected
+
+
+def test_state_added_to_the_lists_sheet_brings_its_category(
+    xlsx: TrackerFormat, workbook_path: Path
+) -> None:
+    workbook = openpyxl.load_workbook(workbook_path)
+    lists = workbook["Lists"]
+    lists["C5"].value, lists["D5"].value = "Cut over", "done"
+    _set(workbook["Backlog"], "story:pay-app01", "State", "Cut over")
+    workbook.save(workbook_path)
+    item = _item(_read(xlsx, workbook_path), "story:pay-app01")
+    assert (item.state, item.state_category) == ("Cut over", StateCategory.DONE)
+
+
+def test_hand_made_sheet_with_kind_and_title_only_reads_as_a_hierarchy(
+    xlsx: TrackerFormat, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Backlog"
+    for row in (("Kind", "Title"), ("epic", "Exit DC1"), ("feature", "Payroll"), ("story", "PAY-DB01"),
+                ("task", "Migrate PAY-DB01"), ("feature", "CRM")):  # fmt: skip
+        sheet.append(row)
+    workbook.save(path)
+    backlog = _read(xlsx, path)
+    assert [(i.id, i.parent_id, i.state) for i in backlog.items] == [
+        ("epic:excel/39f7006c", None, "New"),
+        ("feature:excel/481cc6cb", "epic:excel/39f7006c", "New"),
+        ("story:excel/eb6a1316", "feature:excel/481cc6cb", "New"),
+        ("task:excel/900759d4", "story:excel/eb6a1316", "New"),
+        ("feature:excel/632299ae", "epic:excel/39f7006c", "New"),
+    ]
