@@ -259,3 +259,15 @@ def test_parent_listed_after_its_child_is_still_found(tmp_path: Path) -> None:
 def test_blank_lines_and_rows_of_commas_are_skipped(tmp_path: Path) -> None:
     text = "Summary,Issue key\r\nMove,MIG-2\r\n\r\n,\r\n"
     assert [i.id for i in read(tmp_path, text).items] == ["jira:MIG-2"]
+
+
+def test_windows_1252_file_from_excel_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "Jira.csv"
+    path.write_bytes("Summary,Issue key\r\nMigrer le serveur à Dublin,MIG-1\r\n".encode("cp1252"))
+    assert read_jira_csv(path, Context()).items[0].title == "Migrer le serveur à Dublin"
+
+
+def test_utf8_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "Jira.csv"
+    path.write_bytes("Summary,Issue key\r\nMove SRV01,MIG-1\r\n".encode("utf-8-sig"))
+    assert read_jira_csv(path, Context()).items[0].id == "jira:MIG-1"

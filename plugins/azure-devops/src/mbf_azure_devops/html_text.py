@@ -61,10 +61,12 @@ class _TextCollector(HTMLParser):
         self._current: list[str] = []
         self._open_blocks: list[int] = []  # number of lines when each open block started
         self._in_pre = 0
+        self._pending_space = False
 
     def _flush(self) -> None:
         self._lines.append("".join(self._current))
         self._current = []
+        self._pending_space = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
@@ -90,13 +92,15 @@ class _TextCollector(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if "\n" in data and not self._in_pre:
-            # Source formatting between tags, not text: HTML renders it as a space at most.
+            # Source formatting between tags, not text: HTML renders it as a space at most, and
+            # only between words.
             if not data.strip():
-                if not self._current:
-                    return
-                data = " "
-            else:
-                data = data.replace("\r\n", "\n").replace("\n", " ")
+                self._pending_space = bool(self._current)
+                return
+            data = data.replace("\r\n", "\n").replace("\n", " ")
+        if self._pending_space:
+            self._current.append(" ")
+            self._pending_space = False
         self._current.append(data)
 
     def text(self) -> str:
