@@ -4,7 +4,7 @@ The Backlog sheet is an Excel table (filters, banded rows) with a frozen header,
 depth and rows grouped in an outline under their parents, and drop-down lists for kind, state,
 category, iteration and release. Iterations and Releases have their own tables, and the Summary
 sheet counts items with formulas over the Backlog table (so it stays right while people edit).
-xlsxwriter was measured fastest for this (``benchmarks/xlsx_writers.py``).
+xlsxwriter was measured fastest for this (``benchmarks/xlsx_writers.py`` at the repository root).
 """
 
 from __future__ import annotations

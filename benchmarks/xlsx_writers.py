@@ -5,7 +5,7 @@ Each run is its own process (so peak memory is its own). The writer comparison w
 Backlog-sheet cells: text, numbers and dates in 16 columns, one row per work item, as an Excel
 table with a frozen header. Usage::
 
-    uv run python plugins/excel/benchmarks/xlsx_writers.py [ROWS] [REPEATS]
+    uv run python benchmarks/xlsx_writers.py [ROWS] [REPEATS]
 """
 
 from __future__ import annotations
