@@ -59,6 +59,7 @@ __all__ = [
     "looks_like_ado_csv",
     "part_path",
     "read_ado_csv",
+    "split_into_parts",
     "write_ado_csv",
 ]
 

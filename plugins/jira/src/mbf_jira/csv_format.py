@@ -63,6 +63,7 @@ __all__ = [
     "jira_csv_format",
     "looks_like_jira_csv",
     "read_jira_csv",
+    "top_down",
     "write_jira_csv",
 ]
 
