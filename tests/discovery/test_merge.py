@@ -181,3 +181,26 @@ def test_dependencies_resolve_addresses_and_add_up_weights() -> None:
         EstateSource(source="rvtools", path="a.xlsx", records=2),
         EstateSource(source="azure-migrate", path="deps.csv", records=1),
     )
+
+
+def test_canonical_addresses() -> None:
+    from mbf.engine.merge import canonical_ip
+
+    assert [
+        canonical_ip(t)
+        for t in (
+            "10.1.0.5",
+            " 10.001.0.5 ",
+            "127.0.0.1",
+            "169.254.1.1",
+            "224.0.0.5",
+            "0.0.0.0",
+            "10.1.0.256",
+        )
+    ] == ["10.1.0.5", "10.1.0.5", None, None, None, None, None]
+    assert [canonical_ip(t) for t in ("2404:F801::1", "fe80::1", "::1", "db01")] == [
+        "2404:f801::1",
+        None,
+        None,
+        None,
+    ]
