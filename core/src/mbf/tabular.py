@@ -172,6 +172,8 @@ class Columns:
 
 def cell_text(value: Any) -> str:
     """A cell as stripped text; whole floats lose their ``.0`` (Excel stores ``2`` as ``2.0``)."""
+    if type(value) is str:  # the common case first: this runs for every cell read
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -144,25 +144,26 @@ class _Conflicts:
     """Conflicts grouped per field and pair of exports, so 50,000 OS spellings make one warning."""
 
     def __init__(self) -> None:
-        self.groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        self.counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.examples: dict[tuple[str, str, str], list[str]] = defaultdict(list)
 
     def add(
         self, server: str, field: str, *, kept_from: str, kept: Any, other_from: str, other: Any
     ) -> None:
-        self.groups[(field, kept_from, other_from)].append(f"{server}: {kept!r} vs {other!r}")
+        group = (field, kept_from, other_from)
+        self.counts[group] += 1
+        if self.counts[group] <= _EXAMPLES_PER_WARNING:
+            self.examples[group].append(f"{server}: {kept!r} vs {other!r}")
 
     def report(self, diagnostics: Diagnostics) -> None:
-        for (field, kept_from, other_from), cases in sorted(self.groups.items()):
-            examples = "; ".join(cases[:_EXAMPLES_PER_WARNING])
-            more = (
-                f"; and {len(cases) - _EXAMPLES_PER_WARNING} more"
-                if len(cases) > _EXAMPLES_PER_WARNING
-                else ""
-            )
+        for group, count in sorted(self.counts.items()):
+            field, kept_from, other_from = group
+            more = count - _EXAMPLES_PER_WARNING
+            examples = "; ".join(self.examples[group]) + (f"; and {more} more" if more > 0 else "")
             diagnostics.warn(
-                f"{field} differs on {len(cases)} server(s) between {kept_from} and {other_from}; "
+                f"{field} differs on {count} server(s) between {kept_from} and {other_from}; "
                 f"kept the value from {kept_from}, the other is in the server's extra.conflicts "
-                f"({examples}{more})"
+                f"({examples})"
             )
 
 
