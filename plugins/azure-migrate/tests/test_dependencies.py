@@ -136,3 +136,13 @@ def test_csv_kinds_are_detected_from_the_header(tmp_path: Path) -> None:
 def test_the_plugin_registers_one_azure_migrate_source() -> None:
     (source,) = mbf_discovery_sources()
     assert (source.name, source.aliases) == ("azure-migrate", ("azmigrate",))
+
+
+def test_ports_re_saved_by_excel_as_decimals_read(tmp_path: Path) -> None:
+    rows = [row.replace(",1433", ",1433.0") for row in CLASSIC_ROWS[:3]]
+    estate = read_azure_migrate(write(tmp_path / "deps.csv", [CLASSIC_HEADER, *rows]), Context())
+    assert estate.dependencies == (
+        Dependency(
+            source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=3
+        ),
+    )

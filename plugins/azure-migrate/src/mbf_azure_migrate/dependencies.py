@@ -153,7 +153,11 @@ def _number(
     text = text.strip()
     try:
         return int(text)
-    except ValueError:  # blank, "1433.0" or garbage: the careful parser decides and names the row
+    except ValueError:
+        pass
+    try:  # blank or "1433.0" (re-saved by Excel) is fine; only a bad cell pays for finding its row
+        return cell_int(text, where=table.where, row=0, column=column)
+    except InputError:
         return cell_int(
             text, where=table.where, row=_first_row_of(table, getter, key), column=column
         )
