@@ -7,7 +7,9 @@ Project; the project summary task (UID 0) and null (blank) rows are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -583,7 +585,21 @@ class _Builder:
             )
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Reading builds tens of thousands of objects without a single reference cycle; the cyclic
+    # collector would rescan them again and again (a quarter of the read time of a 20k-task plan).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_mspdi(path: Path, context: Context) -> Backlog:
     """Read a Microsoft Project XML file (saved by mbf or by Project 2002-2019) into a backlog."""
-    document = _parse(path)
-    return _Builder(path, document, context).build()
+    with _collector_paused():
+        document = _parse(path)
+        return _Builder(path, document, context).build()
