@@ -169,6 +169,15 @@ class Columns:
         """The cell as stripped text (``""`` when absent)."""
         return cell_text(self.get(row, name))
 
+    def texts(self, row: Sequence[Any]) -> dict[str, str]:
+        """Every located column of ``row`` as stripped text, by name, in one pass (the fast way
+        to read a wide row); a column the table lacks is absent, so read with ``.get(name, "")``."""
+        width = len(row)
+        return {
+            name: cell_text(row[position]) if position < width else ""
+            for name, position in self.index.items()
+        }
+
 
 def cell_text(value: Any) -> str:
     """A cell as stripped text; whole floats lose their ``.0`` (Excel stores ``2`` as ``2.0``)."""

@@ -8,8 +8,6 @@ the friendlier spellings of the documentation (``Server name``, ``Memory (MB)``)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
 
 from mbf.domain import Estate, EstateSource, Server, server_id
 from mbf.errors import InputError
@@ -43,8 +41,8 @@ _EXTRA_COLUMNS = {
 }
 
 
-def _mandatory_int(cols: Columns, row: Sequence[Any], number: int, where: str, column: str) -> int:
-    value = cell_int(cols.get(row, column), where=where, row=number, column=column)
+def _mandatory_int(cells: dict[str, str], number: int, where: str, column: str) -> int:
+    value = cell_int(cells[column], where=where, row=number, column=column)
     if value is None:
         raise InputError(
             "expected a whole number; the column is mandatory",
@@ -66,12 +64,13 @@ def read_import_csv(table: Table) -> Estate:
     where = table.where
     servers: list[Server] = []
     for number, row in table.numbered_rows():
-        name = cols.text(row, "*Server Name")
+        cells = cols.texts(row)
+        name = cells["*Server Name"]
         if not name:
             raise InputError(
                 "the server name is empty", path=where, row=number, column="*Server Name"
             )
-        os_name = cols.text(row, "*OS name")
+        os_name = cells["*OS name"]
         if not os_name:
             raise InputError(
                 "the OS name is empty (it is mandatory)", path=where, row=number, column="*OS name"
@@ -85,26 +84,25 @@ def read_import_csv(table: Table) -> Estate:
                 column=header,
             )
             storage += size or 0.0
-        in_use = cell_float(
-            cols.get(row, "Storage in use (In GB)"),
+        extra: dict[str, object] = {
+            key: cells.get(column, "") for column, key in _EXTRA_COLUMNS.items()
+        }
+        extra["storage_used_gb"] = cell_float(
+            cells.get("Storage in use (In GB)"),
             where=where,
             row=number,
             column="Storage in use (In GB)",
         )
-        extra: dict[str, object] = {
-            key: cols.text(row, column) for column, key in _EXTRA_COLUMNS.items()
-        }
-        extra["storage_used_gb"] = in_use
         servers.append(
             Server(
                 id=server_id(name),
                 name=name,
                 os=os_name,
-                os_version=cols.text(row, "OS version"),
-                cores=_mandatory_int(cols, row, number, where, "*Cores"),
-                memory_mb=_mandatory_int(cols, row, number, where, "*Memory (In MB)"),
+                os_version=cells.get("OS version", ""),
+                cores=_mandatory_int(cells, number, where, "*Cores"),
+                memory_mb=_mandatory_int(cells, number, where, "*Memory (In MB)"),
                 storage_gb=round(storage, 2) if disk_columns else None,
-                ip_addresses=addresses(cols.text(row, "IP addresses")),
+                ip_addresses=addresses(cells.get("IP addresses", "")),
                 extra={k: v for k, v in extra.items() if v not in ("", None)},
             )
         )

@@ -175,35 +175,34 @@ def _server(
     hosts: dict[str, _HostInfo],
 ) -> Server:
     where = table.where
-    name = cols.text(row, "VM")
+    cells = cols.texts(row)
+    name = cells["VM"]
     if not name:
         raise InputError("the VM name is empty", path=where, row=number, column="VM")
-    host = cols.text(row, "Host")
+    host = cells.get("Host", "")
     host_info = hosts.get(host.lower())
-    datacenter = cols.text(row, "Datacenter") or (host_info.datacenter if host_info else "")
-    cluster = cols.text(row, "Cluster") or (host_info.cluster if host_info else "")
-    uuid = cols.text(row, "VM UUID")
-    partitions = disks.get(uuid.lower()) if uuid else None
-    partitions = partitions or disks.get(name.lower())
-    provisioned = cell_float(
-        cols.get(row, "Provisioned MiB"), where=where, row=number, column="Provisioned MiB"
-    )
-    in_use = cell_float(cols.get(row, "In Use MiB"), where=where, row=number, column="In Use MiB")
+    datacenter = cells.get("Datacenter", "") or (host_info.datacenter if host_info else "")
+    cluster = cells.get("Cluster", "") or (host_info.cluster if host_info else "")
+    uuid = cells.get("VM UUID", "")
+    partitions = (disks.get(uuid.lower()) if uuid else None) or disks.get(name.lower())
     storage: float | None
     used: float | None
     if partitions is not None:
         storage, used = partitions.capacity_mib, partitions.consumed_mib
     else:
-        storage, used = provisioned, in_use
-    ip = cols.text(row, "Primary IP Address")
+        storage = cell_float(
+            cells.get("Provisioned MiB"), where=where, row=number, column="Provisioned MiB"
+        )
+        used = cell_float(cells.get("In Use MiB"), where=where, row=number, column="In Use MiB")
+    ip = cells.get("Primary IP Address", "")
     extra = {
-        "vcenter": cols.text(row, "VI SDK Server"),
+        "vcenter": cells.get("VI SDK Server", ""),
         "cluster": cluster,
         "host": host,
-        "power_state": cols.text(row, "Powerstate"),
-        "dns_name": cols.text(row, "DNS Name"),
+        "power_state": cells.get("Powerstate", ""),
+        "dns_name": cells.get("DNS Name", ""),
         "vm_uuid": uuid,
-        "firmware": cols.text(row, "Firmware"),
+        "firmware": cells.get("Firmware", ""),
         "esx_version": host_info.esx_version if host_info else "",
         "storage_used_gb": _gib(used),
     }
@@ -211,10 +210,10 @@ def _server(
         id=server_id(name),
         name=name,
         datacenter_id=slug(datacenter) or None,
-        os=cols.text(row, "OS according to the VMware Tools")
-        or cols.text(row, "OS according to the configuration file"),
-        cores=cell_int(cols.get(row, "CPUs"), where=where, row=number, column="CPUs"),
-        memory_mb=cell_int(cols.get(row, "Memory"), where=where, row=number, column="Memory"),
+        os=cells.get("OS according to the VMware Tools", "")
+        or cells.get("OS according to the configuration file", ""),
+        cores=cell_int(cells["CPUs"], where=where, row=number, column="CPUs"),
+        memory_mb=cell_int(cells["Memory"], where=where, row=number, column="Memory"),
         storage_gb=_gib(storage),
         ip_addresses=(ip,) if ip else (),
         extra={k: v for k, v in extra.items() if v not in ("", None)},
