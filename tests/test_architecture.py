@@ -16,6 +16,7 @@ PUBLIC_CORE_MODULES = {
     "mbf.files",
     "mbf.plugin",
     "mbf.serialization",
+    "mbf.sync",
     "mbf.tabular",
     "mbf.testing",
 }
