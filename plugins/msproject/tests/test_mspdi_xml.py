@@ -384,3 +384,16 @@ def test_empty_backlog_writes_a_project_with_only_the_summary_task(
     assert [t.findtext(f"{NS}UID") for t in _tasks(tmp_path / "plan.xml")] == ["0"]
     assert _root(tmp_path / "plan.xml").findtext(f"{NS}StartDate") == "2000-01-03T08:00:00"
     assert mspdi.read(tmp_path / "plan.xml", Context()) == Backlog()
+
+
+def test_project_name_comes_from_mbf_toml(
+    mspdi: TrackerFormat, sample_backlog: Backlog, tmp_path: Path
+) -> None:
+    from mbf.config import MbfConfig, ProjectConfig
+
+    context = Context(config=MbfConfig(project=ProjectConfig(name="Contoso & Co exit")))
+    assert mspdi.write is not None
+    mspdi.write(sample_backlog, tmp_path / "plan.xml", context)
+    root = _root(tmp_path / "plan.xml")
+    assert [root.findtext(f"{NS}Name"), root.findtext(f"{NS}Title")] == ["Contoso & Co exit"] * 2
+    assert _tasks(tmp_path / "plan.xml")[0].findtext(f"{NS}Name") == "Contoso & Co exit"
