@@ -303,3 +303,12 @@ def test_empty_file_is_refused(mspdi: TrackerFormat, tmp_path: Path) -> None:
     path = tmp_path / "plan.xml"
     path.write_bytes(b"")
     assert _error(mspdi, path) == f"{path}: not well-formed XML: no element found"
+
+
+def test_utf16_file_is_recognised_and_read(mspdi: TrackerFormat, tmp_path: Path) -> None:
+    path = tmp_path / "plan.xml"
+    text = _project(tmp_path, _task(1, "Migrer le serveur é", 1)).read_text(encoding="utf-8")
+    path.write_bytes(text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    assert mspdi.can_read is not None
+    assert mspdi.can_read(path) is True
+    assert [i.title for i in _read(mspdi, path).items] == ["Migrer le serveur é"]

@@ -101,6 +101,8 @@ def looks_like_mspdi(path: Path) -> bool:
             head = stream.read(_SNIFF_BYTES)
     except OSError:
         return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Project can save XML as UTF-16
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return b"<Project" in head and schema.NAMESPACE.encode() in head
 
 
@@ -197,6 +199,8 @@ class _Document:
 def _refuse_doctype(path: Path) -> None:
     with path.open("rb") as stream:
         head = stream.read(_SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
     if b"<!DOCTYPE" in head:
         raise InputError("XML with a DTD is refused (entity expansion is not allowed)", path=path)
 
