@@ -42,9 +42,22 @@ def test_items_are_written_parents_first(sample_backlog: Backlog) -> None:
     ids = [i["id"] for i in json.loads(backlog_to_json(shuffled))["items"]]
     seen: set[str] = set()
     for entry in json.loads(backlog_to_json(shuffled))["items"]:
-        assert entry["parent_id"] is None or entry["parent_id"] in seen
+        assert entry.get("parent_id") is None or entry["parent_id"] in seen
         seen.add(entry["id"])
     assert ids[0] == "epic:dub2"
+
+
+def test_fields_at_their_default_are_left_out(sample_backlog: Backlog) -> None:
+    epic = json.loads(backlog_to_json(sample_backlog))["items"][0]
+    assert epic == {
+        "id": "epic:ams1",
+        "kind": "epic",
+        "title": "Migrate datacenter Amsterdam 1",
+        "description": "Empty AMS1 before its lease ends on 2027-09-30.\nOutcome: exit AMS1.",
+        "priority": 1,
+        "tags": ["datacenter", "ams1"],
+        "source": ["ams1"],
+    }
 
 
 def test_map_keys_are_sorted_so_equal_backlogs_give_equal_bytes(sample_backlog: Backlog) -> None:
