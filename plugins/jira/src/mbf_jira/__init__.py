@@ -1,1 +1,1 @@
-"""mbf plugin for Jira: the ``jira-csv`` tracker format (a live service comes later)."""
+"""mbf plugin for Jira: the ``jira-csv`` tracker format and the live ``jira`` service."""

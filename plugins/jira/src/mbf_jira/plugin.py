@@ -1,10 +1,13 @@
-"""Hook implementations of the Jira plugin (the format lives in :mod:`.csv_format`)."""
+"""Hook implementations of the Jira plugin: the ``jira-csv`` format (:mod:`.csv_format`) and the
+live ``jira`` service (:mod:`.service`). Both are imported only when used: the ``jira`` package
+alone costs about 150 ms, which ``mbf --help`` must not pay."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from mbf.plugin import TrackerFormat, hookimpl
+from mbf.plugin import Context, TrackerFormat, TrackerService, hookimpl
 
 
 @hookimpl
@@ -12,3 +15,21 @@ def mbf_tracker_formats() -> Iterator[TrackerFormat]:
     from mbf_jira.csv_format import jira_csv_format
 
     yield jira_csv_format()
+
+
+def _connect(settings: Any, context: Context) -> Any:
+    from mbf_jira.service import connect
+
+    return connect(settings, context)
+
+
+@hookimpl
+def mbf_tracker_services() -> Iterator[TrackerService]:
+    from mbf_jira.settings import JiraSettings
+
+    yield TrackerService(
+        name="jira",
+        description="Jira Cloud or Data Center through the REST and Agile APIs",
+        settings_type=JiraSettings,
+        connect=_connect,
+    )
