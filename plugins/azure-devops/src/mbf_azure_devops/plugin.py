@@ -1,10 +1,11 @@
-"""Hook implementations of the Azure DevOps plugin (the format lives in :mod:`.csv_format`)."""
+"""Hook implementations of the Azure DevOps plugin (the format lives in :mod:`.csv_format`, the
+live service in :mod:`.service`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mbf.plugin import TrackerFormat, hookimpl
+from mbf.plugin import TrackerFormat, TrackerService, hookimpl
 
 
 @hookimpl
@@ -12,3 +13,10 @@ def mbf_tracker_formats() -> Iterator[TrackerFormat]:
     from mbf_azure_devops.csv_format import ado_csv_format
 
     yield ado_csv_format()
+
+
+@hookimpl
+def mbf_tracker_services() -> Iterator[TrackerService]:
+    from mbf_azure_devops.service import azure_devops_service
+
+    yield azure_devops_service()
