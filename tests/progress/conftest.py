@@ -205,11 +205,13 @@ def with_progress(backlog: Backlog, states: Mapping[str, str]) -> Backlog:
     return attrs.evolve(
         backlog,
         items=tuple(
-            attrs.evolve(item, state=words[states[item.id]],
-                         state_category=StateCategory(states[item.id]))
-            if item.id in states else item
+            attrs.evolve(
+                item, state=words[states[item.id]], state_category=StateCategory(states[item.id])
+            )
+            if item.id in states
+            else item
             for item in backlog.items
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -220,7 +222,11 @@ def realistic_planned(plugin_manager: MbfPluginManager) -> Backlog:
     backlog = generate_backlog(
         realistic_estate(), plugin_manager.generation_rules, Context(config=config)
     )
-    return plugin_manager.planning_strategies.get("waves").plan(backlog, Context(config=config)).backlog
+    return (
+        plugin_manager.planning_strategies.get("waves")
+        .plan(backlog, Context(config=config))
+        .backlog
+    )
 
 
 @pytest.fixture(name="make_backlog")

@@ -50,9 +50,7 @@ def test_a_migrated_asset_is_not_blocked_by_a_remediation_left_open(make_backlog
 
 
 def test_a_not_ready_asset_without_remediation_is_a_blocker(make_backlog):
-    backlog = make_backlog(
-        {"ams": None}, [{"server": "a", "dc": "ams", "readiness": "not_ready"}]
-    )
+    backlog = make_backlog({"ams": None}, [{"server": "a", "dc": "ams", "readiness": "not_ready"}])
     blockers = overall(backlog, D(2027, 1, 5)).blockers
     assert (blockers.open, blockers.not_ready_assets, blockers.by_type) == (
         1,
@@ -178,7 +176,10 @@ def test_a_projection_past_the_plan_continues_at_the_last_iteration_length(make_
 def test_before_any_iteration_finishes_the_projection_is_the_plan(make_backlog):
     backlog = make_backlog(
         {"ams": D(2027, 1, 31)},
-        [{"server": "a", "dc": "ams", "iteration": 1}, {"server": "b", "dc": "ams", "iteration": 3}],
+        [
+            {"server": "a", "dc": "ams", "iteration": 1},
+            {"server": "b", "dc": "ams", "iteration": 3},
+        ],
         iterations=3,
     )
     finish = compute_status(backlog, D(2027, 1, 5)).datacenters[0].kpis.finish
@@ -193,7 +194,10 @@ def test_before_any_iteration_finishes_the_projection_is_the_plan(make_backlog):
 def test_an_unplanned_asset_leaves_a_plan_based_projection_open(make_backlog):
     backlog = make_backlog(
         {"ams": None},
-        [{"server": "a", "dc": "ams", "iteration": 1}, {"server": "b", "dc": "ams", "iteration": None}],
+        [
+            {"server": "a", "dc": "ams", "iteration": 1},
+            {"server": "b", "dc": "ams", "iteration": None},
+        ],
     )
     finish = overall(backlog, D(2027, 1, 5)).finish
     assert (finish.planned, finish.projected, finish.unplanned_assets) == (D(2027, 1, 17), None, 1)

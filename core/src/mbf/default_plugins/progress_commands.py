@@ -12,7 +12,6 @@ import click
 from mbf.plugin import hookimpl
 
 if TYPE_CHECKING:
-    from rich import box
     from rich.table import Table
 
     from mbf.config import MbfConfig
