@@ -14,6 +14,7 @@ from mbf.errors import ConfigError, MbfError
 
 __all__ = [
     "CONFIG_FILENAME",
+    "BuildConfig",
     "DiscoveryConfig",
     "GenerationConfig",
     "IterationsConfig",
@@ -278,6 +279,16 @@ class OutputConfig:
 
 
 @attrs.frozen(kw_only=True)
+class BuildConfig:
+    """``[build]``: where ``mbf build`` keeps the native files, so a project can live in git."""
+
+    estate: str = "out/estate.json"
+    """Estate file ``mbf build`` writes after discovery, relative to mbf.toml."""
+    backlog: str = "out/backlog.json"
+    """Planned backlog file; a rebuild keeps the ids, states and tracker keys it holds."""
+
+
+@attrs.frozen(kw_only=True)
 class MbfConfig:
     """A whole ``mbf.toml``. Plugin tables (``[services.<name>]``) are validated by their plugin."""
 
@@ -297,6 +308,8 @@ class MbfConfig:
     """``[planning]``."""
     outputs: tuple[OutputConfig, ...] = attrs.field(default=(), converter=_tuple)
     """``[[outputs]]``."""
+    build: BuildConfig = BuildConfig()
+    """``[build]``."""
     services: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     """``[services.<name>]``: settings of each live tracker service, without secrets."""
     base_dir: Path = Path()

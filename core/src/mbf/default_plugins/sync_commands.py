@@ -34,21 +34,17 @@ def _connect(
     service_name: str, config_path: Path | None, ledger_path: Path | None
 ) -> tuple[TrackerService, Any, SyncLedger, Context]:
     """Resolve the service, its settings and its ledger; return what push and pull share."""
-    from mbf.config import plugin_settings
-    from mbf.plugin import Context
-    from mbf.sync import SyncLedger
+    from mbf.engine.push import open_service
 
     app = click.get_current_context().obj
-    config = app.load_config(config_path)
-    service = app.plugin_manager.tracker_services.get(service_name, flag="--service")
-    origin = f"{config_path.name if config_path else 'mbf.toml'}: services.{service.name}"
-    settings = plugin_settings(
-        config.services.get(service.name), service.settings_type, origin=origin
+    session = open_service(
+        app.plugin_manager,
+        app.load_config(config_path),
+        service_name,
+        ledger_path=ledger_path,
+        config_name=config_path.name if config_path else "mbf.toml",
     )
-    ledger_file = ledger_path or config.base_dir / ".mbf" / f"ledger-{service.name}.json"
-    ledger = SyncLedger.load(ledger_file, service.name)
-    context = Context(config=config, settings=settings)
-    return service, settings, ledger, context
+    return session.service, session.settings, session.ledger, session.context
 
 
 @click.command("push")
@@ -71,7 +67,7 @@ def push_command(
     Idempotent and resumable: an unchanged backlog sends nothing; a push that was interrupted
     finishes without creating anything twice. The tracker keys are written back into BACKLOG.
     """
-    from mbf.engine.sync_merge import with_refs
+    from mbf.engine.push import ServiceSession, push_backlog
     from mbf.errors import MbfError
     from mbf.serialization import read_backlog, write_backlog
     from mbf.sync import plan_push
@@ -85,14 +81,8 @@ def push_command(
             f"{len(plan.unchanged)} unchanged"
         )
         return
-    client = service.connect(settings, context)
-    try:
-        report = client.push(backlog, ledger)
-    finally:
-        client.close()
-        linked = with_refs(backlog, service.name, ledger)
-        if linked is not backlog:
-            write_backlog(linked, backlog_path)
+    session = ServiceSession(service=service, settings=settings, ledger=ledger, context=context)
+    report = push_backlog(session, backlog, lambda linked: write_backlog(linked, backlog_path))
     for warning in context.diagnostics.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(

@@ -57,6 +57,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("generation", "mbf.default_plugins.generation"),
     ("planning", "mbf.default_plugins.planning"),
     ("sync", "mbf.default_plugins.sync_commands"),
+    ("build", "mbf.default_plugins.build_command"),
     ("progress", "mbf.default_plugins.progress_commands"),
 )
 """Built-in plugins as ``(name, module)``: written exactly like external ones."""
