@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from html.parser import HTMLParser
 from typing import Any
 
 import attrs
@@ -239,3 +240,43 @@ def make_backlog_fixture() -> Callable[..., Backlog]:
 def with_progress_fixture() -> Callable[[Backlog, Mapping[str, str]], Backlog]:
     """See :func:`with_progress`."""
     return with_progress
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a page as ``(tag, attributes)``, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def elements(page: str) -> list[tuple[str, dict[str, str]]]:
+    """The start tags of ``page`` (HTML text) as ``(tag, attributes)``."""
+    parser = _Elements()
+    parser.feed(page)
+    return parser.found
+
+
+@pytest.fixture(name="elements")
+def elements_fixture() -> Callable[[str], list[tuple[str, dict[str, str]]]]:
+    """See :func:`elements`."""
+    return elements
+
+
+@pytest.fixture
+def in_flight(realistic_planned: Backlog) -> Backlog:
+    """The realistic plan on 2027-02-20 (iteration 4 current): iterations 1 (mail, wiki, ftp),
+    2 (pay) and 3 (erp, hr) partly migrated, erp-2's blocker fixed, crm-2 migrated early."""
+    done = ["mail-1", "mail-2", "mail-3", "wiki-1", "wiki-2", "ftp-1", "ftp-2", "pay-1",
+            "pay-2", "erp-1", "erp-3", "hr-1", "hr-2", "hr-3", "crm-2"]  # fmt: skip
+    states = {f"task:{s}/migrate": "done" for s in done}
+    states |= {"task:ftp-3/migrate": "in_progress", "task:erp-2/migrate": "in_progress"}
+    states |= {
+        item.id: "done"
+        for item in realistic_planned.items
+        if item.id.startswith("task:erp-2/remediate/")
+    }
+    return with_progress(realistic_planned, states)

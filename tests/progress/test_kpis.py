@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from mbf.config import MbfConfig
 from mbf.domain import Backlog, Datacenter
 from mbf.engine.kpis import (
@@ -248,23 +246,7 @@ def test_datacenters_come_in_lease_order_with_mbf_toml_overriding_the_lease(make
 
 # -- a generated and planned estate, with progress as replication would report it -------------
 
-TODAY = D(2027, 2, 20)  # iterations 1-3 finished, iteration 4 current
-
-
-@pytest.fixture
-def in_flight(realistic_planned, with_progress):
-    """The realistic plan on :data:`TODAY`: iterations 1 (mail, wiki, ftp) and 2 (pay) and 3
-    (erp, hr) partly migrated, erp-2's blocker fixed, crm-2 migrated early in iteration 4."""
-    done = ["mail-1", "mail-2", "mail-3", "wiki-1", "wiki-2", "ftp-1", "ftp-2", "pay-1",
-            "pay-2", "erp-1", "erp-3", "hr-1", "hr-2", "hr-3", "crm-2"]  # fmt: skip
-    states = {f"task:{s}/migrate": "done" for s in done}
-    states |= {"task:ftp-3/migrate": "in_progress", "task:erp-2/migrate": "in_progress"}
-    states |= {
-        item.id: "done"
-        for item in realistic_planned.items
-        if item.id.startswith("task:erp-2/remediate/")
-    }
-    return with_progress(realistic_planned, states)
+TODAY = D(2027, 2, 20)  # iterations 1-3 finished, iteration 4 current (see ``in_flight``)
 
 
 def test_generated_plan_assets_by_state_per_datacenter(in_flight):
