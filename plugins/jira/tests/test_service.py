@@ -193,7 +193,7 @@ def test_dependencies_become_blocks_links_from_the_predecessor(
 ):
     make_tracker(fake).push(sample_backlog, ledger(tmp_path))
     key = {i.id: marker(fake, i.id)["key"] for i in sample_backlog.items}
-    links = sorted((l["type"], l["inward"], l["outward"]) for l in fake.links)
+    links = sorted((k["type"], k["inward"], k["outward"]) for k in fake.links)
     assert links == sorted(
         [
             ("Blocks", key["task:pay-db01/remediate/1f0c2a3b"], key["task:pay-db01/migrate"]),
@@ -315,7 +315,8 @@ def test_429_with_an_http_date_waits_until_then(
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     fake.fail("POST", "/issue/bulk", 429, headers={"Retry-After": when})
     make_tracker(fake).push(sample_backlog, ledger(tmp_path))
-    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+    assert len(sleeps) == 1
+    assert 25 <= sleeps[0] <= 30
     assert len(fake.issues) == 9
 
 
@@ -323,7 +324,8 @@ def test_503_and_500_are_retried(fake, make_tracker, sample_backlog, tmp_path, s
     fake.fail("POST", "/issue/bulk", 503, headers={"Retry-After": "2"})
     fake.fail("POST", "/issueLink", 500)
     make_tracker(fake).push(sample_backlog, ledger(tmp_path))
-    assert sleeps[0] == 2.0 and len(sleeps) == 2
+    assert sleeps[0] == 2.0
+    assert len(sleeps) == 2
     assert (len(fake.issues), len(fake.links)) == (9, 4)
 
 
@@ -372,7 +374,8 @@ def test_a_push_killed_after_a_batch_resumes_without_duplicates(
     with pytest.raises(PushFailure):
         make_tracker(fake).push(backlog, ledger(tmp_path))
     assert len(fake.issues) == 102
-    assert len(ledger(tmp_path).entries) == 52 and len(ledger(tmp_path).pending) == 50
+    assert len(ledger(tmp_path).entries) == 52
+    assert len(ledger(tmp_path).pending) == 50
     fake.revive()
     report = make_tracker(fake).push(backlog, ledger(tmp_path))
     assert len(fake.issues) == 202
@@ -469,7 +472,7 @@ def test_pull_gives_back_what_was_pushed(fake, make_tracker, sample_backlog, tmp
         sample_backlog.items[4].start,
         sample_backlog.items[4].finish,
     )
-    assert {(l.target_id, l.kind) for l in task.links} == {
+    assert {(k.target_id, k.kind) for k in task.links} == {
         ("task:pay-db01/remediate/1f0c2a3b", LinkKind.DEPENDS_ON),
         ("task:pay-app01/migrate", LinkKind.DEPENDS_ON),
     }
