@@ -168,6 +168,7 @@ class JiraTracker:
         self._created: list[str] = []
         self._updated: list[str] = []
         self._extra_writes = 0
+        self._warned: set[str] = set()
 
     # --- connection and requests ----------------------------------------------------------
 
@@ -378,6 +379,20 @@ class JiraTracker:
         )
         return run_push(backlog, ledger, writer)
 
+    def _warn_unassignable(self, site: Site, items: Iterable[WorkItem]) -> None:
+        """Say once per assignee that Jira cannot be told who it is (never a silent fallback)."""
+        for item in items:
+            if (
+                item.assignee
+                and item.assignee not in self._warned
+                and site.user(item.assignee) is None
+            ):
+                self._warned.add(item.assignee)
+                self.context.diagnostics.warn(
+                    f"jira: assignee {item.assignee!r} left unassigned; map it to a Jira "
+                    f"{'account id' if site.cloud else 'user name'} in [services.jira] assignees"
+                )
+
     def _parent_kind(self, item: WorkItem) -> WorkItemKind | None:
         parent = self._by_id.get(item.parent_id) if item.parent_id else None
         return parent.kind if parent is not None else None
@@ -386,6 +401,7 @@ class JiraTracker:
         """One ``issue/bulk`` request for ``items`` (at most 50), parents already in ``keys``."""
         site = self._resolve_site()
         version_ids = self._version_ids(items)
+        self._warn_unassignable(site, items)
         outcomes: list[ItemOutcome] = []
         pending: list[tuple[WorkItem, dict[str, Any]]] = []
         for item in items:
@@ -445,6 +461,7 @@ class JiraTracker:
         """One edit (PUT) per changed item; a refused edit is that item's error."""
         site = self._resolve_site()
         version_ids = self._version_ids(items)
+        self._warn_unassignable(site, items)
         jira = self._client()
         query = "" if self.settings.notify_users else "?notifyUsers=false"
         outcomes: list[ItemOutcome] = []
