@@ -1,0 +1,366 @@
+"""Run mbf's estate-scale benchmarks and print the table of figures against their floors.
+
+Every figure is a whole process (``mbf discover``, ``mbf convert``...), timed on the wall clock,
+and every floor is a whole process doing the same raw I/O with no domain model (see
+``floors.py``), measured in the same run on the same files. Peak memory is each process's
+maximum resident set size (``os.wait4`` rusage). Usage::
+
+    uv run python benchmarks/run.py [--scale 1k|10k|50k] [--repeat N] [--dir DIR] [--no-mpxj]
+
+The exports are generated once per scale into ``DIR`` (default: a directory in the temp dir) and
+reused; ``estate_exports.py`` says what they hold. ``docs/performance.md`` explains each row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import estate_exports  # noqa: E402  (a sibling module of this script)
+
+SCALES = {"1k": 1_000, "10k": 10_000, "50k": 50_000}
+MSPDI_WAVES = {"1k": 20, "10k": 200, "50k": 200}
+"""Waves of 99 tasks in the MSPDI plan: 20,000 tasks from 10k servers up, 2,000 for a smoke run."""
+MPXJ_PYTHON = Path.home() / ".cache" / "mbf-benchmarks" / "mpxj-venv" / "bin" / "python"
+PEAK_TARGET_MB = 2048
+ROWS = (
+    "discover",
+    "generate + plan",
+    "convert ado-csv -> jira-csv",
+    "write the backlog as xlsx",
+    "MSPDI read + write",
+    "push to the loopback fakes",
+    "mbf --help",
+    "peak memory of any step",
+)
+"""The table's rows, in order (the smoke test checks every one is printed)."""
+
+
+@dataclass
+class Process:
+    """One timed process: what ran, wall and CPU seconds, peak resident memory."""
+
+    label: str
+    seconds: float
+    cpu: float
+    peak_mb: float
+    output: str
+
+
+@dataclass
+class Row:
+    """One line of the table: mbf's figure against its floor and the issue's target."""
+
+    name: str
+    detail: str
+    seconds: float | None
+    floor_name: str
+    floor_seconds: float | None
+    target: str
+    peak_mb: float | None = None
+    faster: bool = False
+    """The target is a speed-up over the floor (MPXJ) rather than a ratio to it."""
+    note: str = ""
+    limit: float = 0.0
+    cpu: float | None = None
+    floor_cpu: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.seconds is None or self.floor_seconds is None:
+            return None
+        return (
+            self.floor_seconds / self.seconds if self.faster else self.seconds / self.floor_seconds
+        )
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The same ratio on CPU seconds: steadier than wall time on a busy machine."""
+        if not self.cpu or not self.floor_cpu:
+            return None
+        return self.floor_cpu / self.cpu if self.faster else self.cpu / self.floor_cpu
+
+    @property
+    def met(self) -> str:
+        if self.ratio is None:
+            return "-"
+        ok = self.ratio >= self.limit if self.faster else self.ratio <= self.limit
+        return "yes" if ok else "**no**"
+
+
+class Runner:
+    """Runs the processes of one benchmark run in ``work`` and keeps what each took."""
+
+    def __init__(self, work: Path, repeat: int) -> None:
+        self.work = work
+        self.repeat = repeat
+        self.processes: list[Process] = []
+        bindir = Path(sys.executable).parent
+        self.mbf = (
+            [str(bindir / "mbf")] if (bindir / "mbf").is_file() else [sys.executable, "-m", "mbf"]
+        )
+
+    def run(self, label: str, command: Sequence[str | Path], *, keep: bool = True) -> Process:
+        """Run ``command`` in the work directory; fail with its output when it fails."""
+        log = self.work / "last-process.log"
+        with log.open("wb") as out:
+            began = time.perf_counter()
+            child = subprocess.Popen(
+                [str(c) for c in command], cwd=self.work, stdout=out, stderr=subprocess.STDOUT
+            )
+            _pid, status, usage = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - began
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output = log.read_text(encoding="utf-8", errors="replace")
+        if child.returncode != 0:
+            raise SystemExit(f"{label} failed (exit {child.returncode}):\n{output[-3000:]}")
+        # ru_maxrss is in KiB on Linux.
+        process = Process(
+            label, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
+        )
+        if keep:
+            self.processes.append(process)
+        return process
+
+    def best(self, label: str, command: Sequence[str | Path]) -> Process:
+        """The fastest of ``repeat`` runs (the machine is shared; noise only ever adds time)."""
+        runs = [self.run(label, command, keep=False) for _ in range(self.repeat)]
+        fastest = min(runs, key=lambda p: p.seconds)
+        fastest.peak_mb = max(p.peak_mb for p in runs)
+        self.processes.append(fastest)
+        return fastest
+
+    def python(self, script: str, *args: str | Path) -> list[str | Path]:
+        return [sys.executable, HERE / script, *args]
+
+
+def prepare_exports(directory: Path, servers: int) -> list[Path]:
+    """The exports of ``servers`` servers in ``directory``, generated unless already there."""
+    stamp = directory / f".complete-{servers}"
+    if not stamp.is_file():
+        estate_exports.generate(directory, servers)
+        stamp.touch()
+    return [directory / name for name in estate_exports.EXPORT_NAMES]
+
+
+def bench_discover(runner: Runner, exports: list[Path]) -> Row:
+    floor = runner.best(
+        "floor: read the exports (csv, calamine)",
+        runner.python("floors.py", "read-exports", *exports),
+    )
+    mbf = runner.best(
+        "mbf discover", [*runner.mbf, "discover", "-c", "mbf.toml", "-o", "estate.json", *exports]
+    )
+    rows = floor.output.split()[0]
+    summary = mbf.output.strip().splitlines()
+    detail = next((line for line in summary if line.startswith("Discovered")), "").split(" -> ")[0]
+    return Row("discover", f"{detail}; {rows} export rows", mbf.seconds, "read the exports with csv / calamine",
+               floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
+
+
+def bench_generate_plan(runner: Runner, discover: Row) -> Row:
+    generate = runner.best(
+        "mbf generate",
+        [*runner.mbf, "generate", "-c", "mbf.toml", "-o", "backlog.json", "estate.json"],
+    )
+    plan = runner.best(
+        "mbf plan", [*runner.mbf, "plan", "-c", "mbf.toml", "-o", "planned.json", "backlog.json"]
+    )
+    items = generate.output.split()[1] if generate.output.startswith("Generated") else "?"
+    return Row("generate + plan", f"{items} items; generate {generate.seconds:.1f} s + plan {plan.seconds:.1f} s",
+               generate.seconds + plan.seconds, "the discover floor", discover.floor_seconds, "<= 10x",
+               max(generate.peak_mb, plan.peak_mb), limit=10.0, cpu=generate.cpu + plan.cpu, floor_cpu=discover.floor_cpu)  # fmt: skip
+
+
+def bench_convert(runner: Runner) -> Row:
+    runner.run(
+        "mbf convert planned.json -> ado-csv (input of the next step)",
+        [*runner.mbf, "convert", "planned.json", "backlog.ado.csv"],
+    )
+    parts = sorted(runner.work.glob("backlog*.ado.csv"), key=lambda p: (len(p.name), p.name))
+    floor = runner.best(
+        "floor: csv read + write the ado-csv rows",
+        runner.python("floors.py", "copy-csv", "floor.csv", *parts),
+    )
+    mbf = runner.best(
+        "mbf convert ado-csv -> jira-csv",
+        [*runner.mbf, "convert", "backlog.ado.csv", "backlog.jira.csv"],
+    )
+    return Row("convert ado-csv -> jira-csv", f"{floor.output.split()[0]} rows in {len(parts)} Boards files",
+               mbf.seconds, "csv module reading + writing the rows", floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
+
+
+def bench_xlsx(runner: Runner) -> Row:
+    mbf = runner.best(
+        "mbf convert planned.json -> xlsx", [*runner.mbf, "convert", "planned.json", "planned.xlsx"]
+    )
+    runner.run(
+        "dump the workbook's cells (input of the floor)",
+        runner.python("floors.py", "xlsx-cells", "planned.xlsx", "cells.pickle"),
+        keep=False,
+    )
+    floor = runner.best(
+        "floor: xlsxwriter (constant memory) writes the same cells",
+        runner.python("floors.py", "write-xlsx", "cells.pickle", "floor.xlsx"),
+    )
+    size = (runner.work / "planned.xlsx").stat().st_size / 1e6
+    return Row("write the backlog as xlsx", f"the planned backlog, {size:.0f} MB workbook (whole `mbf convert`)",
+               mbf.seconds, "xlsxwriter writing the same cells alone", floor.seconds, "<= 1.2x", mbf.peak_mb, limit=1.2, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
+
+
+def bench_mspdi(runner: Runner, waves: int, mpxj_python: Path | None) -> Row:
+    runner.run(
+        "write the MSPDI plan (input)",
+        runner.python("mspdi_plan.py", "plan.xml", str(waves)),
+        keep=False,
+    )
+    tasks = waves * 100
+    mbf = runner.best(
+        "mbf convert plan.xml -> MSPDI",
+        [*runner.mbf, "convert", "plan.xml", "plan-mbf.xml", "--from", "mspdi", "--to", "mspdi"],
+    )
+    row = Row("MSPDI read + write", f"{tasks:,} tasks, {tasks - 2 * waves:,} links", mbf.seconds,
+              "MPXJ (Java) reading + writing the same file", None, ">= 3x faster", mbf.peak_mb, faster=True, limit=3.0, cpu=mbf.cpu)  # fmt: skip
+    if mpxj_python is None or not mpxj_python.is_file():
+        row.note = "MPXJ not measured (no benchmark venv; see docs/performance.md)"
+        return row
+    floor = runner.best(
+        "floor: MPXJ read + write (JVM start included)",
+        [mpxj_python, HERE / "mpxj_convert.py", "plan.xml", "plan-mpxj.xml"],
+    )
+    row.floor_seconds, row.floor_cpu = floor.seconds, floor.cpu
+    warm = runner.run(
+        "MPXJ in one JVM, warm",
+        [mpxj_python, HERE / "mpxj_convert.py", "plan.xml", "plan-mpxj.xml", "--warm", "2"],
+        keep=False,
+    )
+    row.note = f"MPXJ {warm.output.strip().splitlines()[-1]} (JIT-warm, in-process)"
+    return row
+
+
+def bench_push() -> Row:
+    return Row("push to the loopback fakes", "10k new items to Jira / Azure DevOps", None, "the API minimum number of requests",
+               None, "<= 1.05x", note="pending: the loopback tracker fakes are not committed yet")  # fmt: skip
+
+
+def bench_startup(runner: Runner, runs: int) -> Row:
+    floors, helps = [], []
+    for _ in range(runs):  # interleaved, so a busy moment of the machine hits both alike
+        floors.append(runner.run("python -c pass", [sys.executable, "-c", "pass"], keep=False))
+        helps.append(runner.run("mbf --help", [*runner.mbf, "--help"], keep=False))
+    floor = statistics.median(p.seconds for p in floors)
+    mbf = statistics.median(p.seconds for p in helps)
+    peak = max(p.peak_mb for p in helps)
+    runner.processes.append(
+        Process(
+            f"mbf --help (median of {runs})", mbf, statistics.median(p.cpu for p in helps), peak, ""
+        )
+    )
+    runner.processes.append(
+        Process(
+            f"python -c pass (median of {runs})",
+            floor,
+            statistics.median(p.cpu for p in floors),
+            max(p.peak_mb for p in floors),
+            "",
+        )
+    )
+    return Row("mbf --help", f"median of {runs} runs", mbf, "`python -c pass`", floor, "<= 10x", peak, limit=10.0,
+               cpu=statistics.median(p.cpu for p in helps), floor_cpu=statistics.median(p.cpu for p in floors))  # fmt: skip
+
+
+def peak_row(runner: Runner) -> Row:
+    mbf_processes = [p for p in runner.processes if not p.label.startswith(("floor", "python"))]
+    top = max(mbf_processes, key=lambda p: p.peak_mb)
+    row = Row("peak memory of any step", top.label, None, "-", None, "<= 2 GB", top.peak_mb)
+    row.note = "yes" if top.peak_mb <= PEAK_TARGET_MB else "**no**"
+    return row
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+
+
+def render(rows: list[Row], runner: Runner, scale: str) -> str:
+    """The table (markdown), then every process with its wall, CPU and peak memory."""
+    lines = [
+        f"### mbf benchmarks at {scale} servers",
+        "",
+        "| figure | what | mbf | floor | floor time | ratio | target | met | CPU ratio | peak memory |",
+        "|---|---|---:|---|---:|---:|---|---|---:|---:|",
+    ]
+    for row in rows:
+        ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
+        cpu_ratio = "-" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}x"
+        met = row.note if row.name == "peak memory of any step" else row.met
+        peak = "-" if row.peak_mb is None else f"{row.peak_mb:.0f} MB"
+        figure = (
+            "pending"
+            if row.seconds is None and row.name.startswith("push")
+            else _seconds(row.seconds)
+        )
+        lines.append(f"| {row.name} | {row.detail} | {figure} | {row.floor_name} | {_seconds(row.floor_seconds)} "
+                     f"| {ratio} | {row.target} | {met} | {cpu_ratio} | {peak} |")  # fmt: skip
+    notes = [
+        f"- {row.name}: {row.note}"
+        for row in rows
+        if row.note and row.name != "peak memory of any step"
+    ]
+    if notes:
+        lines += ["", *notes]
+    lines += ["", "| process | wall | CPU | peak memory |", "|---|---:|---:|---:|"]
+    lines += [
+        f"| {p.label} | {_seconds(p.seconds)} | {_seconds(p.cpu)} | {p.peak_mb:.0f} MB |"
+        for p in runner.processes
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=SCALES, default="50k")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs of each process")
+    parser.add_argument("--dir", type=Path, default=None, help="keep the exports and outputs here")
+    parser.add_argument("--no-mpxj", action="store_true", help="do not time MPXJ")
+    parser.add_argument(
+        "--mpxj-python", type=Path, default=MPXJ_PYTHON, help="python of the MPXJ venv"
+    )
+    args = parser.parse_args(argv)
+    work = args.dir or Path(tempfile.gettempdir()) / f"mbf-benchmarks-{args.scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    exports = prepare_exports(work, SCALES[args.scale])
+    print(
+        f"exports of {SCALES[args.scale]:,} servers ready in {work} ({time.perf_counter() - began:.0f} s)",
+        file=sys.stderr,
+    )
+
+    runner = Runner(work, args.repeat)
+    discover = bench_discover(runner, exports)
+    rows = [
+        discover,
+        bench_generate_plan(runner, discover),
+        bench_convert(runner),
+        bench_xlsx(runner),
+        bench_mspdi(runner, MSPDI_WAVES[args.scale], None if args.no_mpxj else args.mpxj_python),
+        bench_push(),
+        bench_startup(runner, runs=max(5, 3 * args.repeat)),
+    ]
+    rows.append(peak_row(runner))
+    assert [r.name for r in rows] == list(ROWS)
+    print(render(rows, runner, args.scale))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""A smoke run of the benchmark runner at 1,000 servers: every row of the table is printed with
+a positive figure. It checks that the benchmarks still run end to end, not how fast anything is
+(timings on a shared CI machine prove nothing)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "benchmarks" / "run.py"
+ROWS = (
+    "discover",
+    "generate + plan",
+    "convert ado-csv -> jira-csv",
+    "write the backlog as xlsx",
+    "MSPDI read + write",
+    "push to the loopback fakes",
+    "mbf --help",
+    "peak memory of any step",
+)
+MEASURED = {
+    "discover": "read the exports with csv / calamine",
+    "generate + plan": "the discover floor",
+    "convert ado-csv -> jira-csv": "csv module reading + writing the rows",
+    "write the backlog as xlsx": "xlsxwriter writing the same cells alone",
+    "mbf --help": "`python -c pass`",
+}
+"""Rows whose figure and floor the smoke run measures (MPXJ is left out: it needs its own venv)."""
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The runner's table at 1k servers, as cells per row name."""
+    work = tmp_path_factory.mktemp("bench")
+    result = subprocess.run(
+        [sys.executable, str(RUNNER), "--scale", "1k", "--no-mpxj", "--dir", str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] in ROWS and len(cells) == 10:
+            rows[cells[0]] = cells
+    return rows
+
+
+def _seconds(text: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?) (s|ms)", text)
+    assert match, text
+    return float(match[1]) / (1000 if match[2] == "ms" else 1)
+
+
+def test_the_table_has_every_row_in_order(table: dict[str, list[str]]) -> None:
+    assert list(table) == list(ROWS)
+
+
+@pytest.mark.parametrize("name", [*MEASURED, "MSPDI read + write"])
+def test_each_figure_is_a_positive_duration(table: dict[str, list[str]], name: str) -> None:
+    assert _seconds(table[name][2]) > 0
+
+
+@pytest.mark.parametrize("name", MEASURED)
+def test_each_floor_is_named_and_a_positive_duration(
+    table: dict[str, list[str]], name: str
+) -> None:
+    assert table[name][3] == MEASURED[name]
+    assert _seconds(table[name][4]) > 0
+
+
+@pytest.mark.parametrize("name", MEASURED)
+def test_each_ratio_is_a_positive_multiple(table: dict[str, list[str]], name: str) -> None:
+    ratio = re.fullmatch(r"(\d+\.\d\d)x", table[name][5])
+    assert ratio and float(ratio[1]) > 0
+
+
+@pytest.mark.parametrize("name", [*MEASURED, "MSPDI read + write", "peak memory of any step"])
+def test_each_peak_memory_is_a_positive_size(table: dict[str, list[str]], name: str) -> None:
+    size = re.fullmatch(r"(\d+) MB", table[name][9])
+    assert size and int(size[1]) > 0
