@@ -75,10 +75,12 @@ def test_each_floor_is_named_and_a_positive_duration(
 @pytest.mark.parametrize("name", MEASURED)
 def test_each_ratio_is_a_positive_multiple(table: dict[str, list[str]], name: str) -> None:
     ratio = re.fullmatch(r"(\d+\.\d\d)x", table[name][5])
-    assert ratio and float(ratio[1]) > 0
+    assert ratio
+    assert float(ratio[1]) > 0
 
 
 @pytest.mark.parametrize("name", [*MEASURED, "MSPDI read + write", "peak memory of any step"])
 def test_each_peak_memory_is_a_positive_size(table: dict[str, list[str]], name: str) -> None:
     size = re.fullmatch(r"(\d+) MB", table[name][9])
-    assert size and int(size[1]) > 0
+    assert size
+    assert int(size[1]) > 0
