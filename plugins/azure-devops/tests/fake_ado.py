@@ -153,7 +153,9 @@ class FakeAzureDevOps:
         handler = _handler_for(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -283,6 +285,9 @@ class FakeAzureDevOps:
         document: dict[str, Any] = {"id": item_id, "rev": item["rev"], "fields": shown}
         if relations and item["relations"]:
             document["relations"] = [dict(r) for r in item["relations"]]
+        document["url"] = url
+        if fields is not None:
+            return document  # a field-list read answers without links (as documented)
         document["_links"] = {
             "self": {"href": url},
             "workItemUpdates": {"href": f"{url}/updates"},
@@ -295,7 +300,6 @@ class FakeAzureDevOps:
             },
             "fields": {"href": f"{self.organization_url}/_apis/wit/fields"},
         }
-        document["url"] = url
         return document
 
     def create_item(self, work_item_type: str, ops: Any) -> dict[str, Any]:
@@ -376,6 +380,7 @@ class FakeAzureDevOps:
         self.items[item["id"]] = item
         for relation in new_relations:
             target = self.items[int(relation["url"].rsplit("/", 1)[-1])]
+            target["rev"] += 1  # Boards records the inverse link as a revision of the other end
             target["relations"].append(
                 {
                     "rel": KNOWN_RELATIONS[relation["rel"]],
@@ -635,6 +640,9 @@ class _Dropped(Exception):
 def _handler_for(fake: FakeAzureDevOps) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in one segment: no Nagle / delayed-ACK stalls on keep-alive.
+        disable_nagle_algorithm = True
+        wbufsize = -1
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet tests
