@@ -848,31 +848,33 @@ def write_assessment(hosts: list[Host], rng: random.Random) -> None:
 
 REPLICATION = [
     # (server as Azure Migrate shows it, State, Progress, TimeElapsed, TimeRemaining,
-    #  UploadSpeed, Health, LastSync)
-    ("ams-sd-app01", "Migration Completed", "-", "-", "-", "-", "Normal", "1/13/2027, 9:12:03 PM"),
-    ("ams-sd-app02.contoso.local", "Migration Completed", "-", "-", "-", "-", "Normal",
-     "1/13/2027, 9:15:40 PM"),
-    ("ams-sd-sql01", "DeltaReplication Completed", "-", "-", "-", "-", "Normal",
-     "1/14/2027, 6:02:11 AM"),
-    ("ams-ci-jenkins01", "InitialReplication InProgress", "48 %", "3 hr 48 min",
-     "4 hr 10 min", "830 Mbps", "Normal", "-"),
-    ("ams-ci-agent01", "InitialReplication Queued", "-", "-", "-", "-", "Normal", "-"),
-    ("ams-ci-nexus01", "DeltaReplication Completed", "-", "-", "-", "-", "Critical",
-     "1/12/2027, 11:40:27 PM"),
-    ("ams-old-app09", "DeltaReplication Completed", "-", "-", "-", "-", "Normal",
-     "1/14/2027, 5:58:00 AM"),
+    #  UploadSpeed, Health, LastSync): Finance ERP, planned in Sprint 2
+    ("ams-fin-app01", "Migration Completed", "-", "-", "-", "-", "Normal", "1/26/2027, 9:12:03 PM"),
+    ("ams-fin-app02.contoso.local", "Migration Completed", "-", "-", "-", "-", "Normal",
+     "1/26/2027, 9:15:40 PM"),
+    ("ams-fin-app03", "DeltaReplication Completed", "-", "-", "-", "-", "Normal",
+     "1/27/2027, 6:02:11 AM"),
+    ("ams-fin-app04", "InitialReplication InProgress", "48 %", "3 hr 48 min", "4 hr 10 min",
+     "830 Mbps", "Normal", "-"),
+    ("ams-fin-app05", "InitialReplication Queued", "-", "-", "-", "-", "Normal", "-"),
+    ("ams-fin-app06", "DeltaReplication Completed", "-", "-", "-", "-", "Critical",
+     "1/25/2027, 11:40:27 PM"),
+    ("ams-fin-app09", "DeltaReplication Completed", "-", "-", "-", "-", "Normal",
+     "1/27/2027, 5:58:00 AM"),
 ]  # fmt: skip
-"""Replication status as ``Get-AzMigrateServerMigrationStatus | Export-Csv`` wrote it one morning."""
+"""Replication status as ``Get-AzMigrateServerMigrationStatus | Export-Csv`` wrote it one morning;
+``ams-fin-app09`` is a server the backlog does not know (a clone made after discovery)."""
 
 WAVE_STATUS = [
     # (wave, workload, machine, initial replication, test UAT, final UAT, replication completed)
-    (1, "Identity Federation", "ams-idf-adfs01", "Passed", "Passed", "Passed", "Yes"),
-    (1, "Identity Federation", "ams-idf-adfs02", "Passed", "Passed", "", ""),
-    (1, "Identity Federation", "ams-idf-wap01", "Passed", "Failed", "", ""),
-    (1, "Identity Federation", "ams-idf-wap02", "", "", "", ""),
-    (1, "Marketing Website", "ams-mkt-web09", "Passed", "", "", ""),
+    (1, "SAP ERP", "fra-sap-ascs01", "Passed", "Passed", "Passed", "Yes"),
+    (1, "SAP ERP", "fra-sap-ascs02", "Passed", "Passed", "", ""),
+    (1, "SAP ERP", "fra-sap-app01", "Passed", "Failed", "", ""),
+    (1, "SAP ERP", "fra-sap-app02", "", "", "", ""),
+    (1, "SAP ERP", "fra-sap-app10", "Passed", "", "", ""),
 ]
-"""The MEG Wave sheet of the first wave, as the migration engineers keep it."""
+"""The MEG Wave sheet of wave 1 (SAP ERP), as the migration engineers keep it; ``fra-sap-app10``
+is not in the backlog (SAP has eight application servers)."""
 
 
 def write_replication_status() -> None:
@@ -896,7 +898,7 @@ def write_meg_wave() -> None:
     estate = book.add_worksheet("8. Digital Estate")
     estate.write_row(15, 1, ["Discovery\nDate", "Data\nCentre", "Workload", "SLA"])
     for offset, workload in enumerate(sorted({row[1] for row in WAVE_STATUS}), start=16):
-        estate.write_row(offset, 1, ["2026-11-23", "Amsterdam 1", workload, "99.9%"])
+        estate.write_row(offset, 1, ["2026-11-23", "Frankfurt 1", workload, "99.9%"])
     wave = book.add_worksheet("8. Wave")
     wave.write_row(14, 1, [
         "Definition\nDate", "Migration\nStart Date", "Wave Number", "Workload", "Machine",
@@ -908,7 +910,7 @@ def write_meg_wave() -> None:
         WAVE_STATUS, start=15
     ):
         wave.write_row(offset, 1, [
-            "2026-12-14", "2027-01-04", number, workload, machine, W2019, "Priya Natarajan",
+            "2026-12-14", "2027-01-04", number, workload, machine, SLES15, "Priya Natarajan",
             "Production", "2027-01-05" if replication else "", replication, test,
             "2027-01-14" if final else "", final, done,
         ])  # fmt: skip

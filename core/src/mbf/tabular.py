@@ -395,6 +395,9 @@ def read_csv_table(
                 delimiter = delimiter or first_line.strip()[4]  # Excel's "sep=;" hint line
                 first_line = stream.readline()
                 lines_read += 1
+            if first_line.startswith("#TYPE "):  # Windows PowerShell's Export-Csv type line
+                first_line = stream.readline()
+                lines_read += 1
     except UnicodeDecodeError:
         raise InputError(f"cannot decode the header as {chosen}", path=path) from None
     sep = delimiter or _delimiter(first_line)

@@ -58,6 +58,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("planning", "mbf.default_plugins.planning"),
     ("sync", "mbf.default_plugins.sync_commands"),
     ("build", "mbf.default_plugins.build_command"),
+    ("track", "mbf.default_plugins.track_command"),
     ("progress", "mbf.default_plugins.progress_commands"),
 )
 """Built-in plugins as ``(name, module)``: written exactly like external ones."""
