@@ -216,18 +216,16 @@ def with_progress(backlog: Backlog, states: Mapping[str, str]) -> Backlog:
     )
 
 
-@pytest.fixture
-def realistic_planned(plugin_manager: MbfPluginManager) -> Backlog:
-    """:func:`realistic_estate` generated and planned by the built-in rules and ``waves``."""
+@pytest.fixture(scope="session")
+def realistic_planned() -> Backlog:
+    """:func:`realistic_estate` generated and planned by the built-in rules and ``waves`` (a
+    frozen backlog, so one is shared by every test)."""
+    plugin_manager = MbfPluginManager().load(entry_points=False)
     config = realistic_config()
-    backlog = generate_backlog(
-        realistic_estate(), plugin_manager.generation_rules, Context(config=config)
-    )
-    return (
-        plugin_manager.planning_strategies.get("waves")
-        .plan(backlog, Context(config=config))
-        .backlog
-    )
+    context = Context(config=config)
+    backlog = generate_backlog(realistic_estate(), plugin_manager.generation_rules, context)
+    strategy = plugin_manager.planning_strategies.get("waves")
+    return strategy.plan(backlog, Context(config=config)).backlog
 
 
 @pytest.fixture(name="make_backlog")
@@ -266,7 +264,7 @@ def elements_fixture() -> Callable[[str], list[tuple[str, dict[str, str]]]]:
     return elements
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def in_flight(realistic_planned: Backlog) -> Backlog:
     """The realistic plan on 2027-02-20 (iteration 4 current): iterations 1 (mail, wiki, ftp),
     2 (pay) and 3 (erp, hr) partly migrated, erp-2's blocker fixed, crm-2 migrated early."""

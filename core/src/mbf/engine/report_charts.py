@@ -236,8 +236,12 @@ def gantt_chart(
     names = {dc.id: dc.name for dc in datacenters}
     lease = {dc.id: dc.kpis.finish.lease_end for dc in datacenters}
     width, label_w, right, top, row_h, bar_h = 960.0, 230.0, 16.0, 40.0, 24.0, 16.0
-    height = top + row_h * max(len(waves), 1) + 30
-    axis = _TimeAxis(*_span(iterations, today, lease.values()), label_w, width - label_w - right)
+    height = top + row_h * max(len(waves), 1) + 43 + 13 * len(datacenters)
+    # A lease end far past the plan would squash every bar: those are written at the right edge.
+    first, last = _span(iterations, today, ())
+    reach = last + max(dt.timedelta(days=28), (last - first) / 2)
+    near = [end for end in lease.values() if end is not None and end < reach]
+    axis = _TimeAxis(*_span(iterations, today, near), label_w, width - label_w - right)
     bottom = top + row_h * len(waves)
     parts = [
         f'<svg id="gantt" class="chart gantt" data-rows="{len(waves)}" width="{_n(width)}" '
@@ -291,17 +295,24 @@ def gantt_chart(
             + f'<text class="bar-label" x="{_n(x2 + 4)}" y="{_n(bar_y + bar_h - 4)}">'
             f"{wave.assets.total}</text></g>"
         )
+    beyond = 0
     for dc in datacenters:
         end = lease[dc.id]
         if end is None:
             continue
-        x = _n(axis.x(end + _DAY))
+        label = f"{_short(dc.id, 12)} lease"
+        css, anchor, label_y = "lease-end", "middle", bottom + 26
+        if end + _DAY > axis.last:
+            css, anchor, label_y = "lease-end beyond", "end", bottom + 39 + 13 * beyond
+            label = f"{label} {end} →"
+            beyond += 1
+        x = _n(min(axis.x(end + _DAY), axis.left + axis.width))
         parts.append(
-            f'<line class="lease-end" data-datacenter="{_e(dc.id)}" data-date="{end}" '
+            f'<line class="{css}" data-datacenter="{_e(dc.id)}" data-date="{end}" '
             f'x1="{x}" y1="{_n(top)}" x2="{x}" y2="{_n(bottom)}"><title>{_e(dc.name)} lease '
             f"ends {end}</title></line>"
-            f'<text class="marker-label lease-label" x="{x}" y="{_n(bottom + 26)}" '
-            f'text-anchor="middle">{_e(_short(dc.id, 12))} lease</text>'
+            f'<text class="marker-label lease-label" x="{x}" y="{_n(label_y)}" '
+            f'text-anchor="{anchor}">{_e(label)}</text>'
         )
     x = _n(axis.x(today))
     parts.append(
