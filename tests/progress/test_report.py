@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from mbf.engine.report import render_report
@@ -154,3 +155,20 @@ def test_an_unknown_workload_fails_and_leaves_the_old_report(mbf_cli, backlog_fi
         "previous report",
         ["backlog.json", "report.html"],
     )
+
+
+def test_blackout_windows_are_shaded_in_the_burnup_and_the_gantt(elements, make_backlog):
+    backlog = make_backlog({"ams": dt.date(2027, 6, 30)}, [{"server": "a", "dc": "ams"}])
+    backlog = attrs.evolve(
+        backlog,
+        items=tuple(
+            attrs.evolve(item, extra={**item.extra, "blackout": "2027-01-25..2027-02-07: freeze"})
+            if item.id == "epic:ams"
+            else item
+            for item in backlog.items
+        ),
+    )
+    html, _ = render_report(backlog, today=dt.date(2027, 1, 5))
+    shaded = [(tag, a.get("data-start"), a.get("data-datacenter")) for tag, a in elements(html)
+              if a.get("class") == "blackout"]  # fmt: skip
+    assert shaded == [("rect", "2027-01-25", None), ("rect", None, "ams")]

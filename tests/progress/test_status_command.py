@@ -128,3 +128,16 @@ def test_status_of_a_file_that_is_no_backlog_is_a_one_line_error(mbf_cli, tmp_pa
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert result.output.count("\n") == 1
+
+
+def test_status_takes_lease_ends_from_mbf_toml(mbf_cli, small_backlog, tmp_path):
+    config = tmp_path / "mbf.toml"
+    config.write_text(
+        '[[datacenters]]\nid = "ams"\nname = "Amsterdam"\nlease_end = 2027-01-21\n',
+        encoding="utf-8",
+    )
+    result = mbf_cli(
+        "status", str(small_backlog), "--json", "--today", "2027-01-20", "-c", str(config)
+    )
+    finish = json.loads(result.output)["datacenters"][0]["finish"]
+    assert (finish["lease_end"], finish["margin_days"]) == ("2027-01-21", -10)
