@@ -91,10 +91,13 @@ def _depends_on(item: WorkItem) -> Iterable[str]:
     return (link.target_id for link in item.links if link.kind is LinkKind.DEPENDS_ON)
 
 
-def most_connected_workloads(backlog: Backlog) -> list[str]:
+def most_connected_workloads(
+    backlog: Backlog, feature_of: Mapping[str, str] | None = None
+) -> list[str]:
     """Feature ids by the number of depends-on links their stories and they themselves have to
-    other workloads (both directions), most first; ties keep backlog order."""
-    feature_of = feature_index(backlog.items)
+    other workloads (both directions), most first; ties keep backlog order. ``feature_of`` is
+    :func:`~mbf.engine.planning.feature_index` of the backlog, if already at hand."""
+    feature_of = feature_of if feature_of is not None else feature_index(backlog.items)
     count: defaultdict[str, int] = defaultdict(int)
     order = [item.id for item in backlog.items if item.kind is WorkItemKind.FEATURE]
     for item in backlog.items:
@@ -151,10 +154,13 @@ def _layers(
     return depth, back
 
 
-def build_dependency_map(backlog: Backlog, feature_id: str) -> DependencyMap:
-    """The laid-out dependency map of the workload whose feature is ``feature_id``."""
+def build_dependency_map(
+    backlog: Backlog, feature_id: str, feature_of: Mapping[str, str] | None = None
+) -> DependencyMap:
+    """The laid-out dependency map of the workload whose feature is ``feature_id`` (``feature_of``
+    as for :func:`most_connected_workloads`)."""
     by_id = {item.id: item for item in backlog.items}
-    feature_of = feature_index(backlog.items)
+    feature_of = feature_of if feature_of is not None else feature_index(backlog.items)
     focus = by_id[feature_id]
     nodes: dict[str, MapNode] = {}
 

@@ -27,10 +27,11 @@ from typing import Any
 import attrs
 
 from mbf.config import MbfConfig
-from mbf.domain import Backlog, Iteration, StateCategory, WorkItem, WorkItemKind
+from mbf.domain import Backlog, BlackoutWindow, Iteration, StateCategory, WorkItem, WorkItemKind
 from mbf.engine.planning import feature_index, is_remediation, read_planning_model
 
 __all__ = [
+    "NOT_READY_TYPE",
     "NO_DATACENTER",
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
@@ -230,6 +231,8 @@ class DatacenterKpis:
     """Business order, 1 first (earliest lease end)."""
     kpis: ScopeKpis
     """Its figures."""
+    blackout: tuple[BlackoutWindow, ...] = ()
+    """Its change freezes (the report shades them; not part of the JSON document)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -313,16 +316,19 @@ def _datacenter_name(title: str, dc_id: str) -> str:
 
 def _collect_assets(backlog: Backlog, epic_datacenter: Mapping[str, str]) -> dict[str, _Asset]:
     """Story id -> asset, filled from the stories and their tasks in one pass over the items."""
-    feature_of = feature_index(backlog.items)
     parent_of_feature = {
         item.id: item.parent_id or "" for item in backlog.items if item.kind is WorkItemKind.FEATURE
     }
+    feature_of: dict[str, str] | None = None  # only built for stories not directly under a feature
     assets: dict[str, _Asset] = {}
     tasks: list[WorkItem] = []
     for item in backlog.items:
         if item.kind is WorkItemKind.STORY:
-            feature = feature_of.get(item.id)
-            epic = parent_of_feature.get(feature, "") if feature else item.parent_id or ""
+            feature: str | None = item.parent_id
+            if feature not in parent_of_feature:
+                feature_of = feature_of or feature_index(backlog.items)
+                feature = feature_of.get(item.id)
+            epic = parent_of_feature.get(feature or "", item.parent_id or "")
             assets[item.id] = _Asset(
                 datacenter_id=epic_datacenter.get(epic, NO_DATACENTER),
                 feature_id=feature or "",
@@ -547,6 +553,7 @@ def compute_status(
             name=_datacenter_name(info.title, info.id),
             rank=info.rank,
             kpis=_scope_kpis(by_datacenter.pop(info.id, []), timeline, info.lease_end, today),
+            blackout=info.blackout,
         )
         for info in sorted(datacenters.values(), key=lambda info: info.rank)
     ]

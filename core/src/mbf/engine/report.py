@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import importlib.resources
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from mbf import __version__
@@ -23,8 +23,8 @@ from mbf.engine.dependency_map import (
     most_connected_workloads,
     resolve_workload,
 )
-from mbf.engine.kpis import DatacenterKpis, MigrationStatus, compute_status
-from mbf.engine.planning import DatacenterInfo, read_planning_model
+from mbf.engine.kpis import DatacenterKpis, FinishBasis, MigrationStatus, compute_status
+from mbf.engine.planning import feature_index
 from mbf.engine.report_charts import (
     STATE_COLOURS,
     blockers_chart,
@@ -57,8 +57,10 @@ def _kpi_table(status: MigrationStatus) -> str:
         "datacenter", "assets", "migrated", "in progress", "blocked", "% done", "open blockers",
         "velocity", "planned finish", "projected finish", "lease end", "margin (days)",
     )  # fmt: skip
-    rows = [(dc.id, f"{dc.name} ({dc.id})" if dc.id else dc.name, dc.kpis, "")
-            for dc in status.datacenters]  # fmt: skip
+    rows = [
+        (dc.id, f"{dc.name} ({dc.id})" if dc.id else dc.name, dc.kpis, "")
+        for dc in status.datacenters
+    ]
     rows.append(("", "Overall", status.overall, "overall"))
     body = []
     for dc_id, label, kpis, css in rows:
@@ -67,7 +69,7 @@ def _kpi_table(status: MigrationStatus) -> str:
             "" if margin is None else (' class="late"' if margin < 0 else ' class="on-time"')
         )
         projected = _cell(kpis.finish.projected)
-        if kpis.finish.basis.value != "velocity":
+        if kpis.finish.basis is not FinishBasis.VELOCITY:
             projected += f" ({kpis.finish.basis.value})"
         cells = [
             _e(label),
@@ -124,12 +126,13 @@ def _map_sections(
     backlog: Backlog, status: MigrationStatus, workloads: Sequence[str]
 ) -> tuple[str, tuple[str, ...]]:
     features = [resolve_workload(backlog, name) for name in workloads]
+    feature_of = feature_index(backlog.items)
     if not features:
-        features = most_connected_workloads(backlog)[:1]
+        features = most_connected_workloads(backlog, feature_of)[:1]
     names = {entry.iteration.id: entry.iteration.name for entry in status.iterations}
     parts = []
     for n, feature_id in enumerate(dict.fromkeys(features), start=1):
-        graph = build_dependency_map(backlog, feature_id)
+        graph = build_dependency_map(backlog, feature_id, feature_of)
         parts.append(f"<h3>{_e(graph.title)}</h3>")
         parts.append(dependency_map_chart(f"map-{n}", graph, names))
     if not parts:
@@ -137,11 +140,10 @@ def _map_sections(
     return "\n".join(parts), tuple(dict.fromkeys(features))
 
 
-def _burnups(status: MigrationStatus, infos: Mapping[str, DatacenterInfo]) -> str:
+def _burnups(status: MigrationStatus) -> str:
     parts = []
     scopes: list[DatacenterKpis] = list(status.datacenters)
     for n, dc in enumerate(scopes, start=1):
-        info = infos.get(dc.id)
         parts.append(f"<h3>{_e(dc.name)}</h3>")
         parts.append(
             burnup_chart(
@@ -149,7 +151,7 @@ def _burnups(status: MigrationStatus, infos: Mapping[str, DatacenterInfo]) -> st
                 dc,
                 status.iterations,
                 status.today,
-                info.blackout if info is not None else (),
+                dc.blackout,
             )
         )
     return "\n".join(parts)
@@ -166,7 +168,6 @@ def render_report(
     """The report's HTML, and the feature ids whose dependency maps it draws."""
     config = config or MbfConfig()
     status = compute_status(backlog, today, config)
-    infos = read_planning_model(backlog, config).datacenters
     maps, drawn = _map_sections(backlog, status, workloads)
     template = string.Template(
         importlib.resources.files("mbf.engine")
@@ -179,13 +180,13 @@ def render_report(
         today=today.isoformat(),
         summary=_summary(status),
         kpi_table=_kpi_table(status),
-        burnups=_burnups(status, infos),
+        burnups=_burnups(status),
         legend=_legend(),
         gantt=gantt_chart(
             status.waves,
             status.iterations,
             status.datacenters,
-            {dc_id: info.blackout for dc_id, info in infos.items()},
+            {dc.id: dc.blackout for dc in status.datacenters},
             today,
         ),
         blockers=blockers_chart(status.overall.blockers.by_type)
