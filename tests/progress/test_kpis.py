@@ -302,3 +302,21 @@ def test_generated_plan_burndown_of_a_datacenter(in_flight):
         (0, None),
         (0, None),
     ]
+
+
+def test_a_backlog_not_yet_planned_has_no_burndown_and_no_projection(make_backlog):
+    backlog = make_backlog(
+        {"ams": None}, [{"server": "a", "dc": "ams", "iteration": None}], iterations=0
+    )
+    kpis = overall(backlog, D(2027, 1, 5))
+    assert (
+        kpis.burndown,
+        kpis.finish.basis,
+        kpis.finish.projected,
+        kpis.finish.unplanned_assets,
+    ) == (
+        (),
+        FinishBasis.PLAN,
+        None,
+        1,
+    )

@@ -172,3 +172,15 @@ def test_blackout_windows_are_shaded_in_the_burnup_and_the_gantt(elements, make_
     shaded = [(tag, a.get("data-start"), a.get("data-datacenter")) for tag, a in elements(html)
               if a.get("class") == "blackout"]  # fmt: skip
     assert shaded == [("rect", "2027-01-25", None), ("rect", None, "ams")]
+
+
+def test_an_unplanned_backlog_reports_without_iterations(elements, make_backlog):
+    backlog = make_backlog(
+        {"ams": dt.date(2027, 6, 30)},
+        [{"server": "a", "dc": "ams", "iteration": None}],
+        iterations=0,
+    )
+    html, drawn = render_report(backlog, today=dt.date(2027, 1, 5))
+    gantt = next(a for _, a in elements(html) if a.get("id") == "gantt")
+    burnup = next(a for _, a in elements(html) if a.get("id") == "burnup-1")
+    assert (drawn, gantt["data-rows"], burnup["data-total"]) == (("feature:a",), "0", "1")
