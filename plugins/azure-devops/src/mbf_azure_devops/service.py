@@ -119,6 +119,7 @@ class AzureDevOpsClient:
         )
         self._project = segment(settings.project)
         self._team = segment(settings.team_name)
+        self._create_uris: dict[str, str] = {}
 
     # --- addresses -------------------------------------------------------------------------
 
@@ -131,10 +132,14 @@ class AzureDevOpsClient:
         return f"{self.rest.organization_url}/{self._project}/_workitems/edit/{key}"
 
     def _create_uri(self, work_item_type: str) -> str:
-        return (
-            f"/{self._project}/_apis/wit/workitems/${segment(work_item_type)}"
-            f"?api-version={self.settings.api_version}"
-        )
+        uri = self._create_uris.get(work_item_type)
+        if uri is None:  # a handful of types, thousands of items
+            uri = (
+                f"/{self._project}/_apis/wit/workitems/${segment(work_item_type)}"
+                f"?api-version={self.settings.api_version}"
+            )
+            self._create_uris[work_item_type] = uri
+        return uri
 
     def _update_uri(self, key: str) -> str:
         return f"/{self._project}/_apis/wit/workitems/{key}?api-version={self.settings.api_version}"
