@@ -387,6 +387,26 @@ def test_a_site_id_is_resolved_to_its_document_library_once(
     assert [r.path for r in graph.requests("GET")].count(f"/v1.0/sites/{site}/drive") == 1
 
 
+def test_without_drive_or_site_the_users_own_onedrive_is_used(
+    graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog
+) -> None:
+    connect(drive_id="").push(sample_backlog, ledger)
+
+    assert [(r.method, r.path) for r in graph.log][:2] == [
+        ("GET", "/v1.0/me/drive"),
+        ("GET", ITEM_ADDRESS),
+    ]
+
+
+def test_a_dry_run_says_what_would_be_written_and_sends_nothing(
+    graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog
+) -> None:
+    report = connect().push(sample_backlog, ledger, dry_run=True)
+
+    assert len(report.created) == len(sample_backlog.items)
+    assert (report.write_requests, graph.log, ledger.entries) == (0, [], {})
+
+
 # -- failures and retries -------------------------------------------------------------------------
 
 

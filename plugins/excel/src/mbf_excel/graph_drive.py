@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import os
 import warnings
 from collections.abc import Awaitable, Callable
@@ -202,11 +203,11 @@ class GraphDrive:
     @_sdk_quiet
     def find(self) -> DriveFile | None:
         """The workbook's drive item, or ``None`` when there is no file at the path yet."""
-        drive_id = self._resolve_drive()
-        path = self.settings.item_path.strip("/")
-        builder = self._client.drives.by_drive_id(drive_id).items.by_drive_item_id(f"root:/{path}:")
+        builder = self._by_path(self._resolve_drive())
         try:
-            item = self._call("look up", builder.get)
+            item = self._call(
+                "look up", lambda: self._send_json(builder.to_get_request_information())
+            )
         except MbfError as exc:
             if _status_of(exc.__cause__ or exc) == 404:
                 return None
@@ -233,30 +234,22 @@ class GraphDrive:
                 f"excel-online: the workbook is {len(content) // (1024 * 1024)} MB, more than the "
                 "250 MB Graph takes in one upload; split the backlog"
             )
-        drives = self._client.drives
         config: RequestConfiguration[Any] = RequestConfiguration()
         if file is None:
-            path = self.settings.item_path.strip("/")
-            builder = drives.by_drive_id(self._resolve_drive()).items.by_drive_item_id(
-                f"root:/{path}:"
+            request = self._by_path(self._resolve_drive()).content.to_put_request_information(
+                content, config
             )
-            content_builder = builder.content
-            request = content_builder.to_put_request_information(content)
-            request.path_parameters["baseurl"] = self._adapter.base_url
-            url = request.url
             # Creating: never replace a workbook someone else uploaded in the meantime.
-            content_builder = content_builder.with_url(
-                f"{url}?{quote('@microsoft.graph.conflictBehavior')}=fail"
-            )
+            request.path_parameters["baseurl"] = self._adapter.base_url
+            request.url = f"{request.url}?{quote('@microsoft.graph.conflictBehavior')}=fail"
         else:
             config.headers.add("If-Match", file.etag)
-            content_builder = (
-                drives.by_drive_id(file.drive_id).items.by_drive_item_id(file.id).content
-            )
+            builder = self._client.drives.by_drive_id(file.drive_id).items.by_drive_item_id(file.id)
+            request = builder.content.to_put_request_information(content, config)
 
-        async def put() -> Any:
+        async def put() -> dict[str, Any]:
             self.write_requests += 1
-            return await content_builder.put(content, request_configuration=config)
+            return await self._send_json(request)
 
         try:
             item = self._call("upload", put)
@@ -280,33 +273,49 @@ class GraphDrive:
 
     # -- plumbing ----------------------------------------------------------------------------------
 
+    def _by_path(self, drive_id: str) -> Any:
+        """The request builder of the item at ``item_path`` (Graph's ``root:/path:`` address)."""
+        path = self.settings.item_path.strip("/")
+        return self._client.drives.by_drive_id(drive_id).items.by_drive_item_id(f"root:/{path}:")
+
+    async def _send_json(self, request: Any) -> dict[str, Any]:
+        """Send a request built by the SDK's request builders (auth, middleware, error mapping to
+        ``ODataError``) and read the JSON answer as a plain dict. The generated ``DriveItem``
+        model is skipped on purpose: deserialising any Graph entity imports the SDK's ~1,200
+        entity modules, seconds of start-up for the five fields mbf reads."""
+        from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+        raw = await self._adapter.send_primitive_async(request, "bytes", {"XXX": ODataError})
+        document = json.loads(raw) if raw else {}
+        return document if isinstance(document, dict) else {}
+
     def _resolve_drive(self) -> str:
         """The drive id: given, or the site's default document library, or the user's OneDrive
         (one request, once)."""
         if not self._drive_id:
-            getter: Callable[[], Awaitable[Any]]
             if self.settings.site_id:
-                getter = self._client.sites.by_site_id(self.settings.site_id).drive.get
+                builder: Any = self._client.sites.by_site_id(self.settings.site_id).drive
             else:
-                getter = self._client.me.drive.get
-            drive = self._call("find the drive of", getter)
-            if drive is None or not drive.id:
+                builder = self._client.me.drive
+            request = builder.to_get_request_information()
+            drive = self._call("find the drive of", lambda: self._send_json(request))
+            if not drive.get("id"):
                 raise MbfError(f"excel-online: Graph named no drive for {self.settings.location}")
-            self._drive_id = drive.id
+            self._drive_id = str(drive["id"])
         return self._drive_id
 
-    def _drive_file(self, item: Any) -> DriveFile:
-        if item is None or not item.id:
+    def _drive_file(self, item: dict[str, Any]) -> DriveFile:
+        if not item.get("id"):
             raise MbfError(
                 f"excel-online: Graph returned no drive item for {self.settings.location}"
             )
-        parent = item.parent_reference
+        parent = item.get("parentReference") or {}
         return DriveFile(
-            id=item.id,
-            drive_id=(parent.drive_id if parent and parent.drive_id else self._resolve_drive()),
-            name=item.name or self.settings.item_path.rsplit("/", 1)[-1],
-            etag=item.e_tag or "",
-            web_url=item.web_url or "",
+            id=str(item["id"]),
+            drive_id=str(parent.get("driveId") or self._resolve_drive()),
+            name=str(item.get("name") or self.settings.item_path.rsplit("/", 1)[-1]),
+            etag=str(item.get("eTag") or ""),
+            web_url=str(item.get("webUrl") or ""),
         )
 
     def _call(self, action: str, request: Callable[[], Awaitable[T]]) -> T:
