@@ -8,6 +8,7 @@ Retries run through ``RetryPolicy(sleep=...)`` so no test sleeps.
 from __future__ import annotations
 
 import email.utils
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -510,6 +511,37 @@ def test_a_sign_in_failure_never_shows_the_client_secret(
 
     assert secret not in str(failure.value)
     assert "AADSTS7000215: Invalid client secret provided: ***" in str(failure.value)
+
+
+def test_a_credential_azure_identity_refuses_is_a_clear_error(
+    graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog
+) -> None:
+    client = connect(credential="client-secret", tenant_id="not a tenant!", client_id="c")
+    client._credential_factory = None  # the real azure-identity credential
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AZURE_CLIENT_SECRET", "s3cr3t-Value~from.env")
+
+        with pytest.raises(PushFailure) as failure:
+            client.push(sample_backlog, ledger)
+
+    assert (
+        "excel-online: cannot set up the 'client-secret' credential: Invalid tenant ID provided."
+    ) in str(failure.value)
+    assert "s3cr3t-Value~from.env" not in str(failure.value)
+    assert graph.log == []
+
+
+def test_without_the_online_extra_the_service_says_what_to_install(
+    connect: Any, ledger: SyncLedger, sample_backlog: Backlog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "msgraph", None)  # as if msgraph-sdk were not installed
+
+    with pytest.raises(PushFailure) as failure:
+        connect().push(sample_backlog, ledger)
+
+    assert "excel-online needs msgraph-sdk and azure-identity: install the extra, pip install " in (
+        str(failure.value)
+    )
 
 
 def test_client_secret_sign_in_needs_the_secret_in_the_environment(

@@ -14,6 +14,7 @@ ID column is the marker a lost ledger is rebuilt from), the workbook's address a
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -92,10 +93,26 @@ class ExcelOnlineClient:
     def drive(self) -> GraphDrive:
         """The Graph connection, opened on first use."""
         if self._drive is None:
-            from mbf_excel.graph_drive import GraphDrive, make_credential
+            if importlib.util.find_spec("msgraph") is None:
+                raise MbfError(
+                    "excel-online needs msgraph-sdk and azure-identity: install the extra, "
+                    "pip install 'mbf-excel[online]' (or uv sync --all-packages --all-extras)"
+                )
+            from mbf_excel.graph_drive import GraphDrive, make_credential, redact
 
             factory = self._credential_factory or make_credential
-            self._drive = GraphDrive(self.settings, factory(self.settings), self._retry)
+            try:
+                credential = factory(self.settings)
+            except MbfError:
+                raise
+            except Exception as exc:  # azure-identity refuses malformed ids with ValueError
+                raise MbfError(
+                    redact(
+                        f"excel-online: cannot set up the {self.settings.credential!r} "
+                        f"credential: {exc}"
+                    )
+                ) from None
+            self._drive = GraphDrive(self.settings, credential, self._retry)
         return self._drive
 
     def pull(self) -> Backlog:
