@@ -348,6 +348,7 @@ class FakeAzureDevOps:
             "relations": [dict(r) for r in original["relations"]],
         }
         new_relations: list[dict[str, Any]] = []
+        removed_relations: list[dict[str, Any]] = []
         for op in ops:
             kind, path = op.get("op"), op.get("path", "")
             if kind == "test" and path == "/rev":
@@ -368,7 +369,11 @@ class FakeAzureDevOps:
                 index = int(path.rsplit("/", 1)[-1])
                 if index >= len(item["relations"]):
                     raise Refusal(400, f"VS402850: relation index {index} is out of range.")
-                item["relations"].pop(index)
+                removed = item["relations"].pop(index)
+                if removed in new_relations:
+                    new_relations.remove(removed)
+                else:
+                    removed_relations.append(removed)
             else:
                 raise Refusal(400, f"VS402848: unsupported operation {kind} {path}.")
         self._validate(item)
@@ -378,6 +383,14 @@ class FakeAzureDevOps:
             self.next_id += 1
         item["rev"] += 1
         self.items[item["id"]] = item
+        own_url = self.item_url(item["id"])
+        for relation in removed_relations:
+            target = self.items[int(relation["url"].rsplit("/", 1)[-1])]
+            inverse = KNOWN_RELATIONS[relation["rel"]]
+            target["relations"] = [
+                r for r in target["relations"] if (r["rel"], r["url"]) != (inverse, own_url)
+            ]
+            target["rev"] += 1
         for relation in new_relations:
             target = self.items[int(relation["url"].rsplit("/", 1)[-1])]
             target["rev"] += 1  # Boards records the inverse link as a revision of the other end
@@ -932,6 +945,9 @@ def _handler_for(fake: FakeAzureDevOps) -> type[BaseHTTPRequestHandler]:
                 child = fake._node(name, root.structure, (body or {}).get("attributes"))
                 node.children.append(child)
                 return 201, fake._node_json(child, [*segments, name], 0)
+            if method == "PATCH" and segments:
+                node.attributes.update((body or {}).get("attributes") or {})
+                return 200, fake._node_json(node, segments, 0)
             raise Refusal(405, "Method not allowed.")
 
         def _team_iterations(self, method: str, body: Any) -> tuple[int, Any]:

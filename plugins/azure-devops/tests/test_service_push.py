@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from mbf.domain import Backlog, Link, StateCategory, WorkItem, WorkItemKind
@@ -373,3 +375,81 @@ def test_custom_id_field_carries_the_mbf_id_too(
 def test_dry_run_sends_nothing(connect, fake, ledger, sample_backlog) -> None:
     report = connect().push(sample_backlog, ledger, dry_run=True)
     assert (len(report.created), report.write_requests, fake.requests) == (9, 0, [])
+
+
+def test_a_moved_item_gets_its_new_parent_in_boards(connect, fake, ledger, sample_backlog) -> None:
+    connect().push(sample_backlog, ledger)
+    moved = attrs.evolve(
+        sample_backlog,
+        items=[
+            attrs.evolve(i, parent_id="story:pay-app01") if i.id == "task:pay-db01/migrate" else i
+            for i in sample_backlog.items
+        ],
+    )
+    report = connect().push(moved, SyncLedger.load(ledger.path, "azure-devops"))
+    assert report.updated == ("task:pay-db01/migrate",)
+    marked = fake.marked()
+    task = marked["task:pay-db01/migrate"]
+    assert relations(fake, task, PARENT) == [marked["story:pay-app01"]]
+    # Boards' inverse links follow: the old parent lost its child, the new one has it.
+    assert task not in relations(
+        fake, marked["story:pay-db01"], "System.LinkTypes.Hierarchy-Forward"
+    )
+    assert task in relations(fake, marked["story:pay-app01"], "System.LinkTypes.Hierarchy-Forward")
+    # The dependencies of the moved task are untouched.
+    assert len(relations(fake, task, PREDECESSOR)) == 2
+
+
+def test_a_dependency_dropped_from_the_backlog_is_removed_from_boards(
+    connect, fake, ledger, sample_backlog
+) -> None:
+    connect().push(sample_backlog, ledger)
+    dropped = attrs.evolve(
+        sample_backlog,
+        items=[
+            attrs.evolve(i, links=i.links[:1]) if i.id == "task:pay-db01/migrate" else i
+            for i in sample_backlog.items
+        ],
+    )
+    before = len(fake.requests)
+    connect().push(dropped, SyncLedger.load(ledger.path, "azure-devops"))
+    marked = fake.marked()
+    task = marked["task:pay-db01/migrate"]
+    assert relations(fake, task, PREDECESSOR) == [marked["task:pay-db01/remediate/1f0c2a3b"]]
+    assert relations(fake, marked["task:pay-app01/migrate"], SUCCESSOR) == []
+    link_batch = [r for r in fake.requests[before:] if r.path.endswith("$batch")][-1]
+    assert [op["op"] for sub in link_batch.body for op in sub["body"]] == ["remove"]
+
+
+def test_replanned_sprint_dates_are_moved_in_boards(connect, fake, ledger, sample_backlog) -> None:
+    connect().push(sample_backlog, ledger)
+    sprint2 = sample_backlog.iterations[1]
+    replanned = attrs.evolve(
+        sample_backlog,
+        iterations=[
+            sample_backlog.iterations[0],
+            attrs.evolve(sprint2, finish=dt.date(2027, 2, 5)),
+        ],
+        items=[
+            attrs.evolve(i, title="Migrate the CRM") if i.id == "feature:crm" else i
+            for i in sample_backlog.items
+        ],
+    )
+    before = len(fake.requests)
+    connect().push(replanned, SyncLedger.load(ledger.path, "azure-devops"))
+    patches = [
+        r for r in fake.requests[before:] if r.method == "PATCH" and "classificationnodes" in r.path
+    ]
+    assert [(r.path.rsplit("/", 1)[1], r.body) for r in patches] == [
+        (
+            "Sprint 2",
+            {
+                "attributes": {
+                    "startDate": "2027-01-18T00:00:00Z",
+                    "finishDate": "2027-02-05T00:00:00Z",
+                }
+            },
+        )
+    ]
+    node = {n.name: n for n in fake.iterations.children}["Sprint 2"]
+    assert node.attributes["finishDate"] == "2027-02-05T00:00:00Z"

@@ -239,6 +239,11 @@ class AzureDevOpsClient:
             documents += [d for d in document.get("value", ()) if d]
         return documents
 
+    def relations_of(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The relations of work items, in Boards' order (what ``remove /relations/{i}`` counts)."""
+        documents = self.read_items([int(k) for k in keys], expand_relations=True)
+        return {str(d["id"]): list(d.get("relations") or ()) for d in documents}
+
     def find_marked(
         self, item_ids: Sequence[str], *, retry: bool = True
     ) -> dict[str, tuple[str, str]]:
@@ -393,8 +398,9 @@ class _PushSession:
     # -- iterations
 
     def ensure_iterations(self) -> None:
-        """Create the backlog's iterations that the project lacks (dated) and give them to the
-        team; once per push, only when something is written."""
+        """Create the backlog's iterations that the project lacks (dated), move the dates of
+        those replanned, and give them to the team; once per push, only when something is
+        written."""
         if self._iterations_ready:
             return
         self._iterations_ready = True
@@ -437,6 +443,13 @@ class _PushSession:
                     # Remember it in the tree so siblings under a new parent find it.
                     node = _with_child(node, child)
                 node = child
+            wanted_dates = _iteration_attributes(dates.get(segments))
+            have = node.get("attributes") or {}
+            if wanted_dates and any(have.get(k) != v for k, v in wanted_dates.items()):
+                # The sprint exists with other dates (replanned): move them.
+                path = "/".join(segment(s) for s in segments)
+                rest.call("PATCH", f"{nodes_path}/{path}", body={"attributes": wanted_dates})
+                self.extra_writes += 1
             identifiers.append(str(node["identifier"]))
         team_path = f"{client._project}/{client._team}/_apis/work/teamsettings/iterations"
         team = rest.call("GET", team_path)
@@ -543,9 +556,23 @@ class _PushSession:
         outcomes: list[ItemOutcome] = []
         sent: list[tuple[str, str]] = []
         subrequests: list[dict[str, Any]] = []
+        bases = {item.id: self._base_item(item.id) for item in items}
+        moved = [
+            keys[item.id]
+            for item in items
+            if (base := bases[item.id]) is not None and base.parent_id != item.parent_id
+        ]
+        relations = self.client.relations_of(moved) if moved else {}
         for item in items:
             key = keys[item.id]
-            ops = self._update_ops(item)
+            base_item = bases[item.id]
+            ops = self._update_ops(item, base_item)
+            if base_item is not None and base_item.parent_id != item.parent_id:
+                parent_ops = self._parent_ops(item, relations.get(key, []), keys)
+                if isinstance(parent_ops, ItemOutcome):
+                    outcomes.append(parent_ops)
+                    continue
+                ops += parent_ops
             if not ops:  # only mbf-side content changed (sources, releases): nothing to send
                 outcomes.append(
                     ItemOutcome(item_id=item.id, key=key, url=self.client.browser_url(key))
@@ -572,15 +599,9 @@ class _PushSession:
                 )
         return outcomes
 
-    def _update_ops(self, item: WorkItem) -> list[dict[str, Any]]:
+    def _update_ops(self, item: WorkItem, base_item: WorkItem | None) -> list[dict[str, Any]]:
         new = self.fields_of(item)
-        base_item = self._base_item(item.id)
         old = self.fields_of(base_item) if base_item is not None else {}
-        if base_item is not None and base_item.parent_id != item.parent_id:
-            self.warn(
-                f"{SERVICE_NAME}: {item.id} moved to parent {item.parent_id}; move it in Boards "
-                "(mbf does not re-parent pushed items)"
-            )
         new.pop(WORK_ITEM_TYPE)
         old.pop(WORK_ITEM_TYPE, None)
         ops: list[dict[str, Any]] = [
@@ -600,13 +621,39 @@ class _PushSession:
             )
         return ops
 
+    def _parent_ops(
+        self, item: WorkItem, relations: Sequence[Mapping[str, Any]], keys: Mapping[str, str]
+    ) -> list[dict[str, Any]] | ItemOutcome:
+        """Move a pushed item to its new parent: remove the old parent link, add the new one."""
+        new_parent = keys.get(item.parent_id) if item.parent_id else None
+        if item.parent_id and new_parent is None and item.parent_id in self.backlog_ids:
+            return ItemOutcome(
+                item_id=item.id,
+                error=f"parent {item.parent_id} is not in {SERVICE_NAME}; the item was not moved",
+            )
+        ops: list[dict[str, Any]] = [
+            {"op": "remove", "path": f"/relations/{index}"}
+            for index in sorted(
+                (n for n, r in enumerate(relations) if r.get("rel") == PARENT), reverse=True
+            )
+        ]
+        if new_parent is not None:
+            ops.append(
+                {
+                    "op": "add",
+                    "path": "/relations/-",
+                    "value": {"rel": PARENT, "url": self.client.item_url(new_parent)},
+                }
+            )
+        return ops
+
     def finish(self, backlog: Backlog, keys: Mapping[str, str]) -> int:
         """Second pass: dependency and related links between items that both exist now, for the
         links not pushed before. Returns the write requests sent (iteration ones included)."""
         requests = 0
         additions: dict[str, list[dict[str, Any]]] = {}
+        removals: dict[str, set[tuple[str, str]]] = {}
         dangling = 0
-        left_behind = 0
         for item in backlog.items:
             key = keys.get(item.id)
             if key is None:
@@ -632,8 +679,18 @@ class _PushSession:
                             "value": {"rel": pair[0], "url": self.client.item_url(target_key)},
                         }
                     )
-            left_behind += len(pushed - wanted)
-        for batch in chunks(sorted(additions.items(), key=_numeric_key), self.settings.batch_size):
+            declared = {(LINK_RELATIONS[link.kind], link.target_id) for link in item.links}
+            dropped = {
+                (rel, self.client.item_url(keys[target]))
+                for rel, target in pushed - declared
+                if target in keys
+            }
+            if dropped:
+                removals[key] = dropped
+        changes = self._link_removals(removals)
+        for key, ops in additions.items():
+            changes.setdefault(key, []).extend(ops)
+        for batch in chunks(sorted(changes.items(), key=_numeric_key), self.settings.batch_size):
             subrequests = [
                 {
                     "method": "PATCH",
@@ -653,12 +710,28 @@ class _PushSession:
             self.warn(
                 f"{SERVICE_NAME}: {dangling} link(s) point at items outside the backlog; not pushed"
             )
-        if left_behind:
-            self.warn(
-                f"{SERVICE_NAME}: {left_behind} link(s) removed from the backlog are still in "
-                "Boards; remove them there"
-            )
         return requests + self.extra_writes
+
+    def _link_removals(
+        self, removals: Mapping[str, set[tuple[str, str]]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``remove /relations/{index}`` ops for links dropped from the backlog, indexes read
+        from Boards (highest first, so each removal leaves the next index valid)."""
+        if not removals:
+            return {}
+        relations = self.client.relations_of(sorted(removals, key=int))
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for key, dropped in removals.items():
+            indexes = [
+                n
+                for n, relation in enumerate(relations.get(key, []))
+                if (relation.get("rel"), relation.get("url")) in dropped
+            ]
+            if indexes:
+                changes[key] = [
+                    {"op": "remove", "path": f"/relations/{n}"} for n in sorted(indexes, reverse=True)
+                ]
+        return changes
 
     def _pushed_links(self, item_id: str) -> set[tuple[str, str]]:
         """Links of ``item_id`` that an earlier push sent: in its base snapshot, to a target the
