@@ -358,20 +358,32 @@ def test_a_workbook_created_by_someone_else_meanwhile_is_merged_not_replaced(
     assert cloud_ids == {i.id for i in sample_backlog.items} | {"epic:theirs"}
 
 
-def test_an_interrupted_push_is_finished_without_duplicating_rows(
+class Killed(BaseException):
+    """The process died (like SIGKILL): nothing mbf could catch."""
+
+
+class LedgerKilledAfterUpload(SyncLedger):
+    """A ledger whose process dies right after the upload, before the batch is recorded."""
+
+    def end_batch(self, item_ids: Any) -> None:
+        raise Killed
+
+
+def test_a_push_killed_after_its_upload_finishes_without_duplicating_rows(
     graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog, tmp_path: Path
 ) -> None:
-    # The upload landed, then the process died before the ledger recorded it: only the
-    # write-ahead note of the first batch is on disk.
-    connect().push(sample_backlog, SyncLedger(tmp_path / "lost.json", SERVICE))
-    ledger.begin_batch([i.id for i in sample_backlog.items if i.parent_id is None])
-    uploads = len(graph.uploads)
+    with pytest.raises(Killed):
+        connect().push(sample_backlog, LedgerKilledAfterUpload(ledger.path, SERVICE))
+    written_ahead = SyncLedger.load(ledger.path, SERVICE)
+    assert (written_ahead.entries, len(written_ahead.pending)) == ({}, 2)  # the two epics
 
-    report = connect().push(sample_backlog, SyncLedger.load(ledger.path, SERVICE))
+    report = connect().push(sample_backlog, written_ahead)
 
-    assert len(graph.uploads) == uploads
+    assert [r.status for r in graph.requests("PUT")] == [201]  # the resumed push uploads nothing
     assert report.write_requests == 0
-    assert len(cloud_backlog(graph, tmp_path).items) == len(sample_backlog.items)
+    assert sorted(i.id for i in cloud_backlog(graph, tmp_path).items) == sorted(
+        i.id for i in sample_backlog.items
+    )
     assert sorted(SyncLedger.load(ledger.path, SERVICE).entries) == sorted(
         i.id for i in sample_backlog.items
     )
