@@ -103,8 +103,9 @@ def summary_lines(report: BuildReport, config_path: Path) -> list[str]:
     estate, plan = report.estate, report.plan
     kinds = report.items_by_kind
     seconds = sum(t for _, t in report.timings)
+    steps = ", ".join(f"{name} {t:.1f}" for name, t in report.timings)
     lines = [
-        f"Built {config_path} in {seconds:.1f} s",
+        f"Built {config_path} in {seconds:.1f} s ({steps})",
         f"  Servers: {len(estate.servers)} in {len(estate.datacenters)} datacenters, "
         f"{len(estate.workloads)} workloads, {len(estate.dependencies)} dependencies "
         f"(from {len(estate.sources)} exports)",

@@ -14,7 +14,9 @@ _existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command("track")
 @click.argument("backlog_path", metavar="BACKLOG", type=_existing_file)
-@click.argument("progress_paths", metavar="PROGRESS...", nargs=-1, required=True, type=_existing_file)
+@click.argument(
+    "progress_paths", metavar="PROGRESS...", nargs=-1, required=True, type=_existing_file
+)
 @click.option(
     "-o",
     "--output",
