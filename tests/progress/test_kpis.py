@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from mbf.config import MbfConfig
 from mbf.domain import Backlog, Datacenter
 from mbf.engine.kpis import (
@@ -64,6 +66,28 @@ def test_a_not_ready_asset_whose_remediation_is_done_is_no_longer_blocked(make_b
     )
     kpis = overall(backlog, D(2027, 1, 5))
     assert (kpis.assets.blocked, kpis.assets.in_progress, kpis.blockers.open) == (0, 1, 0)
+
+
+def test_a_migration_mbf_track_flagged_is_blocked_until_done(make_backlog):
+    backlog = make_backlog(
+        {"ams": None},
+        [
+            {"server": "a", "dc": "ams", "migrate": "in_progress"},
+            {"server": "b", "dc": "ams", "migrate": "done"},
+        ],
+    )
+    backlog = attrs.evolve(
+        backlog,
+        items=tuple(
+            attrs.evolve(item, tags=(*item.tags, "migration-issue"))
+            if item.id.endswith("/migrate")
+            else item
+            for item in backlog.items
+        ),
+    )
+    kpis = overall(backlog, D(2027, 1, 5))
+    assert (kpis.assets.blocked, kpis.assets.migrated, kpis.blockers.open) == (1, 1, 1)
+    assert kpis.blockers.by_type == (("Migration issue (replication needs attention)", 1),)
 
 
 def test_a_retired_server_counts_as_migrated_once_decommissioned(make_backlog):

@@ -38,7 +38,7 @@ def test_status_json_is_the_documented_versioned_document(mbf_cli, small_backlog
         "assets": {"total": 2, "migrated": 1, "in_progress": 0, "blocked": 1,
                    "not_started": 0, "percent_done": 50.0},
         "blockers": {"open": 1, "remediation_tasks": 1, "not_ready_assets": 0,
-                     "by_type": [{"type": "Old OS", "count": 1}]},
+                     "migration_issues": 0, "by_type": [{"type": "Old OS", "count": 1}]},
         "velocity": {"finished_iterations": 1, "migrated": 1, "per_iteration": 1.0},
         "finish": {"lease_end": "2027-03-31", "planned": "2027-01-31", "projected": "2027-01-31",
                    "basis": "velocity", "margin_days": 59, "unplanned_assets": 0},

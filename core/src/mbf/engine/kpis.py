@@ -3,8 +3,8 @@
 An **asset** is a user story (one per server). Its *exit task* is its ``migrate`` task (its
 ``decommission`` task for a retired workload; the story itself when it has neither); the asset
 is **migrated** when that task is done. Every asset is in exactly one state, checked in this
-order: migrated; **blocked** (an open remediation task, or readiness ``not_ready`` with no
-remediation task at all); **in progress** (the story or any of its tasks in progress or done);
+order: migrated; **blocked** (an open remediation task, readiness ``not_ready`` with no
+remediation task at all, or an exit task ``mbf track`` flagged ``migration-issue``); **in progress** (the story or any of its tasks in progress or done);
 **not started**.
 
 Backlogs record no completion dates, so a migrated asset counts in the iteration it is planned
@@ -29,8 +29,10 @@ import attrs
 from mbf.config import MbfConfig
 from mbf.domain import Backlog, BlackoutWindow, Iteration, StateCategory, WorkItem, WorkItemKind
 from mbf.engine.planning import feature_index, is_remediation, read_planning_model
+from mbf.engine.progress import ISSUE_TAG
 
 __all__ = [
+    "MIGRATION_ISSUE_TYPE",
     "NOT_READY_TYPE",
     "NO_DATACENTER",
     "SCHEMA_NAME",
@@ -60,6 +62,8 @@ NO_DATACENTER = ""
 """Datacenter id of assets that sit under no epic."""
 NOT_READY_TYPE = "Not ready (no blocker recorded)"
 """Blocker type of a not-ready asset that has no remediation task."""
+MIGRATION_ISSUE_TYPE = "Migration issue (replication needs attention)"
+"""Blocker type of an exit task ``mbf track`` flagged ``migration-issue``."""
 
 _EXIT_TASKS = ("migrate", "decommission")
 
@@ -138,13 +142,15 @@ class BlockerCounts:
     """Open remediation tasks."""
     not_ready_assets: int = 0
     """Not-ready assets with no remediation task (a blocker nobody has written down)."""
+    migration_issues: int = 0
+    """Exit tasks ``mbf track`` flagged ``migration-issue`` (e.g. unhealthy replication)."""
     by_type: tuple[tuple[str, int], ...] = ()
     """``(blocker type, count)``, most frequent first, then by type."""
 
     @property
     def open(self) -> int:
         """All open blockers."""
-        return self.remediation_tasks + self.not_ready_assets
+        return self.remediation_tasks + self.not_ready_assets + self.migration_issues
 
 
 @attrs.frozen(kw_only=True)
@@ -277,15 +283,18 @@ class _Asset:
     exit_rank: int = len(_EXIT_TASKS)  # which exit task set ``state``: lower wins
     iteration_id: str | None = None
     started: bool = False
+    flagged: bool = False
     remediation_tasks: int = 0
     open_blocker_types: list[str] = attrs.field(factory=list)
+
+    @property
+    def unremediated_not_ready(self) -> bool:
+        return self.readiness == "not_ready" and self.remediation_tasks == 0
 
     def classify(self) -> AssetState:
         if self.state is StateCategory.DONE:
             return AssetState.MIGRATED
-        if self.open_blocker_types or (
-            self.readiness == "not_ready" and self.remediation_tasks == 0
-        ):
+        if self.open_blocker_types or self.flagged or self.unremediated_not_ready:
             return AssetState.BLOCKED
         if self.started or self.state is StateCategory.IN_PROGRESS:
             return AssetState.IN_PROGRESS
@@ -353,6 +362,7 @@ def _collect_assets(backlog: Backlog, epic_datacenter: Mapping[str, str]) -> dic
         if name in _EXIT_TASKS and _EXIT_TASKS.index(name) < asset.exit_rank:
             asset.exit_rank = _EXIT_TASKS.index(name)
             asset.state = task.state_category
+            asset.flagged = ISSUE_TAG in task.tags
             asset.iteration_id = task.iteration_id or asset.iteration_id
     return assets
 
@@ -416,7 +426,7 @@ def _scope_kpis(
     first_planned: int | None = None
     last_planned: int | None = None
     last_done: int | None = None
-    remediation_open = not_ready = 0
+    remediation_open = not_ready = issues = 0
     blocker_types: Counter[str] = Counter()
     for asset in assets:
         state = asset.classify()
@@ -440,9 +450,12 @@ def _scope_kpis(
             unplanned_open += 1
         remediation_open += len(asset.open_blocker_types)
         blocker_types.update(asset.open_blocker_types)
-        if asset.readiness == "not_ready" and asset.remediation_tasks == 0:
+        if asset.unremediated_not_ready:
             not_ready += 1
             blocker_types[NOT_READY_TYPE] += 1
+        if asset.flagged:
+            issues += 1
+            blocker_types[MIGRATION_ISSUE_TYPE] += 1
 
     total = len(assets)
     counts = AssetCounts(
@@ -495,6 +508,7 @@ def _scope_kpis(
         blockers=BlockerCounts(
             remediation_tasks=remediation_open,
             not_ready_assets=not_ready,
+            migration_issues=issues,
             by_type=tuple(sorted(blocker_types.items(), key=lambda kv: (-kv[1], kv[0]))),
         ),
         velocity=velocity,
@@ -600,6 +614,7 @@ def _scope_document(kpis: ScopeKpis) -> dict[str, Any]:
             "open": blockers.open,
             "remediation_tasks": blockers.remediation_tasks,
             "not_ready_assets": blockers.not_ready_assets,
+            "migration_issues": blockers.migration_issues,
             "by_type": [{"type": name, "count": count} for name, count in blockers.by_type],
         },
         "velocity": {
