@@ -31,6 +31,8 @@ TOKEN = "fake-graph-token"
 DRIVE_ID = "b!fakeDrive0001"
 SITE_ID = "contoso.sharepoint.com,11111111-2222-3333-4444-555555555555,66666666-7777-8888-9999-000000000000"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FAULT_CODES = {423: "resourceLocked", 429: "activityLimitReached", 503: "serviceNotAvailable"}
+"""Graph's error codes for the injected statuses (others: ``generalException``)."""
 
 
 @attrs.define
@@ -203,7 +205,8 @@ class FakeGraph:
             if fault.drop:
                 return None
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            return _error(fault.status, "serviceNotAvailable", "injected failure", extra)
+            code = _FAULT_CODES.get(fault.status, "generalException")
+            return _error(fault.status, code, "injected failure", extra)
         if path.startswith("/download/"):
             return self._download(path.removeprefix("/download/"), query)
         if not path.startswith("/v1.0/"):

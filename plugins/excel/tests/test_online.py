@@ -481,7 +481,7 @@ def test_a_lasting_outage_stops_the_push_saying_nothing_was_pushed(
     message = str(failure.value)
     assert message.startswith(
         f"push stopped: excel-online: could not look up {PATH} in drive {DRIVE_ID}: "
-        "HTTP 500: serviceNotAvailable: injected failure. 0 item(s) were pushed and recorded; "
+        "HTTP 500: generalException: injected failure. 0 item(s) were pushed and recorded; "
         f"{len(sample_backlog.items)} were not"
     )
     assert len(sleeps) == 5
@@ -501,6 +501,21 @@ def test_a_rejected_token_is_a_clear_error(
         f"could not look up {PATH} in drive {DRIVE_ID}: HTTP 401: InvalidAuthenticationToken: "
         "Access token is empty (check the credential and that it may read and write the file)"
     ) in str(failure.value)
+
+
+def test_a_locked_workbook_is_a_final_error_that_says_so(
+    graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog, sleeps: list[float]
+) -> None:
+    graph.fail(423, method="PUT")
+
+    with pytest.raises(PushFailure) as failure:
+        connect().push(sample_backlog, ledger)
+
+    assert (
+        f"could not upload {PATH} in drive {DRIVE_ID}: HTTP 423: resourceLocked: injected "
+        "failure (the file is checked out or locked; check it in or close it and push again)"
+    ) in str(failure.value)
+    assert sleeps == []
 
 
 def test_a_sign_in_failure_never_shows_the_client_secret(

@@ -357,4 +357,6 @@ def _describe(exc: BaseException) -> str:
     described = ": ".join(parts)
     if status in (401, 403):
         described += " (check the credential and that it may read and write the file)"
+    elif status == 423:
+        described += " (the file is checked out or locked; check it in or close it and push again)"
     return described
