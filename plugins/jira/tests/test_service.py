@@ -185,6 +185,24 @@ def test_edits_can_skip_notifications(fake, make_tracker, sample_backlog, tmp_pa
     assert put.query == {"notifyUsers": ["false"]}
 
 
+def test_a_refused_edit_is_that_items_error_and_not_retried(
+    fake, make_tracker, sample_backlog, tmp_path, sleeps
+):
+    make_tracker(fake).push(sample_backlog, ledger(tmp_path))
+    fake.refuse_summaries = {"Refused"}
+    changed = [
+        attrs.evolve(i, title="Refused") if i.id in ("epic:dub2", "epic:ams1") else i
+        for i in sample_backlog.items
+    ]
+    report = make_tracker(fake).push(attrs.evolve(sample_backlog, items=changed), ledger(tmp_path))
+    key = marker(fake, "epic:dub2")["key"]
+    assert report.failed[1] == (
+        "epic:dub2",
+        f"Jira: update {key} failed: HTTP 400 Summary refused by a workflow validator.",
+    )
+    assert sleeps == []
+
+
 # --- links ------------------------------------------------------------------------------------
 
 
@@ -216,6 +234,21 @@ def test_a_dropped_dependency_removes_its_link(fake, make_tracker, sample_backlo
     make_tracker(fake).push(attrs.evolve(sample_backlog, items=changed), ledger(tmp_path))
     assert len(fake.links) == 3
     assert sum(r.method == "DELETE" for r in fake.requests) == 1
+
+
+def test_links_lost_to_a_failure_are_made_by_the_next_push(
+    fake, make_tracker, sample_backlog, tmp_path
+):
+    for _ in range(6):
+        fake.fail("POST", "/issueLink", 500)
+    with pytest.raises(PushFailure):
+        make_tracker(fake).push(sample_backlog, ledger(tmp_path))
+    assert (len(fake.issues), len(fake.links)) == (9, 0)
+    report = make_tracker(fake).push(sample_backlog, ledger(tmp_path))
+    assert (len(report.created), len(report.updated)) == (0, 9)
+    assert (len(fake.issues), len(fake.links)) == (9, 4)
+    again = make_tracker(fake).push(sample_backlog, ledger(tmp_path))
+    assert again.write_requests == 0
 
 
 def test_a_link_to_a_refused_item_is_reported_not_dropped_silently(

@@ -265,7 +265,7 @@ class JiraTracker:
                 )
                 yield from page.get("issues", ())
                 token = page.get("nextPageToken")
-                if page.get("isLast", True) or not token:
+                if page.get("isLast") or not token:
                     return
         start = 0
         while True:
