@@ -254,3 +254,17 @@ def test_push_without_a_service_table_is_refused(project: Path, cli: Callable[..
         1,
         "Error: mbf.toml: --push given but no [services.<name>] table names a tracker",
     )
+    assert not (project / "out").exists()  # refused before any work
+
+
+def test_bad_service_settings_are_refused_before_any_work(project: Path) -> None:
+    config = project / "mbf.toml"
+    config.write_text(config.read_text() + '\n[services.memory]\nproject = "MIG"\nboard = 7\n')
+    plugin_manager = MbfPluginManager().load()
+    plugin_manager.add_plugin(MemoryTracker(), "memory")
+    result = run_cli(plugin_manager, "build", "-c", str(config), "--push")
+    assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
+        1,
+        "Error: mbf.toml: services.memory: unknown key board",
+    )
+    assert not (project / "out").exists()

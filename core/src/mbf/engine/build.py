@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -30,6 +30,9 @@ from mbf.engine.planning import PlanSummary, plan_summary
 from mbf.errors import ConfigError
 from mbf.plugin.manager import MbfPluginManager
 from mbf.plugin.types import Context, PlanViolation, PushReport
+
+if TYPE_CHECKING:
+    from mbf.engine.push import ServiceSession
 
 __all__ = ["BuildObserver", "BuildReport", "OutputWritten", "build_project"]
 
@@ -117,13 +120,23 @@ def build_project(
 ) -> BuildReport:
     """Run the whole job ``config`` describes; nothing is pushed unless ``push``.
 
-    Raises :class:`~mbf.errors.ConfigError` when mbf.toml names no ``[[sources]]``. Each file is
-    written atomically; a failing step leaves the files of earlier builds as they were.
+    Raises :class:`~mbf.errors.ConfigError` when mbf.toml names no ``[[sources]]``, or, with
+    ``push``, no service or a service with bad settings (before any work is done). Each file is
+    written atomically, so a failure never leaves a half-written file; and nothing is written
+    before the plan is made, so a bad export leaves the previous build's files untouched.
     """
+    from mbf.engine.push import open_service
     from mbf.serialization import read_backlog, write_backlog, write_estate
 
     if not config.sources:
         raise ConfigError("mbf.toml: no [[sources]]: name the discovery exports `mbf build` reads")
+    sessions: list[ServiceSession] = []
+    if push:
+        if not config.services:
+            raise ConfigError(
+                "mbf.toml: --push given but no [services.<name>] table names a tracker"
+            )
+        sessions = [open_service(plugin_manager, config, name) for name in config.services]
     context = context or Context(config=config)
     clock = _Clock(observer or _Quiet())
     exports = exports_from_config(config)
@@ -148,7 +161,7 @@ def build_project(
 
     pushes: list[tuple[str, PushReport]] = []
     if push:
-        backlog, pushes = _push_everywhere(plugin_manager, config, backlog, clock, context)
+        backlog, pushes = _push_everywhere(sessions, config, backlog, clock, context)
 
     outputs: list[OutputWritten] = []
     with clock.step("write", "Writing outputs", total=2 + len(config.outputs)):
@@ -182,7 +195,7 @@ def build_project(
 
 
 def _push_everywhere(
-    plugin_manager: MbfPluginManager,
+    sessions: list[ServiceSession],
     config: MbfConfig,
     backlog: Backlog,
     clock: _Clock,
@@ -193,16 +206,13 @@ def _push_everywhere(
     When a push fails, the keys recorded so far are saved into the backlog file before the error
     shows, as ``mbf push`` does, so the next build or push resumes without duplicates.
     """
-    from mbf.engine.push import open_service, push_backlog
+    from mbf.engine.push import push_backlog
     from mbf.serialization import write_backlog
 
-    if not config.services:
-        raise ConfigError("mbf.toml: --push given but no [services.<name>] table names a tracker")
     reports: list[tuple[str, PushReport]] = []
     current = [backlog]
     keep: Callable[[Backlog], None] = current.append
-    for name in config.services:
-        session = open_service(plugin_manager, config, name)
+    for session in sessions:
         with clock.step(f"push {session.service.name}", f"Pushing to {session.service.name}"):
             try:
                 report = push_backlog(session, current[-1], keep)
