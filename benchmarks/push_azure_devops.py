@@ -1,6 +1,6 @@
 """Requests and time to push 10,000 items to Azure Boards with the ``azure-devops`` service,
 against the loopback fake of ``plugins/azure-devops/tests/fake_ado.py`` (mbf's httpx client over
-HTTP), then to re-push them unchanged, then after editing 100 of them.
+HTTP), then to re-push them unchanged, then after editing 100 of them, then to pull them all.
 
 The backlog is the one of ``push_jira.py``: 100 epics, 3,000 stories (30 per epic) and 6,900
 tasks (2 or 3 per story); the stories are planned into 20 sprints of 150, and each story depends
@@ -114,6 +114,20 @@ def run(fake: FakeAzureDevOps, plan: Backlog, ledger_path: Path, label: str) -> 
         print(f"    {count:6d}  {kind}")
 
 
+def pull(fake: FakeAzureDevOps) -> None:
+    before = len(fake.requests)
+    settings = AzureDevOpsSettings(organization_url=fake.organization_url, project=fake.project)
+    client = AzureDevOpsClient(settings, Context(), fake.pat, retry=RetryPolicy())
+    started = time.perf_counter()
+    pulled = client.pull()
+    elapsed = time.perf_counter() - started
+    client.close()
+    sent = Counter(f"{r.method} {r.path.split('/_apis/')[1]}" for r in fake.requests[before:])
+    print(f"pull: {len(pulled.items)} items; {sum(sent.values())} requests; {elapsed:.1f} s")
+    for kind, count in sorted(sent.items()):
+        print(f"    {count:6d}  {kind}")
+
+
 def main() -> None:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     plan = backlog()
@@ -134,6 +148,7 @@ def main() -> None:
                 for n, item in enumerate(plan.items)
             ]
             run(fake, attrs.evolve(plan, items=edited), ledger_path, "re-push, 100 items edited")
+            pull(fake)
     finally:
         fake.stop()
 
