@@ -3,13 +3,14 @@ the loopback fake."""
 
 from __future__ import annotations
 
-import json
+import shutil
 from pathlib import Path
 
 import attrs
 import pytest
 
 from mbf.serialization import read_backlog, write_backlog
+from mbf.sync import SyncLedger
 
 from .fake_ado import FakeAzureDevOps
 
@@ -51,8 +52,9 @@ def pull(mbf_cli, project: Path):
     )
 
 
-def ledger_entries(project: Path) -> dict:
-    return json.loads((project / ".mbf" / "ledger-azure-devops.json").read_text())["entries"]
+def ledger_keys(project: Path) -> dict[str, str]:
+    ledger = SyncLedger.load(project / ".mbf" / "ledger-azure-devops.json", "azure-devops")
+    return {item_id: entry.key for item_id, entry in ledger.entries.items()}
 
 
 def test_mbf_push_creates_the_items_and_writes_their_keys_back(mbf_cli, project, fake) -> None:
@@ -119,11 +121,12 @@ def test_a_lost_ledger_is_rebuilt_by_pull_and_the_next_push_duplicates_nothing(
     mbf_cli, project, fake
 ) -> None:
     push(mbf_cli, project)
-    keys = {item_id: entry["key"] for item_id, entry in ledger_entries(project).items()}
-    (project / ".mbf" / "ledger-azure-devops.json").unlink()
+    keys = ledger_keys(project)
+    shutil.rmtree(project / ".mbf")  # the ledger and anything beside it
     result = pull(mbf_cli, project)
     assert result.exit_code == 0, result.output
-    assert {item_id: entry["key"] for item_id, entry in ledger_entries(project).items()} == keys
+    assert len(keys) == 9
+    assert ledger_keys(project) == keys
     again = push(mbf_cli, project)
     assert again.exit_code == 0, again.output
     assert again.stdout.startswith("Pushed to azure-devops: 0 created")

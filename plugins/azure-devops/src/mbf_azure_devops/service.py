@@ -729,7 +729,8 @@ class _PushSession:
             ]
             if indexes:
                 changes[key] = [
-                    {"op": "remove", "path": f"/relations/{n}"} for n in sorted(indexes, reverse=True)
+                    {"op": "remove", "path": f"/relations/{n}"}
+                    for n in sorted(indexes, reverse=True)
                 ]
         return changes
 
