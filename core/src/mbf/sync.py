@@ -12,7 +12,6 @@ from __future__ import annotations
 import email.utils
 import functools
 import hashlib
-import json
 import os
 import random
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
+import orjson
 
 from mbf.domain import Backlog, WorkItem, hierarchy_order
 from mbf.errors import ConfigError, InputError, MbfError
@@ -73,8 +73,8 @@ def _snapshot_converter() -> Any:
 
 def item_fingerprint(snapshot: Mapping[str, Any]) -> str:
     """A short digest of a snapshot: equal content, equal fingerprint, on every machine."""
-    canonical = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=12).hexdigest()
+    canonical = orjson.dumps(snapshot, option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(canonical, digest_size=12).hexdigest()
 
 
 @attrs.frozen(kw_only=True)
@@ -94,10 +94,12 @@ class LedgerEntry:
 class SyncLedger:
     """The durable record of one service's pushes: mbf id -> :class:`LedgerEntry`.
 
-    ``record`` changes memory only; ``save`` writes the whole ledger atomically (temporary file,
-    fsync, rename). Services call ``save`` after every batch the tracker confirmed, so a push
-    killed at any moment loses at most the batch in flight, whose items carry the mbf marker and
-    are found again by the next push.
+    The ledger is a file (a compact snapshot, written atomically by :meth:`save`) plus a journal
+    beside it that each batch appends to and fsyncs: :meth:`begin_batch` notes the ids about to
+    be created, :meth:`end_batch` and :meth:`flush` the entries recorded since. Appending keeps a
+    batch's cost independent of the ledger's size; :meth:`load` replays the journal, and a line
+    torn by a crash is ignored, so a push killed at any moment loses at most the batch in flight,
+    whose items carry the mbf marker and are found again by the next push.
     """
 
     def __init__(
@@ -113,48 +115,67 @@ class SyncLedger:
         self.pending: set[str] = set(pending)
         """Ids sent for creation whose result was never recorded: a push died during that batch,
         so the tracker may hold them already. Services look these up by marker before creating."""
+        self._unflushed: dict[str, LedgerEntry] = {}
+
+    @property
+    def journal_path(self) -> Path:
+        """Where batches are appended between two saves."""
+        return self.path.with_name(self.path.name + ".journal")
 
     @classmethod
     def load(cls, path: Path, service: str) -> SyncLedger:
-        """Read the ledger at ``path``; an absent file is an empty ledger."""
-        if not path.exists():
-            return cls(path, service)
-        try:
-            document = json.loads(path.read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"the sync ledger is damaged ({exc}); move it away and run `mbf pull` to rebuild it "
-                "from the markers on the tracker's items",
-                path=path,
-            ) from None
-        if document.get("format") != LEDGER_FORMAT or document.get("service") != service:
-            raise InputError(f"not an mbf ledger of service {service!r}", path=path)
-        if document.get("version", 0) > _LEDGER_VERSION:
-            raise InputError("written by a newer mbf; upgrade mbf to push with it", path=path)
-        entries = {
-            item_id: LedgerEntry(
-                key=raw["key"],
-                url=raw.get("url", ""),
-                fingerprint=raw.get("fingerprint", ""),
-                snapshot=raw.get("snapshot", {}),
-            )
-            for item_id, raw in document.get("entries", {}).items()
-        }
-        return cls(path, service, entries, document.get("pending", ()))
+        """Read the ledger at ``path`` and replay its journal; an absent file is an empty ledger."""
+        ledger = cls(path, service)
+        if path.exists():
+            try:
+                document = orjson.loads(path.read_bytes())
+            except orjson.JSONDecodeError as exc:
+                raise InputError(
+                    f"the sync ledger is damaged ({exc}); move it away and run `mbf pull` to "
+                    "rebuild it from the markers on the tracker's items",
+                    path=path,
+                ) from None
+            if document.get("format") != LEDGER_FORMAT or document.get("service") != service:
+                raise InputError(f"not an mbf ledger of service {service!r}", path=path)
+            if document.get("version", 0) > _LEDGER_VERSION:
+                raise InputError("written by a newer mbf; upgrade mbf to push with it", path=path)
+            ledger.entries = _entries(document.get("entries", {}))
+            ledger.pending = set(document.get("pending", ()))
+        if ledger.journal_path.exists():
+            ledger._replay(ledger.journal_path.read_bytes())
+        return ledger
+
+    def _replay(self, journal: bytes) -> None:
+        for line in journal.splitlines():
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                break  # the line a crash cut short; everything before it is whole
+            self.pending.update(record.get("pending_add", ()))
+            self.entries.update(_entries(record.get("entries", {})))
+            self.pending.difference_update(record.get("pending_remove", ()))
 
     def record(self, item_id: str, entry: LedgerEntry) -> None:
-        """Remember ``entry`` for ``item_id`` (in memory until :meth:`save`)."""
+        """Remember ``entry`` for ``item_id`` (durable at the next flush, batch end or save)."""
         self.entries[item_id] = entry
+        self._unflushed[item_id] = entry
 
     def begin_batch(self, item_ids: Iterable[str]) -> None:
         """Write ahead that ``item_ids`` are about to be created, before the request is sent."""
-        self.pending.update(item_ids)
-        self.save()
+        ids = list(item_ids)
+        self.pending.update(ids)
+        self._append({"pending_add": ids})
 
     def end_batch(self, item_ids: Iterable[str]) -> None:
-        """The batch's outcome is recorded: forget the write-ahead note and save."""
-        self.pending.difference_update(item_ids)
-        self.save()
+        """The batch's outcome is recorded: make its entries durable and drop the write-ahead note."""
+        ids = list(item_ids)
+        self.pending.difference_update(ids)
+        self._append({"entries": self._take_unflushed(), "pending_remove": ids})
+
+    def flush(self) -> None:
+        """Make the entries recorded since the last flush durable."""
+        if self._unflushed:
+            self._append({"entries": self._take_unflushed()})
 
     def key_of(self, item_id: str) -> str | None:
         """The tracker key of ``item_id``, if it was pushed or pulled."""
@@ -162,23 +183,48 @@ class SyncLedger:
         return entry.key if entry else None
 
     def save(self) -> None:
-        """Write the ledger durably: a crash leaves either the old or the new file, never half."""
+        """Write the whole ledger atomically (a crash leaves the old or the new file, never half)
+        and start an empty journal."""
         document = {
             "format": LEDGER_FORMAT,
             "version": _LEDGER_VERSION,
             "service": self.service,
             "pending": sorted(self.pending),
-            "entries": {
-                item_id: attrs.asdict(self.entries[item_id]) for item_id in sorted(self.entries)
-            },
+            "entries": {item_id: attrs.asdict(entry) for item_id, entry in self.entries.items()},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         with temporary.open("wb") as stream:
-            stream.write(json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+            stream.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, self.path)
+        self._unflushed.clear()
+        self.journal_path.unlink(missing_ok=True)
+
+    def _take_unflushed(self) -> dict[str, Any]:
+        entries = {item_id: attrs.asdict(entry) for item_id, entry in self._unflushed.items()}
+        self._unflushed.clear()
+        return entries
+
+    def _append(self, record: Mapping[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.journal_path.open("ab") as journal:
+            journal.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+            journal.flush()
+            os.fsync(journal.fileno())
+
+
+def _entries(raw_entries: Mapping[str, Any]) -> dict[str, LedgerEntry]:
+    return {
+        item_id: LedgerEntry(
+            key=raw["key"],
+            url=raw.get("url", ""),
+            fingerprint=raw.get("fingerprint", ""),
+            snapshot=raw.get("snapshot", {}),
+        )
+        for item_id, raw in raw_entries.items()
+    }
 
 
 @attrs.frozen(kw_only=True)
@@ -260,6 +306,9 @@ class BatchWriter:
     finish: Callable[[Backlog, Mapping[str, str]], int] | None = None
     """Optional last pass once every item exists (links, sprints, versions); returns the number of
     write requests it sent."""
+    write_requests: Callable[[], int] | None = None
+    """The service's own count of write requests sent so far, for trackers where one batch costs
+    several requests (Jira edits are one request per item); by default one per batch."""
 
 
 def run_push(backlog: Backlog, ledger: SyncLedger, writer: BatchWriter) -> PushReport:
@@ -310,7 +359,7 @@ def run_push(backlog: Backlog, ledger: SyncLedger, writer: BatchWriter) -> PushR
             outcomes = writer.update(batch, _keys(ledger))
             requests += 1
             apply(outcomes, updated)
-            ledger.save()
+            ledger.flush()
         if writer.finish is not None and (created or updated):
             requests += writer.finish(backlog, _keys(ledger))
     except MbfError as exc:
@@ -318,6 +367,9 @@ def run_push(backlog: Backlog, ledger: SyncLedger, writer: BatchWriter) -> PushR
         raise PushFailure(
             str(exc), pushed=pushed, not_pushed=[i for i in not_done if i not in done]
         ) from exc
+    ledger.save()
+    if writer.write_requests is not None:
+        requests = writer.write_requests()
     return PushReport(
         created=tuple(created),
         updated=tuple(updated),
