@@ -152,3 +152,26 @@ def test_backoff_doubles_without_retry_after() -> None:
     assert [0.5 <= d <= 1.0 for d in delays[:1]] == [True]
     assert 1.0 <= delays[1] <= 2.0
     assert 2.0 <= delays[2] <= 4.0
+
+
+def test_a_journal_line_torn_by_a_crash_is_ignored(
+    sample_backlog: Backlog, ledger: SyncLedger
+) -> None:
+    tracker = MemoryTracker()
+    tracker.die_after_applying_batch = 3
+    with pytest.raises(Killed):
+        run_push(sample_backlog, ledger, tracker.writer())
+    with ledger.journal_path.open("ab") as journal:
+        journal.write(b'{"entries": {"epic:x": {"ke')  # the write the crash interrupted
+    resumed = SyncLedger.load(ledger.path, "memory")
+    assert "epic:x" not in resumed.entries
+    assert len(resumed.entries) == 4  # two full batches of two
+    assert len(resumed.pending) == 2  # the batch in flight
+
+
+def test_the_journal_is_folded_into_the_ledger_at_the_end_of_a_push(
+    sample_backlog: Backlog, ledger: SyncLedger
+) -> None:
+    run_push(sample_backlog, ledger, MemoryTracker().writer())
+    assert not ledger.journal_path.exists()
+    assert len(SyncLedger.load(ledger.path, "memory").entries) == 9
