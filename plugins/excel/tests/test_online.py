@@ -8,6 +8,7 @@ Retries run through ``RetryPolicy(sleep=...)`` so no test sleeps.
 from __future__ import annotations
 
 import email.utils
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -85,14 +86,20 @@ def connect(
     sleeps: list[float],
     context: Context,
 ) -> Iterator[Any]:
-    """``connect(**setting_changes)``: a client like ``mbf push`` opens (closed after the test)."""
+    """``connect(credential_factory=..., **setting_changes)``: a client like ``mbf push`` opens
+    (closed after the test); by default with the static test credential, ``None`` for the real
+    azure-identity one."""
     clients: list[ExcelOnlineClient] = []
 
-    def open_client(**changes: Any) -> ExcelOnlineClient:
+    def open_client(credential_factory: Any = "static", **changes: Any) -> ExcelOnlineClient:
         client = ExcelOnlineClient(
             attrs.evolve(settings, **changes),
             context,
-            credential_factory=lambda _settings: credential,
+            credential_factory=(
+                (lambda _settings: credential)
+                if credential_factory == "static"
+                else credential_factory
+            ),
             retry=RetryPolicy(sleep=sleeps.append),
         )
         clients.append(client)
@@ -491,8 +498,7 @@ def test_a_lasting_outage_stops_the_push_saying_nothing_was_pushed(
 def test_a_rejected_token_is_a_clear_error(
     graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog
 ) -> None:
-    client = connect()
-    client._credential_factory = lambda _settings: StaticCredential(token="expired")
+    client = connect(credential_factory=lambda _settings: StaticCredential(token="expired"))
 
     with pytest.raises(PushFailure) as failure:
         client.push(sample_backlog, ledger)
@@ -530,8 +536,7 @@ def test_a_sign_in_failure_never_shows_the_client_secret(
     secret = "s3cr3t-Value~from.env"
     monkeypatch.setenv("AZURE_CLIENT_SECRET", secret)
     refusal = ClientAuthenticationError(f"AADSTS7000215: Invalid client secret provided: {secret}")
-    client = connect()
-    client._credential_factory = lambda _settings: StaticCredential(error=refusal)
+    client = connect(credential_factory=lambda _settings: StaticCredential(error=refusal))
 
     with pytest.raises(PushFailure) as failure:
         client.push(sample_backlog, ledger)
@@ -543,8 +548,12 @@ def test_a_sign_in_failure_never_shows_the_client_secret(
 def test_a_credential_azure_identity_refuses_is_a_clear_error(
     graph: FakeGraph, connect: Any, ledger: SyncLedger, sample_backlog: Backlog
 ) -> None:
-    client = connect(credential="client-secret", tenant_id="not a tenant!", client_id="c")
-    client._credential_factory = None  # the real azure-identity credential
+    client = connect(
+        credential_factory=None,  # the real azure-identity credential
+        credential="client-secret",
+        tenant_id="not a tenant!",
+        client_id="c",
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AZURE_CLIENT_SECRET", "s3cr3t-Value~from.env")
 
@@ -760,7 +769,7 @@ def test_a_lost_ledger_is_rebuilt_by_pull_and_the_next_push_sends_nothing(
     mbf_cli: Any, project: Path, graph: FakeGraph
 ) -> None:
     run(mbf_cli, project, "push")
-    (project / ".mbf" / "ledger-excel-online.json").unlink()
+    shutil.rmtree(project / ".mbf")  # the ledger, whatever files it is kept in
     run(mbf_cli, project, "pull")
     uploads = len(graph.uploads)
 
