@@ -137,6 +137,8 @@ class FakeAzureDevOps:
         """A Retry-After header put on the next successful answer."""
         self.refuse_titles: set[str] = set()
         """Titles refused with a TF401320 rule error."""
+        self.lose_answer_to: list[str] = []
+        """``"METHOD path-ending"`` of requests handled but whose answer is lost (one each)."""
         self.lose_batch_answers = 0
         """The next $batch requests are applied but their answers lost (connection closed)."""
         self.die_after_batches: int | None = None
@@ -704,6 +706,13 @@ def _handler_for(fake: FakeAzureDevOps) -> type[BaseHTTPRequestHandler]:
                     return
                 except Refusal as refusal:
                     status, answer = refusal.status, _error(refusal.message)
+                lost = next(
+                    (e for e in fake.lose_answer_to if f"{self.command} {path}".endswith(e)), None
+                )
+                if lost is not None and status < 400:
+                    fake.lose_answer_to.remove(lost)
+                    self.close_connection = True
+                    return
                 headers = {}
                 if status < 400 and fake.retry_after_on_success is not None:
                     headers["Retry-After"] = fake.retry_after_on_success

@@ -263,3 +263,18 @@ def test_unknown_relation_names_are_refused_by_the_fake(fake: FakeAzureDevOps) -
         400,
         "TF201063: The link type name 'Parent' is not recognized.",
     )
+
+
+def test_lost_answers_to_iteration_and_team_posts_create_each_sprint_once(
+    connect, fake, ledger, sample_backlog
+) -> None:
+    fake.lose_answer_to = [
+        "POST /contoso/Contoso/_apis/wit/classificationnodes/Iterations",
+        "POST /contoso/Contoso/Contoso Team/_apis/work/teamsettings/iterations",
+    ]
+    report = connect().push(sample_backlog, ledger)
+    assert (len(report.created), report.failed) == (9, ())
+    assert [n.name for n in fake.iterations.children] == ["Sprint 1", "Sprint 2"]
+    assert fake.team_iterations == [n.identifier for n in fake.iterations.children]
+    # The retried node POST met 409 (name in use) and read the node instead.
+    assert fake.count("GET", "/classificationnodes/Iterations/Sprint 1") == 1

@@ -38,6 +38,11 @@ def segment(name: str) -> str:
 class AzureDevOpsError(MbfError):
     """A call Azure DevOps refused or that could not be completed after the retries."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        """The HTTP status of the refusal, ``None`` when no answer came."""
+
 
 class HttpStatusError(Exception):
     """A response with an error status; :meth:`RestClient.classify` decides whether to retry."""
@@ -165,7 +170,9 @@ class RestClient:
         if isinstance(exc, MbfError):
             return exc
         if isinstance(exc, HttpStatusError):
-            return AzureDevOpsError(f"Azure DevOps answered {exc.status} to {where}: {exc}")
+            return AzureDevOpsError(
+                f"Azure DevOps answered {exc.status} to {where}: {exc}", status=exc.status
+            )
         return AzureDevOpsError(
             f"Azure DevOps at {self.organization_url} did not answer {where}: "
             f"{type(exc).__name__}{f' ({exc})' if str(exc) else ''}"

@@ -436,10 +436,7 @@ class _PushSession:
                     if attributes:
                         body["attributes"] = attributes
                     parent = "/".join(segment(s) for s in segments[:depth_index])
-                    child = rest.call(
-                        "POST", nodes_path + (f"/{parent}" if parent else ""), body=body
-                    )
-                    self.extra_writes += 1
+                    child = self._create_node(nodes_path, parent, name, body)
                     # Remember it in the tree so siblings under a new parent find it.
                     node = _with_child(node, child)
                 node = child
@@ -456,9 +453,29 @@ class _PushSession:
         in_team = {str(i.get("id")) for i in team.get("value", ())}
         for identifier in identifiers:
             if identifier not in in_team:
-                rest.call("POST", team_path, body={"id": identifier})
-                in_team.add(identifier)
                 self.extra_writes += 1
+                try:
+                    rest.call("POST", team_path, body={"id": identifier})
+                except AzureDevOpsError as exc:
+                    if exc.status != 409:  # 409: a retried request had added it already
+                        raise
+                in_team.add(identifier)
+
+    def _create_node(
+        self, nodes_path: str, parent: str, name: str, body: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """POST one iteration node; when a retry finds it made by the try whose answer was lost
+        (409, name in use), read it instead."""
+        rest = self.client.rest
+        under = nodes_path + (f"/{parent}" if parent else "")
+        self.extra_writes += 1
+        try:
+            created: Mapping[str, Any] = rest.call("POST", under, body=body)
+        except AzureDevOpsError as exc:
+            if exc.status != 409:
+                raise
+            created = rest.call("GET", f"{under}/{segment(name)}")
+        return created
 
     # -- BatchWriter callables
 
