@@ -278,3 +278,50 @@ def test_lost_answers_to_iteration_and_team_posts_create_each_sprint_once(
     assert fake.team_iterations == [n.identifier for n in fake.iterations.children]
     # The retried node POST met 409 (name in use) and read the node instead.
     assert fake.count("GET", "/classificationnodes/Iterations/Sprint 1") == 1
+
+
+def _auth(fake: FakeAzureDevOps) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f":{fake.pat}".encode()).decode()}
+
+
+def test_a_batch_over_200_is_refused_by_the_fake(fake: FakeAzureDevOps) -> None:
+    import httpx
+
+    sub = {
+        "method": "PATCH",
+        "uri": "/Contoso/_apis/wit/workitems/$Task?api-version=7.1",
+        "headers": {"Content-Type": "application/json-patch+json"},
+        "body": [{"op": "add", "path": "/fields/System.Title", "value": "x"}],
+    }
+    response = httpx.patch(
+        f"{fake.organization_url}/_apis/wit/$batch?api-version=7.1",
+        json=[sub] * 201,
+        headers=_auth(fake),
+    )
+    assert (response.status_code, fake.items) == (400, {})
+
+
+def test_a_request_without_api_version_is_refused_by_the_fake(fake: FakeAzureDevOps) -> None:
+    import httpx
+
+    response = httpx.get(
+        f"{fake.organization_url}/Contoso/_apis/wit/classificationnodes/Iterations",
+        headers=_auth(fake),
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("VS800006")
+
+
+def test_a_work_item_post_that_is_not_json_patch_is_refused_by_the_fake(
+    fake: FakeAzureDevOps,
+) -> None:
+    import httpx
+
+    response = httpx.post(
+        f"{fake.organization_url}/Contoso/_apis/wit/workitems/$Task?api-version=7.1",
+        json=[{"op": "add", "path": "/fields/System.Title", "value": "x"}],
+        headers=_auth(fake),
+    )
+    assert (response.status_code, fake.items) == (415, {})
