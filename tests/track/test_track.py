@@ -247,6 +247,14 @@ def test_an_issue_tags_the_migrate_task_and_says_why() -> None:
     assert report.flagged == ("task:web01/migrate",)
 
 
+def test_a_server_still_in_trouble_is_reported_again_but_tagged_once() -> None:
+    trouble = _record("web01", Stage.STARTED, issue="health Critical")
+    flagged, _ = track_progress(_small_backlog(), [trouble])
+    tracked, report = track_progress(flagged, [trouble])
+    assert _by_id(tracked)["task:web01/migrate"].tags == ("migrate", "migration-issue")
+    assert (report.flagged, report.issues) == ((), (("task:web01/migrate", trouble),))
+
+
 def test_a_healthy_report_clears_the_issue() -> None:
     flagged, _ = track_progress(
         _small_backlog(), [_record("web01", Stage.STARTED, issue="health Critical")]
@@ -347,7 +355,7 @@ def test_track_on_the_example_moves_exactly_the_expected_items(
     }
 
 
-def test_track_lists_the_servers_the_backlog_does_not_know(
+def test_track_warns_of_unknown_servers_and_of_those_needing_attention(
     example_backlog: Path, tmp_path: Path
 ) -> None:
     result = _track(
@@ -362,6 +370,10 @@ def test_track_lists_the_servers_the_backlog_does_not_know(
         "Warning: replication-status.csv, row 9: server 'ams-fin-app09' is not in the backlog",
         "Warning: MEG-wave-1.xlsx, sheet '8. Wave', machine fra-sap-app10: "
         "server 'fra-sap-app10' is not in the backlog",
+        "Warning: replication-status.csv, row 8: task:ams-fin-app06/migrate needs attention: "
+        "health Critical",
+        "Warning: MEG-wave-1.xlsx, sheet '8. Wave', machine fra-sap-app01: "
+        "task:fra-sap-app01/migrate needs attention: test migration UAT Failed",
     ]
     assert lines[-1] == (
         "Tracked 12 servers from 2 file(s): 6 started, 3 done, 2 flagged, 0 cleared, "

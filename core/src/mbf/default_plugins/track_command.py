@@ -58,6 +58,8 @@ def track_command(backlog_path: Path, progress_paths: tuple[Path, ...], output: 
         click.echo(
             f"Warning: {record.origin}: server {record.server!r} has no migrate task", err=True
         )
+    for task_id, record in report.issues:
+        click.echo(f"Warning: {record.origin}: {task_id} needs attention: {record.issue}", err=True)
     for task_id, state in report.ahead:
         click.echo(f"Kept {task_id} at {state!r}: the backlog is further than the report")
     for label, task_ids in (

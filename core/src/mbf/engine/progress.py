@@ -107,6 +107,8 @@ class TrackReport:
     """Migrate tasks moved to done."""
     flagged: tuple[str, ...] = ()
     """Migrate tasks tagged ``migration-issue`` by this run."""
+    issues: tuple[tuple[str, ServerProgress], ...] = ()
+    """``(migrate task id, report)`` of every server whose latest report needs attention."""
     cleared: tuple[str, ...] = ()
     """Migrate tasks whose ``migration-issue`` tag a healthy report removed."""
     ahead: tuple[tuple[str, str], ...] = ()
@@ -265,6 +267,7 @@ def track_progress(
     started: list[str] = []
     done: list[str] = []
     flagged: list[str] = []
+    issues: list[tuple[str, ServerProgress]] = []
     cleared: list[str] = []
     ahead: list[tuple[str, str]] = []
     unknown: list[ServerProgress] = []
@@ -288,6 +291,8 @@ def track_progress(
         elif target is not None and _RANK[target] < _RANK[task.state_category]:
             ahead.append((task_id, task.state))
         task, change = _flag(task, record)
+        if record.issue:
+            issues.append((task_id, record))
         if change == "flagged":
             flagged.append(task_id)
         elif change == "cleared":
@@ -298,6 +303,7 @@ def track_progress(
         started=tuple(sorted(started)),
         done=tuple(sorted(done)),
         flagged=tuple(sorted(flagged)),
+        issues=tuple(sorted(issues, key=lambda pair: pair[0])),
         cleared=tuple(sorted(cleared)),
         ahead=tuple(sorted(ahead)),
         unknown=tuple(unknown),
