@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 import re
 import shlex
 import shutil
@@ -573,3 +574,38 @@ def test_every_python_example_compiles(page: str) -> None:
     for block in code_blocks(page):
         if block.lang == "python":
             compile(block.code, block.where, "exec")
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "json"], ids=lambda b: b.where)
+def test_every_json_example_parses(block: CodeBlock) -> None:
+    assert isinstance(json.loads(block.code), dict)
+
+
+# --- getting started shows what the example build really does ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The example project built once, as the getting-started page does: its out/ and the output."""
+    root = tmp_path_factory.mktemp("getting-started")
+    _copy_examples(root)
+    config = root / "examples" / "contoso" / "mbf.toml"
+    result = CliRunner().invoke(make_cli(_INSTALLED), ["build", "-c", str(config)], prog_name="mbf")
+    assert result.exit_code == 0, result.output
+    return config.parent / "out", result.stdout.replace(str(config), "examples/contoso/mbf.toml")
+
+
+def test_getting_started_lists_every_file_the_example_build_writes(
+    example_build: tuple[Path, str],
+) -> None:
+    rows = table_rows(section("getting-started.md", "## What each output is"))
+    listed = {name for row in rows[1:] for name in code_names(row[0])}
+    assert listed == {path.name for path in example_build[0].iterdir()}
+
+
+def test_getting_started_shows_the_summary_the_example_build_prints(
+    example_build: tuple[Path, str],
+) -> None:
+    shown = next(b for b in code_blocks("getting-started.md") if b.lang == "text").code
+    timing = re.compile(r"^(Built \S+) in .*$", re.MULTILINE)  # seconds vary from run to run
+    assert timing.sub(r"\1", shown) == timing.sub(r"\1", example_build[1])
