@@ -176,7 +176,7 @@ def write_backlog_workbook(backlog: Backlog, path: Path, context: Context) -> No
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "in_memory": False,
+            "in_memory": True,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
