@@ -235,6 +235,12 @@ def test_state_words_follow_the_backlogs_own_vocabulary() -> None:
     assert _by_id(tracked)["task:db01/migrate"].state == "In Progress"
 
 
+def test_removed_items_do_not_lend_their_state_word() -> None:
+    backlog = _small_backlog(state="Removed", state_category=StateCategory.DONE)
+    tracked, _ = track_progress(backlog, [_record("db01", Stage.MIGRATED)])
+    assert _by_id(tracked)["task:db01/migrate"].state == "Done"
+
+
 def test_an_issue_tags_the_migrate_task_and_says_why() -> None:
     tracked, report = track_progress(
         _small_backlog(), [_record("web01", Stage.STARTED, issue="health Critical", status="x")]

@@ -32,6 +32,7 @@ from pathlib import Path
 import attrs
 
 from mbf.domain import Backlog, StateCategory, WorkItem, WorkItemKind, server_id
+from mbf.engine.generation import REMOVED_STATE
 from mbf.errors import InputError
 from mbf.plugin.manager import MbfPluginManager
 from mbf.plugin.types import Context
@@ -225,8 +226,13 @@ def read_progress(
 
 
 def _state_word(items: Iterable[WorkItem], category: StateCategory) -> str:
-    """The state word the backlog already uses most for ``category`` (its tracker's vocabulary)."""
-    words = Counter(item.state for item in items if item.state_category is category)
+    """The state word the backlog already uses most for ``category`` (its tracker's vocabulary);
+    ``Removed``, which regeneration gives items gone from the estate, is no word for progress."""
+    words = Counter(
+        item.state
+        for item in items
+        if item.state_category is category and item.state != REMOVED_STATE
+    )
     if not words:
         return _DEFAULT_STATE[category]
     return min(words, key=lambda word: (-words[word], word))
