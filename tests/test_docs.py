@@ -322,7 +322,7 @@ def render_default(value: Any) -> str:
     """A default as the reference tables write it: TOML syntax, ``–`` for none, or ``required``."""
     if value is attrs.NOTHING:
         return "required"
-    if isinstance(value, attrs.Factory):  # type: ignore[arg-type]
+    if isinstance(value, attrs.Factory):
         value = value.factory()
     if value is None:
         return "–"
@@ -471,7 +471,7 @@ def test_every_mbf_command_line_names_a_real_command_and_options(block: CodeBloc
             args = args[2:]
         if args in (["--version"], ["--help"]):
             continue
-        command = cli.get_command(click.Context(cli), args[0])  # type: ignore[arg-type]
+        command = cli.get_command(click.Context(cli), args[0])
         assert command is not None, f"{block.where}: no command mbf {args[0]}"
         command.make_context(args[0], args[1:], resilient_parsing=True)
 
@@ -562,8 +562,8 @@ def test_examples_of_the_page_run(
             if block.mark("fragment") is None:
                 monkeypatch.chdir(cwd)
                 exec(compiled, namespace)
-        elif block.lang == "toml" and block.mark("append"):
-            with (tmp_path / block.mark("append")).open("a", encoding="utf-8") as target:  # type: ignore[operator]
+        elif block.lang == "toml" and (appended := block.mark("append")):
+            with (tmp_path / appended).open("a", encoding="utf-8") as target:
                 target.write("\n" + block.code)
         elif block.lang == "sh" and block.mark("run") is not None:
             cwd = _run_shell_block(block, tmp_path, cwd, monkeypatch)
