@@ -453,3 +453,29 @@ def test_replanned_sprint_dates_are_moved_in_boards(connect, fake, ledger, sampl
     ]
     node = {n.name: n for n in fake.iterations.children}["Sprint 2"]
     assert node.attributes["finishDate"] == "2027-02-05T00:00:00Z"
+
+
+def test_a_change_boards_does_not_hold_is_recorded_without_a_write(
+    connect, fake, ledger, sample_backlog
+) -> None:
+    connect().push(sample_backlog, ledger)
+    changed = attrs.evolve(
+        sample_backlog,
+        items=[
+            attrs.evolve(i, source=("pay-db01", "pay-db02")) if i.id == "story:pay-db01" else i
+            for i in sample_backlog.items
+        ],
+    )
+    writes = len(fake.writes())
+    report = connect().push(changed, SyncLedger.load(ledger.path, "azure-devops"))
+    assert (report.updated, report.write_requests) == (("story:pay-db01",), 0)
+    assert len(fake.writes()) == writes
+
+
+def test_the_report_counts_every_write_request_retries_included(
+    connect, fake, ledger, sample_backlog
+) -> None:
+    # Sprint 1 joins the team but the answer is lost: the POST is sent again (and meets 409).
+    fake.lose_answer_to = ["POST /contoso/Contoso/Contoso Team/_apis/work/teamsettings/iterations"]
+    report = connect().push(sample_backlog, ledger)
+    assert report.write_requests == len(fake.writes()) == 10

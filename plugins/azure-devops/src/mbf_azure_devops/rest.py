@@ -76,6 +76,8 @@ class RestClient:
         self.retry = retry or RetryPolicy()
         self.requests = 0
         """Requests sent, retries included."""
+        self.write_requests = 0
+        """Of those, the ones that create or change something."""
         self._pause = 0.0
         self._http = httpx.Client(
             base_url=self.organization_url + "/",
@@ -98,17 +100,21 @@ class RestClient:
         body: Any = None,
         content_type: str = "application/json",
         retry: bool = True,
+        read: bool = False,
     ) -> Any:
         """Send one request to ``path`` (relative to the organization URL) and return its JSON.
 
         With ``retry`` the call is repeated on transient failures; without, the first failure is
-        raised as is (for a caller that must look before it repeats a create)."""
+        raised as is (for a caller that must look before it repeats a create). ``read`` marks a
+        POST that only reads (WIQL, ``workitemsbatch``), so it is not counted as a write."""
         if not retry:
-            return self.send_once(method, path, params=params, body=body, content_type=content_type)
+            return self.send_once(
+                method, path, params=params, body=body, content_type=content_type, read=read
+            )
         try:
             return self.retry.run(
                 lambda: self.send_once(
-                    method, path, params=params, body=body, content_type=content_type
+                    method, path, params=params, body=body, content_type=content_type, read=read
                 ),
                 self.classify,
             )
@@ -123,6 +129,7 @@ class RestClient:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        read: bool = False,
     ) -> Any:
         """One try: the response's JSON, or :class:`HttpStatusError` / an httpx error."""
         if self._pause > 0:
@@ -133,6 +140,8 @@ class RestClient:
         content = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": content_type} if content is not None else {}
         self.requests += 1
+        if method != "GET" and not read:
+            self.write_requests += 1
         response = self._http.request(method, path, params=query, content=content, headers=headers)
         retry_after = response.headers.get("Retry-After")
         if response.status_code in {203, 401}:

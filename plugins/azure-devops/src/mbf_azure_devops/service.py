@@ -156,6 +156,7 @@ class AzureDevOpsClient:
                 unchanged=tuple(i.id for i in plan.unchanged),
             )
         session = _PushSession(self, backlog, ledger)
+        writes_before = self.rest.write_requests
         return run_push(
             backlog,
             ledger,
@@ -165,6 +166,8 @@ class AzureDevOpsClient:
                 update=session.update,
                 find_marked=self.find_marked,
                 finish=session.finish,
+                # Every write request sent (retries included; an update of nothing sends none).
+                write_requests=lambda: self.rest.write_requests - writes_before,
             ),
         )
 
@@ -209,6 +212,7 @@ class AzureDevOpsClient:
                 params={"$top": str(self.wiql_page)},
                 body={"query": query},
                 retry=retry,
+                read=True,
             )
             page = [int(reference["id"]) for reference in document.get("workItems", ())]
             ids += page
@@ -234,7 +238,11 @@ class AzureDevOpsClient:
             elif fields:
                 body["fields"] = list(fields)
             document = self.rest.call(
-                "POST", f"{self._project}/_apis/wit/workitemsbatch", body=body, retry=retry
+                "POST",
+                f"{self._project}/_apis/wit/workitemsbatch",
+                body=body,
+                retry=retry,
+                read=True,
             )
             documents += [d for d in document.get("value", ()) if d]
         return documents
