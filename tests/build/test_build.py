@@ -114,6 +114,19 @@ def test_a_rebuild_of_an_unchanged_project_writes_the_same_bytes(
     assert sorted(before) == OUTPUT_FILES
 
 
+def test_a_rebuild_removes_the_parts_an_earlier_build_split_into(
+    project: Path, cli: Callable[..., Result]
+) -> None:
+    assert cli("build", "-c", str(project / "mbf.toml")).exit_code == 0
+    (project / "out" / "azure-devops-4.csv").write_text("left by a bigger backlog\n")
+    (project / "out" / "azure-devops-old.csv").write_text("not a numbered part\n")
+    result = cli("build", "-c", str(project / "mbf.toml"))
+    assert "Warning: azure-devops-4.csv: removed, a part of an earlier build" in _lines(result)
+    assert sorted(p.name for p in (project / "out").iterdir()) == sorted(
+        [*OUTPUT_FILES, "azure-devops-old.csv"]
+    )
+
+
 def test_a_rebuild_keeps_the_progress_tracked_since(
     project: Path, cli: Callable[..., Result]
 ) -> None:

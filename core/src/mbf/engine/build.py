@@ -13,10 +13,12 @@ set since the last build survive, and a rebuild of an unchanged project writes t
 
 from __future__ import annotations
 
+import glob
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
@@ -172,9 +174,10 @@ def build_project(
         outputs.append(OutputWritten(path=config.build.backlog, format="mbf-json"))
         clock.observer.advance()
         for output in config.outputs:
-            writer = write_backlog_file(
-                plugin_manager, backlog, config.resolve(output.path), output.format, context
-            )
+            target = config.resolve(output.path)
+            parts_before = _numbered_parts(target)
+            writer = write_backlog_file(plugin_manager, backlog, target, output.format, context)
+            _drop_stale_parts(parts_before, context)
             lost = lost_fields(backlog, writer.capabilities, writer.kinds)
             outputs.append(OutputWritten(path=output.path, format=writer.name, lost=lost))
             clock.observer.advance()
@@ -192,6 +195,27 @@ def build_project(
         pushes=tuple(pushes),
         timings=tuple(clock.timings),
     )
+
+
+def _numbered_parts(path: Path) -> dict[Path, int]:
+    """The numbered siblings a format may split ``path`` into (``ado-2.csv``), with their inodes."""
+    if not path.parent.is_dir():
+        return {}
+    prefix = f"{path.stem}-"
+    return {
+        part: part.stat().st_ino
+        for part in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(path.suffix)}")
+        if part.name[len(prefix) : len(part.name) - len(path.suffix)].isdigit()
+    }
+
+
+def _drop_stale_parts(parts_before: dict[Path, int], context: Context) -> None:
+    """Remove the numbered parts of an earlier build that this write did not replace (a smaller
+    backlog needs fewer parts); a leftover part would be imported twice."""
+    for part, inode in sorted(parts_before.items()):
+        if part.exists() and part.stat().st_ino == inode:
+            part.unlink()
+            context.diagnostics.warn(f"{part.name}: removed, a part of an earlier build")
 
 
 def _push_everywhere(
