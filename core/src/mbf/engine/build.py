@@ -69,6 +69,8 @@ class OutputWritten:
     """Tracker format it was written in (``mbf-estate`` for the estate file)."""
     lost: dict[str, int] = attrs.field(factory=dict)
     """Field -> items whose value that format cannot hold (see ``mbf convert``)."""
+    parts: tuple[str, ...] = ()
+    """Numbered siblings the format split the output into (``azure-devops-2.csv``), by name."""
 
 
 @attrs.frozen(kw_only=True)
@@ -178,8 +180,19 @@ def build_project(
             parts_before = _numbered_parts(target)
             writer = write_backlog_file(plugin_manager, backlog, target, output.format, context)
             _drop_stale_parts(parts_before, context)
-            lost = lost_fields(backlog, writer.capabilities, writer.kinds)
-            outputs.append(OutputWritten(path=output.path, format=writer.name, lost=lost))
+            parts = sorted(
+                (part for part, inode in _numbered_parts(target).items()
+                 if parts_before.get(part) != inode),
+                key=lambda part: int(part.stem.rsplit("-", 1)[1]),
+            )  # fmt: skip
+            outputs.append(
+                OutputWritten(
+                    path=output.path,
+                    format=writer.name,
+                    lost=lost_fields(backlog, writer.capabilities, writer.kinds),
+                    parts=tuple(part.name for part in parts),
+                )
+            )
             clock.observer.advance()
 
     counts = Counter(item.kind.value for item in backlog.items)
