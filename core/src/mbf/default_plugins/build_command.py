@@ -140,8 +140,7 @@ def summary_lines(report: BuildReport, config_path: Path) -> list[str]:
     lines.append(f"  Outputs written: {len(report.outputs)}")
     for output in report.outputs:
         lost = f"; cannot hold {', '.join(sorted(output.lost))}" if output.lost else ""
-        parts = f" and {', '.join(output.parts)}" if output.parts else ""
-        lines.append(f"    {output.path}{parts} ({output.format}{lost})")
+        lines.append(f"    {output.path} ({output.format}{lost})")
     for name, push in report.pushes:
         lines.append(
             f"  Pushed to {name}: {len(push.created)} created, {len(push.updated)} updated, "
