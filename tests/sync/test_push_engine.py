@@ -175,3 +175,28 @@ def test_the_journal_is_folded_into_the_ledger_at_the_end_of_a_push(
     run_push(sample_backlog, ledger, MemoryTracker().writer())
     assert not ledger.journal_path.exists()
     assert len(SyncLedger.load(ledger.path, "memory").entries) == 9
+
+
+def test_a_last_pass_that_died_runs_again_on_the_next_push(
+    sample_backlog: Backlog, ledger: SyncLedger
+) -> None:
+    tracker = MemoryTracker()
+    passes: list[int] = []
+
+    def finish(backlog, keys):
+        passes.append(len(keys))
+        if len(passes) == 1:
+            raise Killed  # the process dies while linking
+        return 3
+
+    writer = attrs.evolve(tracker.writer(), finish=finish)
+    with pytest.raises(Killed):
+        run_push(sample_backlog, ledger, writer)
+    resumed = SyncLedger.load(ledger.path, "memory")
+    assert resumed.finish_pending is True
+    report = run_push(sample_backlog, resumed, writer)
+    assert (report.created, report.write_requests, passes) == ((), 3, [9, 9])
+    assert (
+        run_push(sample_backlog, SyncLedger.load(ledger.path, "memory"), writer).write_requests == 0
+    )
+    assert passes == [9, 9]

@@ -175,3 +175,18 @@ def test_pull_brings_back_states_and_reports_conflicts(mbf_cli, project, service
 def tracker_key(project: Path, item_id: str) -> str:
     ledger = json.loads((project / ".mbf" / "ledger-memory.json").read_text())
     return ledger["entries"][item_id]["key"]
+
+
+def test_pull_keeps_the_local_capacity_of_an_iteration_the_tracker_returns() -> None:
+    from mbf.domain import Iteration
+    from mbf.engine.sync_merge import merge_pull
+    from mbf.sync import SyncLedger
+
+    local = Backlog(iterations=[Iteration(id="sprint-1", name="Sprint 1", capacity=25.0)])
+    remote = Backlog(
+        iterations=[Iteration(id="sprint-1", name="Sprint 1 (renamed)", path="MIG\\Sprint 1")]
+    )
+    merged = merge_pull(local, remote, SyncLedger(Path("unused.json"), "memory")).backlog
+    assert merged.iterations == (
+        Iteration(id="sprint-1", name="Sprint 1 (renamed)", path="MIG\\Sprint 1", capacity=25.0),
+    )

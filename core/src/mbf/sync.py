@@ -115,6 +115,9 @@ class SyncLedger:
         self.pending: set[str] = set(pending)
         """Ids sent for creation whose result was never recorded: a push died during that batch,
         so the tracker may hold them already. Services look these up by marker before creating."""
+        self.finish_pending = False
+        """A push wrote items but its last pass (links, sprints, versions) never completed: the
+        next push runs that pass even when no item changed."""
         self._unflushed: dict[str, LedgerEntry] = {}
 
     @property
@@ -141,6 +144,7 @@ class SyncLedger:
                 raise InputError("written by a newer mbf; upgrade mbf to push with it", path=path)
             ledger.entries = _entries(document.get("entries", {}))
             ledger.pending = set(document.get("pending", ()))
+            ledger.finish_pending = bool(document.get("finish_pending", False))
         if ledger.journal_path.exists():
             ledger._replay(ledger.journal_path.read_bytes())
         return ledger
@@ -154,6 +158,7 @@ class SyncLedger:
             self.pending.update(record.get("pending_add", ()))
             self.entries.update(_entries(record.get("entries", {})))
             self.pending.difference_update(record.get("pending_remove", ()))
+            self.finish_pending = record.get("finish_pending", self.finish_pending)
 
     def record(self, item_id: str, entry: LedgerEntry) -> None:
         """Remember ``entry`` for ``item_id`` (durable at the next flush, batch end or save)."""
@@ -177,6 +182,11 @@ class SyncLedger:
         if self._unflushed:
             self._append({"entries": self._take_unflushed()})
 
+    def mark_finish(self, *, pending: bool) -> None:
+        """Note durably whether the last pass is owed (set before it runs, cleared after)."""
+        self.finish_pending = pending
+        self._append({"entries": self._take_unflushed(), "finish_pending": pending})
+
     def key_of(self, item_id: str) -> str | None:
         """The tracker key of ``item_id``, if it was pushed or pulled."""
         entry = self.entries.get(item_id)
@@ -190,6 +200,7 @@ class SyncLedger:
             "version": _LEDGER_VERSION,
             "service": self.service,
             "pending": sorted(self.pending),
+            "finish_pending": self.finish_pending,
             "entries": {item_id: attrs.asdict(entry) for item_id, entry in self.entries.items()},
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -360,8 +371,10 @@ def run_push(backlog: Backlog, ledger: SyncLedger, writer: BatchWriter) -> PushR
             requests += 1
             apply(outcomes, updated)
             ledger.flush()
-        if writer.finish is not None and (created or updated):
+        if writer.finish is not None and (created or updated or ledger.finish_pending):
+            ledger.mark_finish(pending=True)
             requests += writer.finish(backlog, _keys(ledger))
+            ledger.mark_finish(pending=False)
     except MbfError as exc:
         done = set(pushed)
         raise PushFailure(

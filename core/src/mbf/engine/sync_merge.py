@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from mbf.domain import Backlog, TrackerRef, WorkItem
+from mbf.domain import Backlog, Iteration, TrackerRef, WorkItem
 from mbf.sync import LedgerEntry, SyncLedger, item_fingerprint, item_snapshot
 
 __all__ = ["PULLED_FIELDS", "Conflict", "PullResult", "merge_pull", "with_refs"]
@@ -116,7 +116,9 @@ def merge_pull(local: Backlog | None, remote: Backlog, ledger: SyncLedger) -> Pu
     for item in remote_by_id.values():
         items.append(item)
         _learn(ledger, item, item, keep_base=False)
-    iterations = {i.id: i for i in local.iterations} | {i.id: i for i in remote.iterations}
+    iterations = {i.id: i for i in local.iterations}
+    for pulled in remote.iterations:
+        iterations[pulled.id] = _merge_iteration(iterations.get(pulled.id), pulled)
     releases = {r.id: r for r in local.releases} | {r.id: r for r in remote.releases}
     merged_backlog = Backlog(
         items=items, iterations=tuple(iterations.values()), releases=tuple(releases.values())
@@ -126,6 +128,19 @@ def merge_pull(local: Backlog | None, remote: Backlog, ledger: SyncLedger) -> Pu
         updated=tuple(updated),
         added=tuple(added),
         conflicts=tuple(conflicts),
+    )
+
+
+def _merge_iteration(local: Iteration | None, remote: Iteration) -> Iteration:
+    """The tracker's iteration, keeping what only mbf knows (a tracker has no capacity field)."""
+    if local is None:
+        return remote
+    return attrs.evolve(
+        remote,
+        path=remote.path or local.path,
+        start=remote.start or local.start,
+        finish=remote.finish or local.finish,
+        capacity=local.capacity if remote.capacity is None else remote.capacity,
     )
 
 
