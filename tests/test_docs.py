@@ -413,10 +413,17 @@ def _attrs_classes_in(cls: type) -> Iterator[type]:
             stack.extend(typing.get_args(hint))
 
 
+def test_plugin_owned_tables_have_a_section() -> None:
+    text = (DOCS / "concepts.md").read_text(encoding="utf-8")
+    assert "### `[services.<name>]`" in text
+    assert "### `[formats.<name>]`" in text
+
+
 def test_every_table_of_mbf_toml_has_a_reference_section() -> None:
     documented = {_config_class(heading) for heading in CONFIG_HEADINGS}
     assert set(_attrs_classes_in(MbfConfig)) == documented
-    assert {f.name for f in attrs.fields(MbfConfig)} - {"base_dir", "services"} == {
+    # Plugin-owned tables: each plugin documents its own [services.NAME] / [formats.NAME] keys.
+    assert {f.name for f in attrs.fields(MbfConfig)} - {"base_dir", "services", "formats"} == {
         "project", "datacenters", "iterations", "sources", "discovery", "generation",
         "planning", "outputs", "build",
     }  # fmt: skip

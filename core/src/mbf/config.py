@@ -312,6 +312,9 @@ class MbfConfig:
     """``[build]``."""
     services: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     """``[services.<name>]``: settings of each live tracker service, without secrets."""
+    formats: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    """``[formats.<name>]``: settings of a tracker format (e.g. ``ado-csv`` work item types),
+    validated by the format's plugin."""
     base_dir: Path = Path()
     """Directory of the mbf.toml file; relative paths in it are resolved against it."""
 

@@ -24,15 +24,26 @@ _output_file = click.Path(dir_okay=False, path_type=Path)
 @click.option(
     "--to", "to_format", metavar="FORMAT", help="Format of TARGET (default: from its name)."
 )
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=_existing_file,
+    help="mbf.toml whose [formats.NAME] tables set the formats' options.",
+)
 def convert_command(
-    source: Path, target: Path, from_format: str | None, to_format: str | None
+    source: Path,
+    target: Path,
+    from_format: str | None,
+    to_format: str | None,
+    config_path: Path | None,
 ) -> None:
     """Convert a backlog between tracker formats (see `mbf plugins` for the formats)."""
     from mbf.engine.convert import convert
     from mbf.plugin import Context
 
     app = click.get_current_context().obj
-    context = Context()
+    context = Context(config=app.load_config(config_path))
     report = convert(
         app.plugin_manager,
         source,

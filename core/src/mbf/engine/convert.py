@@ -6,7 +6,9 @@ from pathlib import Path
 
 import attrs
 
+from mbf.config import plugin_settings
 from mbf.domain import Backlog, WorkItem, WorkItemKind, validate_backlog
+from mbf.errors import ConfigError
 from mbf.files import atomic_output
 from mbf.plugin import Context, TrackerFormat
 from mbf.plugin.manager import MbfPluginManager
@@ -57,13 +59,30 @@ def lost_fields(
     return lost
 
 
+def format_context(tracker_format: TrackerFormat, context: Context) -> Context:
+    """``context`` with the format's own settings from ``[formats.<name>]`` in mbf.toml (its
+    defaults when the table is absent), for formats that have settings."""
+    config = context.config
+    raw = config.formats.get(tracker_format.name)
+    if tracker_format.settings_type is None:
+        if raw:
+            raise ConfigError(
+                f"mbf.toml: formats.{tracker_format.name}: this format has no settings"
+            )
+        return context
+    settings = plugin_settings(
+        raw, tracker_format.settings_type, origin=f"mbf.toml: formats.{tracker_format.name}"
+    )
+    return attrs.evolve(context, settings=settings)
+
+
 def read_backlog_file(
     plugin_manager: MbfPluginManager, path: Path, format_name: str | None, context: Context
 ) -> tuple[Backlog, TrackerFormat]:
     """Read ``path`` in the named (or detected) format and validate it."""
     reader = plugin_manager.find_tracker_format(path, format_name, for_reading=True)
     assert reader.read is not None  # find_tracker_format only returns readers here
-    backlog = reader.read(path, context)
+    backlog = reader.read(path, format_context(reader, context))
     return validate_backlog(backlog, origin=path), reader
 
 
@@ -78,7 +97,7 @@ def write_backlog_file(
     writer = plugin_manager.find_tracker_format(path, format_name, for_reading=False)
     assert writer.write is not None  # find_tracker_format only returns writers here
     with atomic_output(path) as staged:
-        writer.write(backlog, staged, context)
+        writer.write(backlog, staged, format_context(writer, context))
     return writer
 
 
