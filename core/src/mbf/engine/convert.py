@@ -70,7 +70,7 @@ def format_context(tracker_format: TrackerFormat, context: Context) -> Context:
                 f"mbf.toml: formats.{tracker_format.name}: this format has no settings"
             )
         return context
-    settings = plugin_settings(
+    settings: object = plugin_settings(
         raw, tracker_format.settings_type, origin=f"mbf.toml: formats.{tracker_format.name}"
     )
     return attrs.evolve(context, settings=settings)
