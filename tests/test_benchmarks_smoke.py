@@ -84,3 +84,11 @@ def test_each_peak_memory_is_a_positive_size(table: dict[str, list[str]], name: 
     size = re.fullmatch(r"(\d+) MB", table[name][9])
     assert size
     assert int(size[1]) > 0
+
+
+def test_the_push_row_counts_requests_against_the_api_minimum(table: dict[str, list[str]]) -> None:
+    sent = re.fullmatch(r"(\d+) requests", table["push to the loopback fakes"][2])
+    least = re.fullmatch(r"(\d+) requests", table["push to the loopback fakes"][4])
+    assert sent
+    assert least
+    assert int(sent[1]) >= int(least[1]) > 0
