@@ -19,6 +19,7 @@ PUBLIC_CORE_MODULES = {
     "mbf.sync",
     "mbf.tabular",
     "mbf.testing",
+    "mbf.workbooks",
 }
 """What a plugin may import from the core besides ``mbf`` itself (and their submodules)."""
 

@@ -14,9 +14,9 @@ from mbf.domain import Estate
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.tabular import Table, normalise_header, read_csv_table, sniff_text
+from mbf.workbooks import Workbook, sheet_names
 from mbf_azure_migrate.dependencies import read_dependencies
 from mbf_azure_migrate.import_csv import read_import_csv
-from mbf_azure_migrate.sheets import Workbook, sheet_names
 from mbf_azure_migrate.workbooks import (
     ASSESSMENT_SHEET,
     CORE_REPORT_SHEETS,

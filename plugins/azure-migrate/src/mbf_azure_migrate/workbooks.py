@@ -28,7 +28,7 @@ from mbf.tabular import (
     cell_text,
     normalise_header,
 )
-from mbf_azure_migrate.sheets import Workbook
+from mbf.workbooks import Workbook
 from mbf_azure_migrate.values import addresses, application_group, issues, readiness
 
 __all__ = [

@@ -31,7 +31,7 @@ from mbf.tabular import (
     read_csv_table,
     sniff_text,
 )
-from mbf_rvtools.sheets import Workbook, sheet_names
+from mbf.workbooks import Workbook, sheet_names
 
 __all__ = ["looks_like_rvtools", "read_rvtools"]
 

@@ -1,4 +1,8 @@
-"""Reading xlsx workbooks with python-calamine into :class:`mbf.tabular.Table` objects."""
+"""Reading spreadsheet exports (xlsx, xls, ods) with python-calamine into :class:`mbf.tabular.Table`.
+
+Shared by the discovery sources so that every workbook export is opened, sniffed and reported on
+the same way; python-calamine is imported only when a workbook is actually read.
+"""
 
 from __future__ import annotations
 
