@@ -32,8 +32,10 @@ __all__ = [
     "cell_float",
     "cell_int",
     "cell_text",
+    "neutralise",
     "normalise_header",
     "read_csv_table",
+    "restore",
     "sniff_text",
     "split_list",
 ]
@@ -410,3 +412,24 @@ def read_csv_table(
         rows=_CsvRows(path, encoding=chosen, delimiter=sep, lines_before=lines_read),
         header_row=lines_read,
     )
+
+
+# -- cells bound for spreadsheets -----------------------------------------------------------------
+
+# OWASP CSV injection: a spreadsheet evaluates cells starting with these. The apostrophe itself
+# is included so a value that really starts with one survives the round trip.
+_FORMULA_STARTS = frozenset("=+-@\t\r'")
+
+
+def neutralise(value: str) -> str:
+    """``value`` made inert for spreadsheets: a leading ``'`` when it could start a formula."""
+    if value and value[0] in _FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
+def restore(value: str) -> str:
+    """Undo :func:`neutralise`: drop the ``'`` mbf (or a careful user) put before a formula start."""
+    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
+        return value[1:]
+    return value

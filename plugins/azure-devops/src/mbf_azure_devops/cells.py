@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mbf.tabular import neutralise, restore
+
 __all__ = ["format_number", "neutralise", "parse_date", "restore"]
-
-# OWASP CSV injection: a spreadsheet evaluates cells starting with these. The apostrophe itself
-# is included so a value that really starts with one survives the round trip.
-_FORMULA_STARTS = frozenset("=+-@\t\r'")
-
-
-def neutralise(value: str) -> str:
-    """``value`` made inert for spreadsheets: a leading ``'`` when it could start a formula."""
-    if value and value[0] in _FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def restore(value: str) -> str:
-    """Undo :func:`neutralise`: drop the ``'`` mbf (or a careful user) put before a formula start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
-        return value[1:]
-    return value
 
 
 def format_number(value: float) -> str:

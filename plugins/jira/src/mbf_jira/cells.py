@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["DATE_FORMAT", "format_date", "neutralise", "parse_date", "restore"]
+from mbf.tabular import neutralise, restore
 
-# OWASP CSV injection: a spreadsheet evaluates cells starting with these. The apostrophe itself
-# is included so a value that really starts with one survives the round trip.
-_FORMULA_STARTS = frozenset("=+-@\t\r'")
+__all__ = ["DATE_FORMAT", "format_date", "neutralise", "parse_date", "restore"]
 
 DATE_FORMAT = "dd/MMM/yy h:mm a"
 """The date format mbf's files use: the Jira importer's default (Java ``SimpleDateFormat``).
@@ -17,20 +15,6 @@ Years are written with four digits, which that pattern reads literally."""
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBERS = {name.casefold(): number for number, name in enumerate(_MONTHS, start=1)}
-
-
-def neutralise(value: str) -> str:
-    """``value`` made inert for spreadsheets: a leading ``'`` when it could start a formula."""
-    if value and value[0] in _FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def restore(value: str) -> str:
-    """Undo :func:`neutralise`: drop the ``'`` mbf (or a careful user) put before a formula start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
-        return value[1:]
-    return value
 
 
 def format_date(day: dt.date) -> str:
