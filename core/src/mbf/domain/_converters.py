@@ -16,6 +16,13 @@ def to_dict(value: Any) -> Mapping[str, Any]:
     return dict(value)
 
 
+def to_float(value: Any) -> float:
+    """``float(value)``, as a Python function: attrs inspects each converter's signature, and
+    for the builtin ``float`` that means parsing its text signature with the tokenizer, a tenth
+    of ``mbf --help``."""
+    return float(value)
+
+
 def to_optional_float(value: float | None) -> float | None:
     """``4`` becomes ``4.0`` so equal values serialise to equal bytes."""
     return None if value is None else float(value)

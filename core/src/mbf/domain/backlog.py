@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from mbf.domain._converters import to_dict, to_optional_float, to_tuple
+from mbf.domain._converters import to_dict, to_float, to_optional_float, to_tuple
 
 __all__ = [
     "Backlog",
@@ -74,7 +74,7 @@ class Link:
     """Meaning of the link."""
     type: DependencyType = DependencyType.FS
     """Scheduling type; only meaningful for depends-on links."""
-    lag_hours: float = attrs.field(default=0.0, converter=float)
+    lag_hours: float = attrs.field(default=0.0, converter=to_float)
     """Delay after the predecessor's date before this item may start or finish (negative: lead)."""
 
 

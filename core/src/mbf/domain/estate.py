@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from mbf.domain._converters import to_dict, to_optional_float, to_tuple
+from mbf.domain._converters import to_dict, to_float, to_optional_float, to_tuple
 
 __all__ = [
     "BlackoutWindow",
@@ -149,7 +149,7 @@ class Dependency:
     """``tcp`` or ``udp`` where known."""
     process: str = ""
     """Destination process name, where known."""
-    weight: float = attrs.field(default=1.0, converter=float)
+    weight: float = attrs.field(default=1.0, converter=to_float)
     """Strength of the dependency, e.g. connection count or observed time slots."""
 
 
