@@ -1,17 +1,38 @@
 """The waves strategy against an exact optimum (CP-SAT) on seeded random estates of 15 to 30 workloads.
 
-Each estate has three datacenters (two with a lease end, one of those with a change freeze),
-workloads of one to three servers of different sizes (so task hours differ), dependencies within
-and across datacenters, a light two-way pair (a dependency cycle), a heavy two-way pair (a move
-group), dev/test twins of production workloads and a few remediation blockers. mbf generates and
-plans each estate with its real pipeline: the built-in generation rules, then the ``waves``
-strategy. CP-SAT (``ortools``, a test-only dependency) finds the fewest iterations any plan needs
-under the same hard constraints, modelled here from the estate and the configuration, not from
-mbf's planning model. An independent checker reads mbf's planned backlog and lists every hard
-constraint it breaks; mbf's own violation list is never consulted.
+Each estate has three datacenters (``ams`` and ``fra`` with lease ends, ``fra`` with a change
+freeze, ``lon`` with neither), workloads of one to three servers of different sizes (so task hours
+differ), dependencies within and across datacenters, a light two-way pair (a dependency cycle), a
+heavy two-way pair (a move group), dev/test twins of production workloads and a few remediation
+blockers; iterations hold 7 servers and 90 hours, dev/test goes first, remediation one iteration
+ahead. Two families: ``lease`` (lease ends bind, no datacenter order) and ``in-order``
+(``strict_datacenter_order`` on, estates shaped so that a plan can exist).
+
+mbf generates and plans each estate with its real pipeline: the built-in generation rules, then the
+``waves`` strategy. CP-SAT (``ortools``, a test-only dependency; one worker, a fixed seed, five
+seconds at most) finds the fewest iterations any plan needs under the same hard constraints,
+modelled here from the estate and the configuration, not from mbf's planning model. An
+independent checker reads mbf's planned backlog and lists every hard constraint it breaks; mbf's
+own violation list is never consulted.
 
 Iterations used means the number of the last iteration holding a migration: an iteration left
 empty by a change freeze still counts, as it does on the calendar.
+
+Measured (6 seeds per size and family; gap = waves' iterations used minus the optimum):
+
+==========  ====  =====================  ===================================================
+family      size  gaps per seed          hard constraints waves breaks though a plan exists
+==========  ====  =====================  ===================================================
+lease       15    0 0 0 1 1 0            none
+lease       20    - 2 0 0 0 1            seed 5: ams lease end (seed 0 has no plan at all)
+lease       30    0 1 0 0 0 1            seeds 2, 4: ams lease end
+in-order    15    1 0 0 0 0 0            seeds 2, 5: datacenter order
+in-order    20    1 1 1 0 0 0            none
+in-order    30    1 1 1 0 - 0            seeds 1, 2: datacenter order (seed 4 has no plan)
+==========  ====  =====================  ===================================================
+
+The seven breaks are known gaps of ``waves`` (see :data:`KNOWN_BREAKS`), kept as strict xfails so
+that a fix shows up, and pinned exactly in :data:`MEASURED_BREAKS` so that a regression does too.
 """
 
 from __future__ import annotations
@@ -155,6 +176,8 @@ def _estate(seed: int, size: int, *, in_order: bool = False) -> Estate:
     load = defaultdict(int)
     for _, dc, count, _, _ in placed:
         load[dc] += count
+    # Lease ends with 3 (ams) and 4 (fra) iterations of slack over the servers alone: tight enough
+    # that dependencies, twins, remediation and the freeze make them bind on some seeds.
     ams_last = math.ceil(load["ams"] / CAPACITY_SERVERS) + 3
     fra_last = math.ceil((load["ams"] + load["fra"]) / CAPACITY_SERVERS) + 4
     frozen = window(rng.randint(2, 4))[0] + dt.timedelta(days=3)
@@ -537,6 +560,29 @@ KNOWN_BREAKS = {
     ("in-order", 30, 2): _ORDER,
 }
 
+_ORDER_BROKEN = "datacenter-order: {} before {} of an earlier datacenter"
+MEASURED_BREAKS = {
+    ("lease", 20, 0): ["lease-end: w15 in iteration-6 after ams's lease end"],  # no plan can
+    ("lease", 20, 5): ["lease-end: w17 in iteration-8 after ams's lease end"],
+    ("lease", 30, 2): [
+        "lease-end: w08 in iteration-9 after ams's lease end",
+        "lease-end: w15 in iteration-8 after ams's lease end",
+    ],
+    ("lease", 30, 4): ["lease-end: w24 in iteration-7 after ams's lease end"],
+    ("in-order", 15, 2): [_ORDER_BROKEN.format("w03", w) for w in ("w04", "w05")],
+    ("in-order", 15, 5): [_ORDER_BROKEN.format("w00", w) for w in ("w02", "w14")],
+    ("in-order", 30, 1): [_ORDER_BROKEN.format("w08", w) for w in ("w04", "w25")],
+    ("in-order", 30, 2): [
+        _ORDER_BROKEN.format("w04", w)
+        for w in ("w01", "w03", "w07", "w08", "w12", "w13", "w20", "w25", "w26")
+    ],
+    ("in-order", 30, 4): [  # no plan can
+        *(_ORDER_BROKEN.format("w00", w) for w in ("w07", "w17", "w20", "w21", "w22", "w23")),
+        _ORDER_BROKEN.format("w05", "w25"),
+    ],
+}
+"""What the checker finds in waves' plan wherever it finds anything (measured)."""
+
 
 def _case(family: str, size: int, seed: int) -> _Case:
     return case(size, seed, strict_order=FAMILIES[family])
@@ -624,27 +670,28 @@ def test_the_checker_finds_what_moving_a_workload_off_the_optimum_breaks(family,
     assert broken(c.instance, {**c.best.placement, **moves}) == expected
 
 
+def _moved(planned: Backlog, item_id: str, iteration: str) -> Backlog:
+    return attrs.evolve(
+        planned,
+        items=tuple(
+            attrs.evolve(i, iteration_id=iteration) if i.id == item_id else i for i in planned.items
+        ),
+    )
+
+
 def test_the_item_checker_finds_a_task_outside_its_workload_iteration():
     c = _case("lease", 15, 0)
-    items = tuple(
-        attrs.evolve(i, iteration_id="iteration-9") if i.id == "task:w03-1/migrate" else i
-        for i in c.planned.items
-    )
-    assert plan_items_broken(c.instance, attrs.evolve(c.planned, items=items)) == [
-        f"whole: task:w03-1/migrate in iteration-9, expected iteration-{c.placement['w03']}"
+    planned = _moved(c.planned, "task:w03-1/migrate", "iteration-9")
+    assert plan_items_broken(c.instance, planned) == [
+        "whole: task:w03-1/migrate in iteration-9, expected iteration-3"
     ]
 
 
 def test_the_item_checker_finds_remediation_without_its_lead():
     c = _case("lease", 15, 0)
-    task = next(i for i in c.planned.items if "remediation" in i.tags)
-    same = next(i.iteration_id for i in c.planned.items if i.id == task.parent_id)
-    items = tuple(
-        attrs.evolve(i, iteration_id=same) if i.id == task.id else i for i in c.planned.items
-    )
-    lead = _iteration_number(same) - LEAD
-    assert plan_items_broken(c.instance, attrs.evolve(c.planned, items=items)) == [
-        f"whole: {task.id} in {same}, expected iteration-{lead}"
+    planned = _moved(c.planned, "task:w06-1/remediate/cc8f5e79", "iteration-3")
+    assert plan_items_broken(c.instance, planned) == [
+        "whole: task:w06-1/remediate/cc8f5e79 in iteration-3, expected iteration-2"
     ]
 
 
@@ -688,6 +735,10 @@ def test_waves_still_plans_every_workload_when_no_plan_can_meet_every_constraint
     family, size, seed
 ):
     c = _case(family, size, seed)
-    assert sorted(c.placement) == sorted(c.instance.workloads)
-    assert min(c.placement.values()) >= 1
-    assert broken(c.instance, c.placement) != []
+    assert sorted(w for w, n in c.placement.items() if n >= 1) == sorted(c.instance.workloads)
+
+
+@pytest.mark.parametrize(("family", "size", "seed"), sorted(MEASURED_BREAKS))
+def test_waves_breaks_exactly_the_measured_constraints_where_it_falls_short(family, size, seed):
+    c = _case(family, size, seed)
+    assert broken(c.instance, c.placement) == MEASURED_BREAKS[family, size, seed]
