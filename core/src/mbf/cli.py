@@ -7,6 +7,7 @@ message and exits 1; ``--debug`` shows the traceback instead. Usage errors exit 
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,8 +93,16 @@ def _disabled_from_argv(argv: Sequence[str]) -> list[str]:
     return [n for name in names for n in name.split(",")]
 
 
+_GC_THRESHOLDS = (100_000, 50, 100)
+"""Cyclic garbage collection every 100,000 new container objects rather than Python's 700: a
+command builds hundreds of thousands of objects that live until it ends, and the default
+collected them over and over (a quarter of ``mbf generate`` and ``mbf plan`` at 72,000 items).
+Cycles are still collected, only less often."""
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``mbf`` script."""
+    gc.set_threshold(*_GC_THRESHOLDS)
     args = list(sys.argv[1:] if argv is None else argv)
     plugin_manager = MbfPluginManager().load(disabled=_disabled_from_argv(args))
     make_cli(plugin_manager).main(args, prog_name="mbf")
