@@ -1,21 +1,35 @@
 """The default ``waves`` strategy: place whole workloads into iterations in business order.
 
-How it works (all steps linear or ``n log n`` in workloads and links):
+How it works (all steps linear or ``n log n`` in workloads and links, times the iterations a
+group may have to skip):
 
 1. Workloads of one move group (strong two-way coupling, shared servers) form one group; so do
    workloads caught in a dependency cycle (reported as ``dependency-cycle``): a dependency target
    must move in the same or an earlier iteration, so a cycle can only move together.
-2. Each group inherits the best business rank of the groups that depend on it, so a target that a
+2. With ``strict_datacenter_order``, the order becomes part of the precedence graph: two boundary
+   nodes between each pair of consecutive datacenter ranks (all of the earlier datacenters done;
+   the first iteration the later ones may take). A dependency on a workload of a later datacenter
+   then closes a cycle (dependent, target and whatever lies between them can only move in the
+   boundary iteration), so those workloads merge into one group like a dependency cycle; so do
+   two groups that both span one boundary. A merge that would not fit an iteration is not made:
+   its workloads leave the order, and the breaks that follow are reported (``datacenter-order``).
+3. Each group inherits the best business rank of the groups that depend on it, so a target that a
    first-ranked datacenter needs is pulled forward with it.
-3. Groups are taken targets-first (topological order), best rank first, larger first (first-fit
+4. Groups are taken targets-first (topological order), best rank first, larger first (first-fit
    decreasing packs iterations well), and each goes to the earliest iteration that is no earlier
    than its bounds (dependency targets, remediation lead, dev/test before prod, datacenter order,
    work already started) and that is outside its datacenters' blackout windows and has room.
-4. What cannot be met is reported, and the plan still completes: a group larger than an iteration
+5. When that plan misses a lease end, a deadline-aware pass plans again: each group's latest
+   iteration comes from placing groups backwards from their lease ends (propagated to dependency
+   targets, dev/test twins and earlier datacenters, with capacity and blackouts), and groups are
+   taken earliest-latest-iteration first. The plan with fewer broken constraints wins (then the
+   one with fewer iterations; the first on a tie), so estates that plan cleanly keep their plan.
+6. What cannot be met is reported, and the plan still completes: a group larger than an iteration
    goes alone into the first empty one (``oversized``); with ``max_iterations`` set, overflow goes
    into the least loaded iteration (``capacity``) or past the horizon (``horizon``); workloads
    finishing after their datacenter's lease end (``lease-end``); dev/test that cannot precede
-   prod (``dev-test-before-prod``).
+   prod (``dev-test-before-prod``); workloads of a datacenter moving before an earlier datacenter
+   is done under strict order (``datacenter-order``).
 
 Every placement is explained by its binding constraint (``mbf plan --explain``).
 """
@@ -24,14 +38,15 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
 from mbf.config import PlanningConfig
 from mbf.domain import Backlog, MigrationStrategy, Release
-from mbf.engine.cadence import Cadence, iteration_id, make_cadence
+from mbf.engine.cadence import Cadence, Capacity, iteration_id, make_cadence
 from mbf.engine.planning import (
     DatacenterInfo,
     PlanningModel,
@@ -45,6 +60,16 @@ __all__ = ["WavePlan", "place_workloads", "plan_waves", "strongly_connected"]
 
 _MAX_SKIP_NOTES = 3
 _UNCONSTRAINED = "earliest iteration: nothing holds it back"
+_ORDER_CAUSE = "dependencies across datacenters in strict order"
+_RETIRE = MigrationStrategy.RETIRE.value
+_SEARCH_WORK = 500_000
+"""Placements times groups that the lease-end search may try before it gives up: about half a
+second at most (some 17,000 placements on an estate of 30 workloads)."""
+_SEARCH_GROUPS = 500
+"""The lease-end search runs only when at most this many groups come up to the last one bound by
+a lease end: on larger estates its budget would not reach past the greedy's own choices."""
+_LAST = 1 << 30
+"""A rank after every real one (boundary nodes before anything depends on them)."""
 
 
 def strongly_connected(nodes: Iterable[int], edges: Mapping[int, Iterable[int]]) -> list[list[int]]:
@@ -114,15 +139,44 @@ class _UnionFind:
 class _Group:
     """Workloads that move together, and what they need."""
 
-    units: list[WorkloadUnit]
+    units: list[WorkloadUnit] = attrs.field(factory=list)
     servers: int = 0
     hours: float = 0.0
     remediation_hours: float = 0.0
     rank: int = 0
+    """First business rank among its units."""
+    last_rank: int = 0
+    """Last business rank among its units (after ``rank`` when it spans datacenters)."""
     position: int = 0
     datacenters: list[str] = attrs.field(factory=list)
     pinned: int | None = None
     cause: str = ""
+
+    def add(self, unit: WorkloadUnit) -> None:
+        """Take ``unit`` into the group."""
+        if not self.units:
+            self.rank = self.last_rank = unit.rank
+            self.position = unit.position
+        self.units.append(unit)
+        self.servers += unit.servers
+        self.hours += unit.hours
+        self.remediation_hours += unit.remediation_hours
+        self.rank = min(self.rank, unit.rank)
+        self.last_rank = max(self.last_rank, unit.rank)
+        self.position = min(self.position, unit.position)
+        if unit.datacenter_id and unit.datacenter_id not in self.datacenters:
+            self.datacenters.append(unit.datacenter_id)
+        if unit.pinned is not None:
+            self.pinned = max(self.pinned or 0, unit.pinned)
+
+
+def _too_large(group: _Group, capacity: Capacity, lead: int) -> bool:
+    """Whether ``group`` is larger than one iteration."""
+    servers, hours = capacity.servers, capacity.hours
+    migration_hours = group.hours + (group.remediation_hours if lead == 0 else 0.0)
+    return (servers is not None and group.servers > servers) or (
+        hours is not None and (migration_hours > hours or group.remediation_hours > hours)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -156,6 +210,8 @@ class _Placer:
         self.windows: list[tuple[dt.date, dt.date]] = [(dt.date.min, dt.date.min)]
         self.violations: list[PlanViolation] = []
         self.blackout_memo: dict[tuple[int, str], str | None] = {}
+        self.frozen = frozenset(dc.id for dc in model.datacenters.values() if dc.blackout)
+        """Datacenters with a change freeze (the others never need the blackout check)."""
 
     # -- iterations ----------------------------------------------------------------------------
 
@@ -188,10 +244,31 @@ class _Placer:
         return None
 
     def _oversized(self, group: _Group) -> bool:
+        return _too_large(group, self.capacity, self.lead)
+
+    def _open(self, number: int, group: _Group) -> bool:
+        """Whether ``group`` may go into iteration ``number``: not frozen, and it fits (the fast
+        check of :meth:`_blackout` and :meth:`_room`, without building their messages)."""
+        self._ensure(number)
+        frozen = self.frozen and any(dc in self.frozen for dc in group.datacenters)
+        if frozen and self._blackout(number, group) is not None:
+            return False
         servers, hours = self.capacity.servers, self.capacity.hours
-        migration_hours = group.hours + (group.remediation_hours if self.lead == 0 else 0.0)
-        return (servers is not None and group.servers > servers) or (
-            hours is not None and (migration_hours > hours or group.remediation_hours > hours)
+        if (
+            servers is not None
+            and group.servers
+            and self.servers_load[number] + group.servers > servers
+        ):
+            return False
+        if hours is None:
+            return True
+        own = group.hours + (group.remediation_hours if self.lead == 0 else 0.0)
+        if own and self.hours_load[number] + own > hours:
+            return False
+        return not (
+            self.lead
+            and group.remediation_hours
+            and self.hours_load[number - self.lead] + group.remediation_hours > hours
         )
 
     def _room(self, number: int, group: _Group) -> str | None:
@@ -221,12 +298,13 @@ class _Placer:
             )
         return None
 
-    def _charge(self, number: int, group: _Group) -> None:
+    def _charge(self, number: int, group: _Group, sign: int = 1) -> None:
+        """Load ``group`` into iteration ``number`` (``sign=-1`` takes it out again)."""
         self._ensure(number)
-        self.servers_load[number] += group.servers
-        self.hours_load[number] += group.hours
+        self.servers_load[number] += sign * group.servers
+        self.hours_load[number] += sign * group.hours
         if group.remediation_hours:
-            self.hours_load[max(1, number - self.lead)] += group.remediation_hours
+            self.hours_load[max(1, number - self.lead)] += sign * group.remediation_hours
 
     # -- one group -----------------------------------------------------------------------------
 
@@ -240,24 +318,28 @@ class _Placer:
             )
         if self._oversized(group):
             return self._place_oversized(group, bound, bound_reason)
-        skipped: list[str] = []
         number = bound
         while self.horizon is None or number <= self.horizon:
-            reason = self._blackout(number, group) or self._room(number, group)
-            if reason is None:
+            if self._open(number, group):
+                why = self._why(group, bound, number, bound_reason)
                 self._charge(number, group)
-                return number, self._why(number, bound, bound_reason, skipped)
-            skipped.append(reason)
+                return number, why
             number += 1
         return self._place_overflow(group, bound, bound_reason)
 
-    def _why(self, number: int, bound: int, bound_reason: str, skipped: list[str]) -> str:
-        if not skipped:
+    def _why(self, group: _Group, bound: int, number: int, bound_reason: str) -> str:
+        """The explanation of ``group`` placed in ``number`` above ``bound``: the first
+        iterations it skipped, and why."""
+        if number == bound:
             return bound_reason
-        notes = skipped[:_MAX_SKIP_NOTES]
-        if len(skipped) > _MAX_SKIP_NOTES:
-            notes.append(f"... {len(skipped) - _MAX_SKIP_NOTES} more iterations full or frozen")
-        kind = "change freeze" if "change freeze" in skipped[-1] else "capacity"
+        skipped = number - bound
+        notes = [
+            self._blackout(n, group) or self._room(n, group) or ""
+            for n in range(bound, bound + min(skipped, _MAX_SKIP_NOTES))
+        ]
+        if skipped > _MAX_SKIP_NOTES:
+            notes.append(f"... {skipped - _MAX_SKIP_NOTES} more iterations full or frozen")
+        kind = "change freeze" if self._blackout(number - 1, group) else "capacity"
         start = "" if bound_reason == _UNCONSTRAINED else f"{bound_reason}; "
         return f"{kind}: {start}" + "; ".join(notes)
 
@@ -325,11 +407,11 @@ def _group_units(
             sets.union(first_of_group.setdefault(unit.move_group, n), n)
     edges: defaultdict[int, set[int]] = defaultdict(set)
     for n, unit in enumerate(units):
-        if unit.strategy == MigrationStrategy.RETIRE.value:
+        if unit.strategy == _RETIRE:
             continue  # decommissioning follows no migration order
         for target in unit.depends_on:
             m = moving.get(target)
-            if m is not None and units[m].strategy != MigrationStrategy.RETIRE.value:
+            if m is not None and units[m].strategy != _RETIRE:
                 a, b = sets.find(n), sets.find(m)
                 if a != b:
                     edges[a].add(b)
@@ -351,20 +433,7 @@ def _group_units(
         )
     grouped: dict[int, _Group] = {}
     for n, unit in enumerate(units):
-        root = sets.find(n)
-        group = grouped.get(root)
-        if group is None:
-            group = grouped[root] = _Group(units=[], rank=unit.rank, position=unit.position)
-        group.units.append(unit)
-        group.servers += unit.servers
-        group.hours += unit.hours
-        group.remediation_hours += unit.remediation_hours
-        group.rank = min(group.rank, unit.rank)
-        group.position = min(group.position, unit.position)
-        if unit.datacenter_id and unit.datacenter_id not in group.datacenters:
-            group.datacenters.append(unit.datacenter_id)
-        if unit.pinned is not None:
-            group.pinned = max(group.pinned or 0, unit.pinned)
+        grouped.setdefault(sets.find(n), _Group()).add(unit)
     for violation in violations:
         grouped[sets.find(moving[violation.item_ids[0]])].cause = "dependency cycle"
     groups = sorted(grouped.values(), key=lambda g: g.position)
@@ -374,32 +443,160 @@ def _group_units(
     return groups, violations
 
 
-def _precedence(
-    groups: list[_Group], settings: PlanningConfig
-) -> tuple[dict[int, set[int]], dict[int, set[int]], list[PlanViolation]]:
-    """Edges dependent -> target: ``same`` (same or earlier) and ``strict`` (earlier, dev/test)."""
+def _dependency_edges(groups: Sequence[_Group]) -> dict[int, set[int]]:
+    """Edges dependent -> target between groups (the target moves in the same or an earlier
+    iteration); retired workloads follow no migration order."""
     group_of = {u.feature_id: g for g, group in enumerate(groups) for u in group.units}
     same: defaultdict[int, set[int]] = defaultdict(set)
-    strict: defaultdict[int, set[int]] = defaultdict(set)
-    violations: list[PlanViolation] = []
     for g, group in enumerate(groups):
         for unit in group.units:
-            if unit.strategy == MigrationStrategy.RETIRE.value:
+            if unit.strategy == _RETIRE:
                 continue
             for target in unit.depends_on:
                 t = group_of.get(target)
-                if (
-                    t is not None
-                    and t != g
-                    and groups[t].units[0].strategy != MigrationStrategy.RETIRE.value
-                ):
+                if t is not None and t != g and groups[t].units[0].strategy != _RETIRE:
                     same[g].add(t)
+    return same
+
+
+def _order_edges(
+    groups: Sequence[_Group], ordered: Sequence[bool]
+) -> tuple[dict[int, set[int]], int]:
+    """Strict datacenter order as precedence edges through boundary nodes, and the node count.
+
+    Between ranks ``r`` and ``r + 1`` sit two nodes after the groups: ``done(r)`` depends on every
+    group entirely within ranks ``<= r``; ``open(r)`` depends on ``done(r)`` and on the one group
+    spanning the boundary (if any), and every group entirely after ``r`` depends on it. A group
+    spanning the boundary depends on ``done(r)`` and ``done(r + 1)`` depends on it. Chains
+    ``done(r) -> done(r - 1)`` and ``open(r) -> open(r - 1)`` keep this linear. A group that is
+    not ``ordered`` (left out of the order) still holds the later datacenters back, but waits for
+    no earlier one.
+    """
+    count = len(groups)
+    top = max((g.last_rank for g in groups), default=1)
+
+    def done(rank: int) -> int:
+        return count + 2 * (rank - 1)
+
+    def opened(rank: int) -> int:
+        return count + 2 * (rank - 1) + 1
+
+    edges: defaultdict[int, set[int]] = defaultdict(set)
+    for rank in range(1, top):
+        edges[opened(rank)].add(done(rank))
+        if rank > 1:
+            edges[done(rank)].add(done(rank - 1))
+            edges[opened(rank)].add(opened(rank - 1))
+    for g, group in enumerate(groups):
+        first, last = group.rank, group.last_rank
+        if last < top:
+            edges[done(last)].add(g)
+        if first < last:
+            edges[opened(first)].add(g)
+        if not ordered[g]:
+            continue
+        if first > 1:
+            edges[g].add(opened(first - 1))
+        if first < last:
+            edges[g].add(done(last - 1))
+    return dict(edges), count + 2 * max(top - 1, 0)
+
+
+def _merge_for_datacenter_order(
+    groups: list[_Group], fits: Callable[[_Group], bool]
+) -> tuple[list[_Group], list[bool]]:
+    """Merge the groups that strict datacenter order forces into one iteration (see the module
+    docstring, step 2); return the groups and, per group, whether it keeps the order."""
+    left_out: set[str] = set()
+    while True:
+        ordered = [not any(u.feature_id in left_out for u in g.units) for g in groups]
+        sets = _UnionFind(len(groups))
+        merged = False
+        spanning: defaultdict[int, list[int]] = defaultdict(list)
+        for g, group in enumerate(groups):
+            if ordered[g]:
+                for rank in range(group.rank, group.last_rank):
+                    spanning[rank].append(g)
+        for members in spanning.values():
+            for g in members[1:]:
+                sets.union(members[0], g)
+                merged = True
+        if not merged:
+            order, nodes = _order_edges(groups, ordered)
+            same = _dependency_edges(groups)
+            edges = {n: sorted(same.get(n, set()) | order.get(n, set())) for n in range(nodes)}
+            for component in strongly_connected(range(nodes), edges):
+                real = [n for n in component if n < len(groups)]
+                for g in real[1:]:
+                    sets.union(real[0], g)
+                    merged = True
+        if not merged:
+            return groups, ordered
+        parts: defaultdict[int, list[int]] = defaultdict(list)
+        for g in range(len(groups)):
+            parts[sets.find(g)].append(g)
+        regrouped: list[_Group] = []
+        for members in parts.values():
+            if len(members) == 1:
+                regrouped.append(groups[members[0]])
+                continue
+            combined = _Group(cause=_ORDER_CAUSE)
+            for unit in sorted(
+                (u for g in members for u in groups[g].units), key=lambda u: u.position
+            ):
+                combined.add(unit)
+            if fits(combined):
+                regrouped.append(combined)
+            else:
+                # Together they would not fit an iteration: they leave the order instead (the
+                # breaks are reported after placement).
+                left_out.update(u.feature_id for u in combined.units)
+                regrouped.extend(groups[g] for g in members)
+        groups = sorted(regrouped, key=lambda g: g.position)
+
+
+@attrs.frozen
+class _Network:
+    """Groups and the precedence between them; nodes from ``len(groups)`` on are the boundary
+    nodes of strict datacenter order (see :func:`_order_edges`)."""
+
+    groups: list[_Group]
+    nodes: int
+    same: Mapping[int, set[int]]
+    """Dependent -> targets that move in the same or an earlier iteration."""
+    strict: Mapping[int, set[int]]
+    """Prod -> dev/test groups that move in an earlier iteration."""
+    order: Mapping[int, set[int]]
+    """Strict datacenter order (same or earlier iteration), through the boundary nodes."""
+
+    def links(self) -> list[list[tuple[int, int]]]:
+        """Per node, ``(target, gap)``: the node moves at least ``gap`` iterations after it."""
+        links: list[list[tuple[int, int]]] = [[] for _ in range(self.nodes)]
+        for node in range(self.nodes):
+            gaps = dict.fromkeys(
+                sorted(self.same.get(node, set()) | self.order.get(node, set())), 0
+            )
+            gaps.update(dict.fromkeys(sorted(self.strict.get(node, set())), 1))
+            links[node] = sorted(gaps.items())
+        return links
+
+
+def _precedence(
+    groups: list[_Group],
+    settings: PlanningConfig,
+    order: Mapping[int, set[int]],
+    nodes: int,
+) -> tuple[dict[int, set[int]], dict[int, set[int]], list[PlanViolation]]:
+    """Edges dependent -> target: ``same`` (same or earlier) and ``strict`` (earlier, dev/test)."""
+    same = _dependency_edges(groups)
+    strict: defaultdict[int, set[int]] = defaultdict(set)
+    violations: list[PlanViolation] = []
     if not settings.dev_test_first:
         return same, strict, violations
     by_application: defaultdict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for g, group in enumerate(groups):
         for unit in group.units:
-            if unit.strategy != MigrationStrategy.RETIRE.value:
+            if unit.strategy != _RETIRE:
                 by_application[unit.application][0 if unit.production else 1].append(g)
     for application, (prod, nonprod) in sorted(by_application.items()):
         for p in dict.fromkeys(prod):
@@ -418,10 +615,12 @@ def _precedence(
                     )
                 else:
                     strict[p].add(q)
-    combined = {g: same.get(g, set()) | strict.get(g, set()) for g in range(len(groups))}
-    for component in strongly_connected(
-        range(len(groups)), {k: sorted(v) for k, v in combined.items()}
-    ):
+    combined = {
+        n: sorted(same.get(n, set()) | strict.get(n, set()) | order.get(n, set()))
+        for n in range(nodes)
+    }
+    holders = "dependencies and datacenter order" if order else "dependencies"
+    for component in strongly_connected(range(nodes), combined):
         if len(component) < 2:
             continue
         inside = set(component)
@@ -433,7 +632,7 @@ def _precedence(
                 violations.append(
                     PlanViolation(
                         constraint="dev-test-before-prod",
-                        message=f"dependencies make {groups[g].units[0].feature_id} (prod) move no later "
+                        message=f"{holders} make {groups[g].units[0].feature_id} (prod) move no later "
                         "than its dev/test workloads, so dev/test cannot go first",
                         item_ids=ids,
                     )
@@ -441,58 +640,118 @@ def _precedence(
     return same, strict, violations
 
 
-def _placement_order(groups: list[_Group], edges: Mapping[int, set[int]]) -> list[int]:
-    """Targets before dependents; among ready groups best inherited rank, then larger, then
-    backlog order."""
-    dependents: defaultdict[int, list[int]] = defaultdict(list)
-    pending = [0] * len(groups)
-    for g, targets in edges.items():
-        pending[g] = len(targets)
-        for t in targets:
-            dependents[t].append(g)
-    # Inherited rank: walk dependents before targets (reverse of the placement order).
-    rank = [group.rank for group in groups]
-    waiting = [len(dependents[g]) for g in range(len(groups))]
-    ready = [g for g in range(len(groups)) if waiting[g] == 0]
+def _inherited_ranks(network: _Network, links: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
+    """Each group's best rank among itself and the groups that (transitively) depend on it."""
+    count = len(network.groups)
+    rank = [group.rank for group in network.groups] + [_LAST] * (network.nodes - count)
+    waiting = [0] * network.nodes
+    for targets in links:
+        for t, _ in targets:
+            waiting[t] += 1
+    ready = [n for n in range(network.nodes) if waiting[n] == 0]
     while ready:
-        g = ready.pop()
-        for t in edges.get(g, ()):
-            rank[t] = min(rank[t], rank[g])
+        node = ready.pop()
+        for t, _ in links[node]:
+            rank[t] = min(rank[t], rank[node])
             waiting[t] -= 1
             if waiting[t] == 0:
                 ready.append(t)
+    return rank
 
-    def key(g: int) -> tuple[int, int, float, int]:
-        group = groups[g]
-        return (rank[g], -group.servers, -group.hours, group.position)
 
-    heap = [(key(g), g) for g in range(len(groups)) if pending[g] == 0]
-    heapq.heapify(heap)
+def _placement_order(
+    network: _Network,
+    links: Sequence[Sequence[tuple[int, int]]],
+    key: Callable[[int], tuple[float, ...]],
+) -> list[int]:
+    """Targets before dependents; among ready groups the smallest ``key``. A boundary node comes
+    as soon as what it waits for is placed."""
+    count = len(network.groups)
+    dependents: list[list[int]] = [[] for _ in range(network.nodes)]
+    pending = [len(targets) for targets in links]
+    for node, targets in enumerate(links):
+        for t, _ in targets:
+            dependents[t].append(node)
+    heap: list[tuple[tuple[float, ...], int]] = []
     order: list[int] = []
+
+    def release(node: int) -> None:
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if node < count:
+                heapq.heappush(heap, (key(node), node))
+                continue
+            order.append(node)
+            for d in dependents[node]:
+                pending[d] -= 1
+                if pending[d] == 0:
+                    stack.append(d)
+
+    for node in range(network.nodes):
+        if pending[node] == 0:
+            release(node)
     while heap:
         _, g = heapq.heappop(heap)
         order.append(g)
         for d in dependents[g]:
             pending[d] -= 1
             if pending[d] == 0:
-                heapq.heappush(heap, (key(d), d))
+                release(d)
+    if (
+        len(order) < network.nodes
+    ):  # pragma: no cover - the merges leave no cycle; never lose a group
+        seen = set(order)
+        order += [n for n in range(network.nodes) if n not in seen]
     return order
 
 
-def place_workloads(
-    model: PlanningModel, cadence: Cadence, settings: PlanningConfig, horizon: int | None
-) -> WavePlan:
-    """Place the workloads of ``model`` into iterations of ``cadence`` (the heart of ``waves``)."""
-    groups, violations = _group_units(model, settings)
-    same, strict, more = _precedence(groups, settings)
-    violations += more
-    placer = _Placer(model, cadence, settings, horizon)
-    where: dict[int, int] = {}
-    why: dict[int, str] = {}
-    last_by_rank: dict[int, int] = {}
-    edges = {g: same.get(g, set()) | strict.get(g, set()) for g in range(len(groups))}
-    for g in _placement_order(groups, edges):
-        group = groups[g]
+@attrs.frozen(kw_only=True)
+class _Job:
+    """What every pass of one planning job shares."""
+
+    model: PlanningModel
+    cadence: Cadence
+    settings: PlanningConfig
+    horizon: int | None
+
+    def placer(self) -> _Placer:
+        """Fresh, empty iterations."""
+        return _Placer(self.model, self.cadence, self.settings, self.horizon)
+
+
+@attrs.frozen
+class _Run:
+    """One pass of placement: where each node went, why, and what it breaks."""
+
+    where: list[int]
+    why: list[str]
+    placement: dict[str, int]
+    violations: list[PlanViolation]
+    iterations: int
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """Fewer broken constraints first (counted per workload), then fewer iterations."""
+        return sum(len(v.item_ids) for v in self.violations), self.iterations
+
+
+def _run(
+    network: _Network, order: Sequence[int], job: _Job, fixed: Mapping[int, int] | None = None
+) -> _Run:
+    """Place the groups in ``order``, each at the earliest iteration its bounds allow (or the
+    later one ``fixed`` gives it)."""
+    groups = network.groups
+    count = len(groups)
+    placer = job.placer()
+    fixed = fixed or {}
+    where = [0] * network.nodes
+    why = [""] * count
+    for node in order:
+        if node >= count:
+            where[node] = max((where[t] for t in network.order.get(node, ())), default=0)
+            continue
+        group = groups[node]
         bound, reason = 1, _UNCONSTRAINED
         candidates: list[tuple[int, str]] = []
         if group.remediation_hours and placer.lead:
@@ -502,61 +761,404 @@ def place_workloads(
                     f"remediation: its open remediation lands {placer.lead} iteration(s) before",
                 )
             )
-        for t in sorted(same.get(g, ())):
+        for t in sorted(network.same.get(node, ())):
             target = groups[t].units[0].feature_id
             candidates.append(
                 (where[t], f"dependency: it depends on {target} in {iteration_id(where[t])}")
             )
-        for t in sorted(strict.get(g, ())):
+        for t in sorted(network.strict.get(node, ())):
             target = groups[t].units[0].feature_id
             candidates.append(
                 (where[t] + 1, f"dev/test first: {target} moves in {iteration_id(where[t])}")
             )
-        if settings.strict_datacenter_order:
-            earlier = [n for r, n in last_by_rank.items() if r < group.rank]
-            if earlier:
+        for t in sorted(network.order.get(node, ())):
+            if where[t]:
                 candidates.append(
-                    (max(earlier), "datacenter order: earlier datacenters finish first")
+                    (
+                        where[t],
+                        f"datacenter order: earlier datacenters finish in {iteration_id(where[t])}",
+                    )
                 )
         if candidates:
             top = max(n for n, _ in candidates)
             if top >= bound:
-                bound, reason = top, "; ".join(text for n, text in candidates if n == top)
+                bound = top
+                reason = "; ".join(dict.fromkeys(text for n, text in candidates if n == top))
+        if fixed.get(node, bound) > bound:
+            # The lease-end search holds it back to leave room for workloads due earlier.
+            reason = (
+                f"lease ends: it could move from {iteration_id(bound)} ({reason}), but earlier "
+                "iterations are kept for workloads that must leave a datacenter before its lease ends"
+            )
+            bound = fixed[node]
         number, text = placer.place(group, bound, reason)
-        where[g] = number
+        where[node] = number
         if len(group.units) > 1:
             text += f" (moves with its {group.cause}: {placer._names(group)})"
-        why[g] = text
-        last_by_rank[group.rank] = max(last_by_rank.get(group.rank, 0), number)
-    violations += placer.violations
-    violations += _check_precedence(groups, same, strict, where)
+        why[node] = text
     placement = {u.feature_id: where[g] for g, group in enumerate(groups) for u in group.units}
-    violations += _late_datacenters(model, placement, placer)
-    count = max([*placement.values(), horizon or 0])
+    violations = [*placer.violations, *_check_precedence(network, where)]
+    violations += _late_datacenters(job.model, placement, placer)
+    if job.settings.strict_datacenter_order:
+        violations += _order_breaks(job.model, placement)
+    return _Run(
+        where=where,
+        why=why,
+        placement=placement,
+        violations=violations,
+        iterations=max([*placement.values(), job.horizon or 0]),
+    )
+
+
+def _deadlines(
+    model: PlanningModel, cadence: Cadence, groups: Sequence[_Group], limit: int
+) -> list[float]:
+    """Per group, the last iteration ending by every lease end of its datacenters (``inf``: none
+    within ``limit`` iterations)."""
+    last: dict[str, float] = {}
+    for dc in model.datacenters.values():
+        if dc.lease_end is None:
+            continue
+        number = 0
+        while number < limit and cadence.window(number + 1)[1] <= dc.lease_end:
+            number += 1
+        last[dc.id] = number if number < limit else math.inf
+    return [min((last.get(d, math.inf) for d in g.datacenters), default=math.inf) for g in groups]
+
+
+def _earliest_iterations(
+    network: _Network, links: Sequence[Sequence[tuple[int, int]]], placer: _Placer
+) -> list[int]:
+    """The earliest iteration each node can take with room to spare: after its targets (and the
+    gap to each), its remediation lead and its datacenters' change freezes; capacity ignored."""
+    groups = network.groups
+    count = len(groups)
+    earliest = [1] * network.nodes
+    dependents: list[list[int]] = [[] for _ in range(network.nodes)]
+    pending = [len(targets) for targets in links]
+    for node, targets in enumerate(links):
+        for t, _ in targets:
+            dependents[t].append(node)
+    ready = [n for n in range(network.nodes) if pending[n] == 0]
+    while ready:
+        node = ready.pop()
+        number = max((earliest[t] + gap for t, gap in links[node]), default=1)
+        if node < count:
+            group = groups[node]
+            if group.pinned is not None:
+                number = group.pinned
+            else:
+                if group.remediation_hours and placer.lead:
+                    number = max(number, 1 + placer.lead)
+                while placer._blackout(number, group) is not None:
+                    number += 1
+        earliest[node] = number
+        for d in dependents[node]:
+            pending[d] -= 1
+            if pending[d] == 0:
+                ready.append(d)
+    return earliest
+
+
+def _latest_iterations(
+    network: _Network,
+    links: Sequence[Sequence[tuple[int, int]]],
+    limits: tuple[Sequence[float], Sequence[int]],
+    job: _Job,
+) -> list[float]:
+    """The iteration each group would take in a plan built backwards from the lease ends.
+
+    Dependents go before their targets; among the ready groups, the one that can start least
+    early (then the one with the latest deadline, then the larger) takes the latest iteration
+    with room between its earliest iteration and its bound: its deadline, and what depends on it
+    (less the gap). Groups bound by no lease end are left at ``inf``. Taking groups in the
+    order of this plan and placing each as early as it fits never places a group later than
+    here, so where the backward plan meets every lease end, so does the forward one.
+    """
+    groups = network.groups
+    count = len(groups)
+    deadlines, earliest = limits
+    placer = _Placer(job.model, job.cadence, job.settings, None)
+    upper = [*deadlines, *[math.inf] * (network.nodes - count)]
+    latest = [math.inf] * network.nodes
+    waiting = [0] * network.nodes
+    for targets in links:
+        for t, _ in targets:
+            waiting[t] += 1
+    heap: list[tuple[tuple[float, ...], int]] = []
+
+    def ready(node: int) -> None:
+        group = groups[node]
+        key = (-earliest[node], -upper[node], -group.servers, -group.hours, group.position)
+        heapq.heappush(heap, (key, node))
+
+    def settle(node: int, number: float) -> None:
+        stack = [(node, number)]
+        while stack:
+            node, number = stack.pop()
+            latest[node] = number
+            for t, gap in links[node]:
+                upper[t] = min(upper[t], number - gap)
+                waiting[t] -= 1
+                if waiting[t] > 0:
+                    continue
+                if t >= count:
+                    stack.append((t, upper[t]))
+                else:
+                    ready(t)
+
+    for node in range(network.nodes):
+        if waiting[node] == 0:
+            if node >= count:
+                settle(node, upper[node])
+            else:
+                ready(node)
+    while heap:
+        _, g = heapq.heappop(heap)
+        group = groups[g]
+        number = upper[g]
+        if group.pinned is not None:
+            number = group.pinned
+            placer._charge(group.pinned, group)
+        elif number != math.inf and not placer._oversized(group):
+            for candidate in range(int(number), earliest[g] - 1, -1):
+                if placer._open(candidate, group):
+                    placer._charge(candidate, group)
+                    number = candidate
+                    break
+        settle(g, number)
+    return latest
+
+
+def _bounds(
+    deadlines: Sequence[float], links: Sequence[Sequence[tuple[int, int]]], order: Sequence[int]
+) -> list[float]:
+    """Per node, the last iteration that lets it and everything depending on it meet their lease
+    ends, capacity ignored (``order`` puts targets before dependents)."""
+    bound = [*deadlines, *[math.inf] * (len(links) - len(deadlines))]
+    for node in reversed(order):
+        for t, gap in links[node]:
+            bound[t] = min(bound[t], bound[node] - gap)
+    return bound
+
+
+def _room_by_deadlines(waiting: Sequence[tuple[int, int, int, float]], placer: _Placer) -> bool:
+    """Whether ``waiting`` groups, each ``(earliest, last iteration, servers, hours)``, could
+    still fit into what ``placer`` has left: for every last iteration and earliest start, the
+    groups that must move between them need no more than is free between them (a relaxation:
+    one group may spread over iterations, change freezes are ignored; remediation may take
+    room ``lead`` iterations earlier)."""
+    if not waiting:
+        return True
+    capacity, lead = placer.capacity, placer.lead
+    last = max(b for _, b, _, _ in waiting)
+    if last < 1:
+        return False
+    placer._ensure(last)
+    servers_free = [0.0] * (last + 1)
+    hours_free = [0.0] * (last + 1)
+    for n in range(1, last + 1):  # free room up to each iteration
+        servers_free[n] = servers_free[n - 1] + (
+            capacity.servers - placer.servers_load[n] if capacity.servers is not None else 0
+        )
+        hours_free[n] = hours_free[n - 1] + (
+            capacity.hours - placer.hours_load[n] if capacity.hours is not None else 0
+        )
+    for limit in sorted({b for _, b, _, _ in waiting}):
+        servers = hours = 0.0
+        for start, _, more_servers, more_hours in sorted(
+            (w for w in waiting if w[1] <= limit), reverse=True
+        ):
+            servers += more_servers
+            hours += more_hours
+            if start > limit:
+                return False
+            if capacity.servers is not None and servers > (
+                servers_free[limit] - servers_free[start - 1]
+            ):
+                return False
+            if capacity.hours is not None and hours > (
+                hours_free[limit] - hours_free[max(start - lead, 1) - 1]
+            ):
+                return False
+    return True
+
+
+def _lease_search(
+    network: _Network,
+    links: Sequence[Sequence[tuple[int, int]]],
+    order: Sequence[int],
+    limits: tuple[Sequence[float], Sequence[int]],
+    placer: _Placer,
+) -> dict[int, int] | None:
+    """Iterations for the groups bound by a lease end (and whatever comes before them in
+    ``order``) such that every one meets it, or ``None`` when none is found within
+    :data:`_SEARCH_WORK`.
+
+    ``limits`` are each node's bound (:func:`_bounds`) and earliest iteration. Depth-first in ``order``: each
+    group bound by a lease end tries every iteration with room between its targets and its
+    bound, earliest first (the greedy choice first); any other group takes the earliest with
+    room, as the greedy would. A branch stops as soon as a group still to place can no longer
+    meet its bound, or the groups still to place that fit between two iterations need more
+    servers or hours than is left between them.
+    """
+    bound, earliest = limits
+    groups = network.groups
+    count = len(groups)
+    bound_groups = [n for n in order if n < count and bound[n] != math.inf]
+    if not bound_groups or any(
+        placer._oversized(groups[g]) or groups[g].pinned is not None for g in bound_groups
+    ):
+        return None
+    steps = list(order[: order.index(bound_groups[-1]) + 1])
+    if len(steps) > _SEARCH_GROUPS:
+        return None
+    budget = max(_SEARCH_WORK // len(steps), 1)
+    low = [0] * network.nodes
+    """Iteration of each placed node; earliest iteration of each node still to place."""
+
+    def promising(placed: int) -> bool:
+        """Whether the steps after ``placed`` may still all meet their bounds."""
+        waiting: list[tuple[int, int, int, float]] = []
+        for node in steps[placed + 1 :]:
+            number = max((low[t] + gap for t, gap in links[node]), default=1)
+            low[node] = max(number, earliest[node])
+            if node < count and bound[node] != math.inf:
+                if low[node] > bound[node]:
+                    return False
+                group = groups[node]
+                hours = group.hours + group.remediation_hours
+                waiting.append((low[node], int(bound[node]), group.servers, hours))
+        return _room_by_deadlines(waiting, placer)
+
+    def choices(g: int) -> list[int]:
+        group = groups[g]
+        number = low[g]
+        last = bound[g]
+        found: list[int] = []
+        while (number <= last if last != math.inf else not found) and (
+            placer.horizon is None or number <= placer.horizon
+        ):
+            if placer._open(number, group):
+                found.append(number)
+            number += 1
+        return found
+
+    if not promising(-1):
+        return None
+    options: list[list[int]] = []
+    tried = 0
+    step = 0
+    while 0 <= step < len(steps):
+        node = steps[step]
+        if len(options) == step:  # first visit of this step
+            if node >= count:
+                low[node] = max((low[t] for t, _ in links[node]), default=0)
+                options.append([])
+                step += 1
+                continue
+            options.append(choices(node))
+        elif node < count:  # back here: take the last choice out
+            placer._charge(low[node], groups[node], sign=-1)
+        if node >= count or not options[step]:
+            options.pop()
+            step -= 1
+            continue
+        tried += 1
+        if tried > budget:
+            return None
+        low[node] = options[step].pop(0)
+        placer._charge(low[node], groups[node])
+        if promising(step):
+            step += 1
+    if step < 0:
+        return None
+    return {g: low[g] for g in steps if g < count}
+
+
+def _meet_lease_ends(
+    best: _Run,
+    network: _Network,
+    graph: tuple[Sequence[Sequence[tuple[int, int]]], Sequence[int]],
+    by_rank: Callable[[int], tuple[float, ...]],
+    job: _Job,
+) -> _Run:
+    """The deadline-aware pass (module docstring, step 5) after ``best`` missed a lease end:
+    unless capacity alone rules out meeting them all, the plan taking groups in the order of a
+    backward plan from the lease ends, then the lease-end search; the best of them."""
+    links, order = graph
+    groups = network.groups
+    deadlines = _deadlines(job.model, job.cadence, groups, 2 * best.iterations + 16)
+    earliest = _earliest_iterations(network, links, job.placer())
+    bound = _bounds(deadlines, links, order)
+    waiting = [
+        (earliest[g], int(bound[g]), group.servers, group.hours + group.remediation_hours)
+        for g, group in enumerate(groups)
+        if bound[g] != math.inf
+    ]
+    if not _room_by_deadlines(waiting, job.placer()):
+        return best
+    latest = _latest_iterations(network, links, (deadlines, earliest), job)
+    by_latest = _placement_order(network, links, lambda g: (latest[g], *by_rank(g)))
+    other = _run(network, by_latest, job)
+    if other.score < best.score:
+        best = other
+    if any(v.constraint == "lease-end" for v in other.violations):
+        fixed = _lease_search(network, links, by_latest, (bound, earliest), job.placer())
+        if fixed is not None:
+            other = _run(network, by_latest, job, fixed)
+            if other.score < best.score:
+                best = other
+    return best
+
+
+def place_workloads(
+    model: PlanningModel, cadence: Cadence, settings: PlanningConfig, horizon: int | None
+) -> WavePlan:
+    """Place the workloads of ``model`` into iterations of ``cadence`` (the heart of ``waves``)."""
+    groups, violations = _group_units(model, settings)
+    order: dict[int, set[int]] = {}
+    nodes = len(groups)
+    if settings.strict_datacenter_order:
+        groups, ordered = _merge_for_datacenter_order(
+            groups, lambda g: not _too_large(g, cadence.capacity, settings.remediation_lead)
+        )
+        order, nodes = _order_edges(groups, ordered)
+    same, strict, more = _precedence(groups, settings, order, nodes)
+    violations += more
+    network = _Network(groups=groups, nodes=nodes, same=same, strict=strict, order=order)
+    links = network.links()
+    rank = _inherited_ranks(network, links)
+
+    def by_rank(g: int) -> tuple[float, ...]:
+        group = groups[g]
+        return (rank[g], -group.servers, -group.hours, group.position)
+
+    job = _Job(model=model, cadence=cadence, settings=settings, horizon=horizon)
+    first = _placement_order(network, links, by_rank)
+    best = _run(network, first, job)
+    if any(v.constraint == "lease-end" for v in best.violations):
+        best = _meet_lease_ends(best, network, (links, first), by_rank, job)
     explanations = sorted(
         (
-            (u.position, u.feature_id, f"{iteration_id(where[g])}: {why[g]}")
+            (u.position, u.feature_id, f"{iteration_id(best.where[g])}: {best.why[g]}")
             for g, group in enumerate(groups)
             for u in group.units
         ),
     )
     return WavePlan(
-        placement=placement,
-        iterations=count,
-        violations=tuple(violations),
+        placement=best.placement,
+        iterations=best.iterations,
+        violations=(*violations, *best.violations),
         explanations=tuple((feature, text) for _, feature, text in explanations),
     )
 
 
-def _check_precedence(
-    groups: list[_Group],
-    same: Mapping[int, set[int]],
-    strict: Mapping[int, set[int]],
-    where: Mapping[int, int],
-) -> list[PlanViolation]:
+def _check_precedence(network: _Network, where: Sequence[int]) -> list[PlanViolation]:
     """Links broken by work already started (pinned groups); nothing else can break them."""
+    groups = network.groups
     broken = []
-    for edges, later in ((same, False), (strict, True)):
+    for edges, later in ((network.same, False), (network.strict, True)):
         for g, targets in sorted(edges.items()):
             for t in sorted(targets):
                 if where[g] < where[t] or (later and where[g] == where[t]):
@@ -570,6 +1172,36 @@ def _check_precedence(
                         )
                     )
     return broken
+
+
+def _order_breaks(model: PlanningModel, placement: Mapping[str, int]) -> list[PlanViolation]:
+    """Strict datacenter order: workloads moving before an earlier datacenter's last iteration
+    (left out of the order because the groups it forces would not fit, or pinned by work that
+    has started)."""
+    by_rank: defaultdict[int, list[WorkloadUnit]] = defaultdict(list)
+    for unit in model.units:
+        by_rank[unit.rank].append(unit)
+    violations = []
+    last, last_dc = 0, ""
+    for rank in sorted(by_rank):
+        units = by_rank[rank]
+        early = [u for u in units if placement[u.feature_id] < last]
+        if early:
+            dc = units[0].datacenter_id or "(no datacenter)"
+            first = min(placement[u.feature_id] for u in early)
+            violations.append(
+                PlanViolation(
+                    constraint="datacenter-order",
+                    message=f"datacenter {dc} must wait for the datacenters before it "
+                    f"({last_dc} migrates until {iteration_id(last)}), but {len(early)} workload(s) "
+                    f"move earlier, the first in {iteration_id(first)}",
+                    item_ids=tuple(u.feature_id for u in early),
+                )
+            )
+        top = max(placement[u.feature_id] for u in units)
+        if top > last:
+            last, last_dc = top, units[0].datacenter_id or "(no datacenter)"
+    return violations
 
 
 def _late_datacenters(
