@@ -11,15 +11,17 @@ import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
 from mbf import __version__
-from mbf.config import MbfConfig, load_config
 from mbf.errors import MbfError
 from mbf.plugin.manager import MbfPluginManager
+
+if TYPE_CHECKING:
+    from mbf.config import MbfConfig
 
 __all__ = ["App", "MbfGroup", "main", "make_cli"]
 
@@ -35,6 +37,8 @@ class App:
 
     def load_config(self, path: Path | None) -> MbfConfig:
         """Read ``mbf.toml`` (defaults when ``path`` is ``None``) and let the plugins check it."""
+        from mbf.config import load_config
+
         return self.plugin_manager.configure(load_config(path))
 
 

@@ -16,13 +16,12 @@ import os
 import types
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 import click
 import pluggy
 
-from mbf.config import MbfConfig
 from mbf.errors import (
     AmbiguousFormatError,
     FormatNotFoundError,
@@ -36,6 +35,9 @@ from mbf.plugin.types import (
     TrackerFormat,
     TrackerService,
 )
+
+if TYPE_CHECKING:
+    from mbf.config import MbfConfig
 
 __all__ = [
     "DEFAULT_PLUGINS",

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from mbf.config import MbfConfig
 from mbf.domain import Backlog, Estate, WorkItem, WorkItemKind
 
 if TYPE_CHECKING:
+    from mbf.config import MbfConfig
     from mbf.sync import SyncLedger
 
 __all__ = [
@@ -77,6 +77,13 @@ def _kinds(value: Iterable[str]) -> frozenset[WorkItemKind]:
     return frozenset(WorkItemKind(kind) for kind in value)
 
 
+def _default_config() -> MbfConfig:
+    # mbf.config is imported on first use: building the command line does not need it.
+    from mbf.config import MbfConfig
+
+    return MbfConfig()
+
+
 class Diagnostics:
     """Warnings collected while a command runs; the CLI prints them at the end.
 
@@ -96,7 +103,7 @@ class Diagnostics:
 class Context:
     """Passed to every plugin callable. New fields are added here, never as new arguments."""
 
-    config: MbfConfig = attrs.field(factory=MbfConfig)
+    config: MbfConfig = attrs.field(factory=_default_config)
     """The project's configuration (defaults when no mbf.toml was given)."""
     diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
     """Where to report warnings."""
