@@ -787,8 +787,8 @@ def _run(
         if fixed.get(node, bound) > bound:
             # The lease-end search holds it back to leave room for workloads due earlier.
             reason = (
-                f"lease ends: it could move from {iteration_id(bound)} ({reason}), but earlier "
-                "iterations are kept for workloads that must leave a datacenter before its lease ends"
+                f"lease ends: its bounds allow {iteration_id(bound)} ({reason}), but it waits so "
+                "that earlier iterations keep room for workloads due out of their datacenter sooner"
             )
             bound = fixed[node]
         number, text = placer.place(group, bound, reason)
