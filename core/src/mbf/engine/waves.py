@@ -524,7 +524,8 @@ def _merge_for_datacenter_order(
         if not merged:
             order, nodes = _order_edges(groups, ordered)
             same = _dependency_edges(groups)
-            edges = {n: sorted(same.get(n, set()) | order.get(n, set())) for n in range(nodes)}
+            # Unsorted: only which groups share a component matters, and that is unique.
+            edges = {n: (*same.get(n, ()), *order.get(n, ())) for n in range(nodes)}
             for component in strongly_connected(range(nodes), edges):
                 real = [n for n in component if n < len(groups)]
                 for g in real[1:]:
