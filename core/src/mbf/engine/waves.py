@@ -1,7 +1,8 @@
 """The default ``waves`` strategy: place whole workloads into iterations in business order.
 
 How it works (all steps linear or ``n log n`` in workloads and links, times the iterations a
-group may have to skip):
+group may have to skip; merging for strict order repeats while merges happen, and the lease-end
+search of step 5 stops after a fixed amount of work):
 
 1. Workloads of one move group (strong two-way coupling, shared servers) form one group; so do
    workloads caught in a dependency cycle (reported as ``dependency-cycle``): a dependency target
@@ -19,11 +20,16 @@ group may have to skip):
    decreasing packs iterations well), and each goes to the earliest iteration that is no earlier
    than its bounds (dependency targets, remediation lead, dev/test before prod, datacenter order,
    work already started) and that is outside its datacenters' blackout windows and has room.
-5. When that plan misses a lease end, a deadline-aware pass plans again: each group's latest
-   iteration comes from placing groups backwards from their lease ends (propagated to dependency
-   targets, dev/test twins and earlier datacenters, with capacity and blackouts), and groups are
-   taken earliest-latest-iteration first. The plan with fewer broken constraints wins (then the
-   one with fewer iterations; the first on a tie), so estates that plan cleanly keep their plan.
+5. When that plan misses a lease end and capacity alone does not rule out meeting them all
+   (the servers and hours due by each lease end fit what iterations hold up to it), a
+   deadline-aware pass plans again: each group's latest iteration comes from a plan built
+   backwards from the lease ends (propagated to dependency targets, dev/test twins and earlier
+   datacenters, with capacity and blackouts), and groups are taken earliest-latest-iteration
+   first. If a lease end is still missed, a depth-first search over the iterations of the groups
+   bound by lease ends (greedy choice first, pruned by the room left before each lease end) looks
+   for a plan meeting them all (when at most :data:`_SEARCH_GROUPS` groups come up to the last
+   one bound by a lease end; it gives up after :data:`_SEARCH_WORK`). The plan with fewer broken constraints wins (then the one with fewer
+   iterations; the first on a tie), so estates that plan cleanly keep their plan.
 6. What cannot be met is reported, and the plan still completes: a group larger than an iteration
    goes alone into the first empty one (``oversized``); with ``max_iterations`` set, overflow goes
    into the least loaded iteration (``capacity``) or past the horizon (``horizon``); workloads
