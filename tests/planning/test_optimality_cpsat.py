@@ -13,7 +13,8 @@ mbf generates and plans each estate with its real pipeline: the built-in generat
 seconds at most) finds the fewest iterations any plan needs under the same hard constraints,
 modelled here from the estate and the configuration, not from mbf's planning model. An
 independent checker reads mbf's planned backlog and lists every hard constraint it breaks; mbf's
-own violation list is never consulted.
+own violation list is consulted only to check that it reports each late or out-of-order workload
+the checker finds, and no other.
 
 Iterations used means the number of the last iteration holding a migration: an iteration left
 empty by a change freeze still counts, as it does on the calendar.
