@@ -11,7 +11,6 @@ on the one before it in its epic (2,900 links).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -25,57 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins" / "azure-devops" / "tests"))
 
 from fake_ado import FakeAzureDevOps  # noqa: E402
+from push_backlog import make_push_backlog  # noqa: E402
 
-from mbf.domain import Backlog, Iteration, Link, WorkItem, WorkItemKind  # noqa: E402
+from mbf.domain import Backlog  # noqa: E402
 from mbf.plugin import Context  # noqa: E402
 from mbf.sync import RetryPolicy, SyncLedger  # noqa: E402
 from mbf_azure_devops.service import AzureDevOpsClient  # noqa: E402
 from mbf_azure_devops.settings import MAX_BATCH, AzureDevOpsSettings  # noqa: E402
-
-EPICS, STORIES_PER_EPIC, SPRINT_SIZE = 100, 30, 150
-
-
-def backlog() -> Backlog:
-    items: list[WorkItem] = []
-    stories = EPICS * STORIES_PER_EPIC
-    for e in range(EPICS):
-        items.append(WorkItem(id=f"epic:e{e}", kind=WorkItemKind.EPIC, title=f"Datacenter {e}"))
-    for e in range(EPICS):
-        for s in range(STORIES_PER_EPIC):
-            n = e * STORIES_PER_EPIC + s
-            items.append(
-                WorkItem(
-                    id=f"story:e{e}/s{s}",
-                    kind=WorkItemKind.STORY,
-                    title=f"Migrate server {n}",
-                    parent_id=f"epic:e{e}",
-                    iteration_id=f"sprint-{n // SPRINT_SIZE + 1}",
-                    estimate=8.0,
-                    links=(Link(target_id=f"story:e{e}/s{s - 1}"),) if s else (),
-                )
-            )
-    for e in range(EPICS):
-        for s in range(STORIES_PER_EPIC):
-            for t in range(3 if (e * STORIES_PER_EPIC + s) % 10 < 3 else 2):
-                items.append(
-                    WorkItem(
-                        id=f"task:e{e}/s{s}/t{t}",
-                        kind=WorkItemKind.TASK,
-                        title=f"Task {t}",
-                        parent_id=f"story:e{e}/s{s}",
-                    )
-                )
-    start = dt.date(2027, 1, 4)
-    iterations = [
-        Iteration(
-            id=f"sprint-{n}",
-            name=f"Sprint {n}",
-            start=start + dt.timedelta(days=14 * (n - 1)),
-            finish=start + dt.timedelta(days=14 * (n - 1) + 11),
-        )
-        for n in range(1, stories // SPRINT_SIZE + 1)
-    ]
-    return Backlog(items=items, iterations=iterations)
 
 
 def minimum(plan: Backlog) -> tuple[int, int]:
@@ -130,7 +85,7 @@ def pull(fake: FakeAzureDevOps) -> None:
 
 def main() -> None:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    plan = backlog()
+    plan = make_push_backlog()
     fake = FakeAzureDevOps(project="Contoso", team="Contoso Team").start()
     design, absolute = minimum(plan)
     print(

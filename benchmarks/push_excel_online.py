@@ -11,7 +11,6 @@ stories planned into 20 sprints of 150 and each depending on the one before it i
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -25,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins" / "excel" / "tests"))
 
 from fake_graph import DRIVE_ID, TOKEN, FakeGraph  # noqa: E402
+from push_backlog import make_push_backlog  # noqa: E402
 
-from mbf.domain import Backlog, Iteration, Link, WorkItem, WorkItemKind  # noqa: E402
+from mbf.domain import Backlog, WorkItemKind  # noqa: E402
 from mbf.plugin import Context  # noqa: E402
 from mbf.sync import RetryPolicy, SyncLedger  # noqa: E402
 from mbf_excel.online import SERVICE, ExcelOnlineClient  # noqa: E402
@@ -34,7 +34,6 @@ from mbf_excel.online_settings import ExcelOnlineSettings  # noqa: E402
 from mbf_excel.xlsx_reader import read_backlog_workbook  # noqa: E402
 from mbf_excel.xlsx_writer import write_backlog_workbook  # noqa: E402
 
-EPICS, STORIES_PER_EPIC, SPRINT_SIZE = 100, 30, 150
 PATH = "Migration/backlog.xlsx"
 
 
@@ -47,51 +46,11 @@ class StaticCredential:
         return AccessToken(TOKEN, int(time.time()) + 3600)
 
 
-def backlog() -> Backlog:
-    items: list[WorkItem] = []
-    for e in range(EPICS):
-        items.append(WorkItem(id=f"epic:e{e}", kind=WorkItemKind.EPIC, title=f"Datacenter {e}"))
-    for e in range(EPICS):
-        for s in range(STORIES_PER_EPIC):
-            n = e * STORIES_PER_EPIC + s
-            items.append(
-                WorkItem(
-                    id=f"story:e{e}/s{s}",
-                    kind=WorkItemKind.STORY,
-                    title=f"Migrate server {n}",
-                    parent_id=f"epic:e{e}",
-                    iteration_id=f"sprint-{n // SPRINT_SIZE + 1}",
-                    estimate=8.0,
-                    links=(Link(target_id=f"story:e{e}/s{s - 1}"),) if s else (),
-                )
-            )
-            for t in range(3 if n % 10 < 3 else 2):
-                items.append(
-                    WorkItem(
-                        id=f"task:e{e}/s{s}/t{t}",
-                        kind=WorkItemKind.TASK,
-                        title=f"Task {t}",
-                        parent_id=f"story:e{e}/s{s}",
-                    )
-                )
-    start = dt.date(2027, 1, 4)
-    iterations = [
-        Iteration(
-            id=f"sprint-{n}",
-            name=f"Sprint {n}",
-            start=start + dt.timedelta(days=14 * (n - 1)),
-            finish=start + dt.timedelta(days=14 * (n - 1) + 11),
-        )
-        for n in range(1, EPICS * STORIES_PER_EPIC // SPRINT_SIZE + 1)
-    ]
-    return Backlog(items=items, iterations=iterations)
-
-
 def main() -> None:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     graph = FakeGraph().start()
     settings = ExcelOnlineSettings(item_path=PATH, drive_id=DRIVE_ID, graph_url=graph.base_url)
-    plan = backlog()
+    plan = make_push_backlog()
     rows: list[tuple[str, int, int, float]] = []
     with tempfile.TemporaryDirectory() as folder:
         ledger_path = Path(folder) / "ledger.json"

@@ -11,7 +11,6 @@ before it in its epic (2,900 links).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sys
@@ -26,62 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins" / "jira" / "tests"))
 
 from fake_jira import FakeJira  # noqa: E402
+from push_backlog import make_push_backlog  # noqa: E402
 
-from mbf.domain import Backlog, Iteration, Link, Release, WorkItem, WorkItemKind  # noqa: E402
+from mbf.domain import Backlog  # noqa: E402
 from mbf.plugin import Context  # noqa: E402
 from mbf.sync import RetryPolicy, SyncLedger  # noqa: E402
 from mbf_jira.service import JiraTracker  # noqa: E402
 from mbf_jira.settings import JiraSettings  # noqa: E402
 
 _ID = re.compile(r"/(\d+|MIG-\d+)")
-EPICS, STORIES_PER_EPIC, SPRINT_SIZE, RELEASES = 100, 30, 150, 5
-
-
-def backlog() -> Backlog:
-    items: list[WorkItem] = []
-    stories = EPICS * STORIES_PER_EPIC
-    for e in range(EPICS):
-        items.append(WorkItem(id=f"epic:e{e}", kind=WorkItemKind.EPIC, title=f"Datacenter {e}"))
-    tasks = 0
-    for e in range(EPICS):
-        for s in range(STORIES_PER_EPIC):
-            n = e * STORIES_PER_EPIC + s
-            items.append(
-                WorkItem(
-                    id=f"story:e{e}/s{s}",
-                    kind=WorkItemKind.STORY,
-                    title=f"Migrate server {n}",
-                    parent_id=f"epic:e{e}",
-                    iteration_id=f"sprint-{n // SPRINT_SIZE + 1}",
-                    release_id=f"release-{n * RELEASES // stories + 1}",
-                    estimate=8.0,
-                    links=(Link(target_id=f"story:e{e}/s{s - 1}"),) if s else (),
-                )
-            )
-    for e in range(EPICS):
-        for s in range(STORIES_PER_EPIC):
-            for t in range(3 if (e * STORIES_PER_EPIC + s) % 10 < 3 else 2):
-                items.append(
-                    WorkItem(
-                        id=f"task:e{e}/s{s}/t{t}",
-                        kind=WorkItemKind.TASK,
-                        title=f"Task {t}",
-                        parent_id=f"story:e{e}/s{s}",
-                    )
-                )
-                tasks += 1
-    start = dt.date(2027, 1, 4)
-    iterations = [
-        Iteration(
-            id=f"sprint-{n}",
-            name=f"Sprint {n}",
-            start=start + dt.timedelta(days=14 * (n - 1)),
-            finish=start + dt.timedelta(days=14 * (n - 1) + 11),
-        )
-        for n in range(1, stories // SPRINT_SIZE + 1)
-    ]
-    releases = [Release(id=f"release-{n}", name=f"Release {n}") for n in range(1, RELEASES + 1)]
-    return Backlog(items=items, iterations=iterations, releases=releases)
+RELEASES = 5
 
 
 def minimum(plan: Backlog) -> int:
@@ -116,7 +69,7 @@ def run(fake: FakeJira, plan: Backlog, ledger_path: Path, label: str) -> None:
 
 def main() -> None:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    plan = backlog()
+    plan = make_push_backlog(releases=RELEASES)
     fake = FakeJira()
     os.environ["JIRA_EMAIL"], os.environ["JIRA_API_TOKEN"] = fake.email, fake.token
     print(f"{len(plan.items)} items; API minimum for the first push: {minimum(plan)} writes")
