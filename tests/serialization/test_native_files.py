@@ -39,9 +39,10 @@ def test_items_are_written_parents_first(sample_backlog: Backlog) -> None:
         iterations=sample_backlog.iterations,
         releases=sample_backlog.releases,
     )
-    ids = [i["id"] for i in json.loads(backlog_to_json(shuffled))["items"]]
+    written = json.loads(backlog_to_json(shuffled))["items"]
+    ids = [entry["id"] for entry in written]
     seen: set[str] = set()
-    for entry in json.loads(backlog_to_json(shuffled))["items"]:
+    for entry in written:
         assert entry.get("parent_id") is None or entry["parent_id"] in seen
         seen.add(entry["id"])
     assert ids[0] == "epic:dub2"
