@@ -7,13 +7,13 @@ message and exits 1; ``--debug`` shows the traceback instead. Usage errors exit 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import click
 
 from mbf import __version__
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["App", "MbfGroup", "main", "make_cli"]
 
 
-@attrs.define(kw_only=True)
+@dataclasses.dataclass(kw_only=True)
 class App:
     """What every command receives as ``click.get_current_context().obj``."""
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import click
 
 from mbf.plugin import hookimpl
@@ -69,8 +68,8 @@ def plugins_command(as_json: bool) -> None:
     """List the installed plugins, what each provides, and the plugins that failed to load."""
     app = click.get_current_context().obj
     plugin_manager = app.plugin_manager
-    infos = [attrs.asdict(info) for info in plugin_manager.plugin_infos()]
-    broken = [attrs.asdict(b) for b in plugin_manager.broken]
+    infos = [dataclasses.asdict(info) for info in plugin_manager.plugin_infos()]
+    broken = [dataclasses.asdict(b) for b in plugin_manager.broken]
     conflicts = [
         {"kind": registry.kind, "name": name, "plugins": list(pair)}
         for registry in (
@@ -84,6 +83,8 @@ def plugins_command(as_json: bool) -> None:
         for name, pair in registry.conflicts.items()
     ]
     if as_json:
+        import json
+
         click.echo(
             json.dumps({"plugins": infos, "broken": broken, "conflicts": conflicts}, indent=2)
         )

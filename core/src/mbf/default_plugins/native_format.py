@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mbf.domain import Backlog
 from mbf.plugin import Context, TrackerFormat, hookimpl
+
+if TYPE_CHECKING:
+    from mbf.domain import Backlog
 
 _SNIFF_BYTES = 4096
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from mbf.domain._converters import to_dict, to_float, to_optional_float, to_tuple
+from mbf.domain.enums import DependencyType, LinkKind, StateCategory, WorkItemKind
 
 __all__ = [
     "Backlog",
@@ -23,45 +23,6 @@ __all__ = [
     "WorkItem",
     "WorkItemKind",
 ]
-
-
-class WorkItemKind(enum.StrEnum):
-    """Level of an item in the Cloud Adoption Framework hierarchy."""
-
-    EPIC = "epic"
-    FEATURE = "feature"
-    STORY = "story"
-    TASK = "task"
-
-
-class StateCategory(enum.StrEnum):
-    """Tracker-neutral meaning of a state; trackers' own state words map onto these."""
-
-    TODO = "todo"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-class LinkKind(enum.StrEnum):
-    """What a link between two items means."""
-
-    DEPENDS_ON = "depends-on"
-    """The item cannot proceed until the target has (predecessor link)."""
-    RELATES_TO = "relates-to"
-    """Informational link with no scheduling meaning."""
-
-
-class DependencyType(enum.StrEnum):
-    """Scheduling type of a depends-on link, as Microsoft Project names them."""
-
-    FS = "FS"
-    """Finish-to-start: this item starts after the target finishes."""
-    SS = "SS"
-    """Start-to-start."""
-    FF = "FF"
-    """Finish-to-finish."""
-    SF = "SF"
-    """Start-to-finish."""
 
 
 @attrs.frozen(kw_only=True)

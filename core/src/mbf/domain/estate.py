@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from mbf.domain._converters import to_dict, to_float, to_optional_float, to_tuple
+from mbf.domain.enums import MigrationStrategy, Readiness
 
 __all__ = [
     "BlackoutWindow",
@@ -22,27 +22,6 @@ __all__ = [
     "Server",
     "Workload",
 ]
-
-
-class Readiness(enum.StrEnum):
-    """Whether a server can move to Azure as it is, as an assessment judged it."""
-
-    READY = "ready"
-    READY_WITH_CONDITIONS = "ready_with_conditions"
-    NOT_READY = "not_ready"
-    UNKNOWN = "unknown"
-
-
-class MigrationStrategy(enum.StrEnum):
-    """The Cloud Adoption Framework's rationalisation choices for a workload."""
-
-    REHOST = "rehost"
-    REFACTOR = "refactor"
-    REARCHITECT = "rearchitect"
-    REBUILD = "rebuild"
-    REPLACE = "replace"
-    RETIRE = "retire"
-    RETAIN = "retain"
 
 
 @attrs.frozen(kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import attrs
@@ -73,7 +74,7 @@ def format_context(tracker_format: TrackerFormat, context: Context) -> Context:
     settings: object = plugin_settings(
         raw, tracker_format.settings_type, origin=f"mbf.toml: formats.{tracker_format.name}"
     )
-    return attrs.evolve(context, settings=settings)
+    return dataclasses.replace(context, settings=settings)
 
 
 def read_backlog_file(

@@ -10,6 +10,7 @@ the result is validated. Nothing is written here; the command writes the estate 
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import ipaddress
 from collections.abc import Mapping, Sequence
@@ -77,7 +78,9 @@ def read_export(
         raise ConfigError(
             f"mbf.toml: [[sources]] entry {export.display!r}: source {source.name!r} takes no options"
         )
-    estate = source.read(export.path, attrs.evolve(context, config=config, settings=settings))
+    estate = source.read(
+        export.path, dataclasses.replace(context, config=config, settings=settings)
+    )
     records = (
         sum(s.records for s in estate.sources) or len(estate.servers) or len(estate.dependencies)
     )

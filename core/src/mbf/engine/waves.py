@@ -1294,9 +1294,4 @@ def plan_waves(backlog: Backlog, context: Context) -> PlanResult:
         releases,
         remediation_lead=config.planning.remediation_lead,
     )
-    # PlanResult's tuple converters confuse mypy's attrs plugin about the argument types.
-    return PlanResult(
-        backlog=planned,
-        violations=plan.violations,  # type: ignore[arg-type]
-        explanations=plan.explanations,  # type: ignore[arg-type]
-    )
+    return PlanResult(backlog=planned, violations=plan.violations, explanations=plan.explanations)

@@ -8,17 +8,16 @@ keeps working.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 import importlib
-import importlib.metadata
 import os
 import types
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import attrs
 import click
 import pluggy
 
@@ -28,6 +27,7 @@ from mbf.errors import (
     PluginConflictError,
 )
 from mbf.plugin import hookspecs
+from mbf.plugin.entry_points import find_entry_points
 from mbf.plugin.types import (
     DiscoverySource,
     GenerationRule,
@@ -72,7 +72,7 @@ ESSENTIAL_PLUGINS = frozenset({"core-commands"})
 T = TypeVar("T")
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class BrokenPlugin:
     """A plugin that was skipped, and why."""
 
@@ -84,7 +84,7 @@ class BrokenPlugin:
     """What went wrong."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PluginInfo:
     """A loaded plugin as ``mbf plugins`` shows it."""
 
@@ -100,7 +100,7 @@ class PluginInfo:
     """Per registry hook, the names of the objects it yields."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Registry(Generic[T]):
     """The objects of one registry hook, by name, with the plugin that provided each."""
 
@@ -170,11 +170,8 @@ class MbfPluginManager(pluggy.PluginManager):
 
     def load_entry_points(self) -> None:
         """Register every plugin of the ``mbf`` entry-point group; report and skip broken ones."""
-        for entry_point in sorted(
-            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
-        ):
-            dist = entry_point.dist
-            dist_name, version = (dist.name, dist.version) if dist is not None else ("?", "?")
+        for entry_point in find_entry_points(ENTRY_POINT_GROUP):
+            dist_name, version = entry_point.distribution, entry_point.version
             if self.is_blocked(entry_point.name) or self.is_blocked(dist_name):
                 continue
             if self.get_plugin(entry_point.name) is not None:

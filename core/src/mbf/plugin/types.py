@@ -2,21 +2,23 @@
 
 Every object is frozen and validates its own name, so a plugin with a malformed object is
 reported when it is loaded rather than when a user first reaches for it.
+
+These are dataclasses, not attrs classes like the domain model, because every plugin imports
+them when ``mbf`` starts: importing attrs and building its classes was a third of ``mbf --help``.
+Nothing here imports :mod:`mbf.domain` at run time either, for the same reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import attrs
-
-from mbf.domain import Backlog, Estate, WorkItem, WorkItemKind
-
 if TYPE_CHECKING:
     from mbf.config import MbfConfig
+    from mbf.domain import Backlog, Estate, WorkItemKind
     from mbf.sync import SyncLedger
 
 __all__ = [
@@ -38,42 +40,49 @@ __all__ = [
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 ALL_CAPABILITIES: frozenset[str] = frozenset(
-    {a.name for a in attrs.fields(WorkItem)} | {"iterations", "releases"}
-)
+    {
+        "id", "kind", "title", "description", "parent_id", "state", "state_category",
+        "assignee", "priority", "tags", "iteration_id", "release_id", "estimate", "start",
+        "finish", "links", "source", "refs", "extra", "iterations", "releases",
+    }
+)  # fmt: skip
 """What a tracker format can hold: the :class:`~mbf.domain.WorkItem` field names, plus
-``iterations`` and ``releases`` for the backlog's own lists."""
+``iterations`` and ``releases`` for the backlog's own lists (a test keeps the two in step)."""
+
+
+def _set(instance: object, name: str, value: object) -> None:
+    """Normalise a field of a frozen instance in ``__post_init__``."""
+    object.__setattr__(instance, name, value)
 
 
 def _normalise_name(value: str) -> str:
     return value.strip().lower().replace("_", "-")
 
 
-def _check_name(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+def _check_name(field_name: str, value: str) -> None:
     if not _NAME.match(value):
         raise ValueError(
-            f"{attribute.name} {value!r} must be lower-case letters, digits and single hyphens, "
+            f"{field_name} {value!r} must be lower-case letters, digits and single hyphens, "
             "starting with a letter"
         )
 
 
-def _check_names(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-    for name in value:
-        _check_name(instance, attribute, name)
+def _names(field_name: str, value: Iterable[str]) -> tuple[str, ...]:
+    names = tuple(_normalise_name(v) for v in value)
+    for name in names:
+        _check_name(field_name, name)
+    return names
 
 
-def _names(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(_normalise_name(v) for v in value)
+def _all_kinds() -> frozenset[WorkItemKind]:
+    from mbf.domain import WorkItemKind
 
-
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-def _capabilities(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    return frozenset(WorkItemKind)
 
 
 def _kinds(value: Iterable[str]) -> frozenset[WorkItemKind]:
+    from mbf.domain import WorkItemKind
+
     return frozenset(WorkItemKind(kind) for kind in value)
 
 
@@ -99,29 +108,33 @@ class Diagnostics:
         self.warnings.append(message)
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Context:
     """Passed to every plugin callable. New fields are added here, never as new arguments."""
 
-    config: MbfConfig = attrs.field(factory=_default_config)
+    config: MbfConfig = dataclasses.field(default_factory=_default_config)
     """The project's configuration (defaults when no mbf.toml was given)."""
-    diagnostics: Diagnostics = attrs.field(factory=Diagnostics)
+    diagnostics: Diagnostics = dataclasses.field(default_factory=Diagnostics)
     """Where to report warnings."""
     settings: Any = None
     """This component's own settings instance (``settings_type``), or ``None``."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class MbfPlugin:
     """Base of every object a registry hook yields."""
 
-    name: str = attrs.field(converter=_normalise_name, validator=_check_name)
+    name: str
     """User-facing name: lower-case letters, digits and hyphens; used on the CLI and in mbf.toml."""
     description: str = ""
     """One line, shown by ``mbf plugins``."""
 
+    def __post_init__(self) -> None:
+        _set(self, "name", _normalise_name(self.name))
+        _check_name("name", self.name)
 
-@attrs.frozen(kw_only=True)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DiscoverySource(MbfPlugin):
     """Reads one kind of discovery export into an :class:`~mbf.domain.Estate`."""
 
@@ -129,15 +142,20 @@ class DiscoverySource(MbfPlugin):
     """``read(path, context)``: the estate the export describes; raise ``InputError`` on bad rows."""
     can_read: Callable[[Path], bool] | None = None
     """Cheap content sniff: ``True`` when the file is this source's; never raises."""
-    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    default_filenames: tuple[str, ...] = ()
     """Case-insensitive globs of the file names this source's exports usually have."""
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
+    aliases: tuple[str, ...] = ()
     """Other names the source answers to."""
     settings_type: type | None = None
     """attrs class the ``options`` of its ``[[sources]]`` entries are structured into."""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "default_filenames", tuple(self.default_filenames))
+        _set(self, "aliases", _names("aliases", self.aliases))
 
-@attrs.frozen(kw_only=True)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class TrackerFormat(MbfPlugin):
     """A file format a backlog can be read from and/or written to."""
 
@@ -147,20 +165,25 @@ class TrackerFormat(MbfPlugin):
     """``write(backlog, path, context)``: write the file; may add numbered siblings of ``path``."""
     can_read: Callable[[Path], bool] | None = None
     """Cheap content sniff: ``True`` when the file is in this format; never raises."""
-    default_filenames: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    default_filenames: tuple[str, ...] = ()
     """Case-insensitive globs of this format's usual file names, e.g. ``("*.xlsx",)``."""
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_check_names)
+    aliases: tuple[str, ...] = ()
     """Other names the format answers to."""
-    capabilities: frozenset[str] = attrs.field(default=ALL_CAPABILITIES, converter=_capabilities)
+    capabilities: frozenset[str] = ALL_CAPABILITIES
     """Fields that survive a write and read back (see :data:`ALL_CAPABILITIES`); ``convert``
     reports the others as lost."""
-    kinds: frozenset[WorkItemKind] = attrs.field(default=frozenset(WorkItemKind), converter=_kinds)
+    kinds: frozenset[WorkItemKind] = dataclasses.field(default_factory=_all_kinds)
     """Kinds of item the format holds; ``convert`` reports items of other kinds as lost (a Wave
     sheet holds workloads and servers, not tasks)."""
     settings_type: type | None = None
     """attrs class of this format's settings, if it has any."""
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "default_filenames", tuple(self.default_filenames))
+        _set(self, "aliases", _names("aliases", self.aliases))
+        _set(self, "capabilities", frozenset(self.capabilities))
+        _set(self, "kinds", _kinds(self.kinds))
         if self.read is None and self.write is None:
             raise ValueError(f"tracker format {self.name!r} can neither read nor write")
         unknown = self.capabilities - ALL_CAPABILITIES
@@ -170,7 +193,7 @@ class TrackerFormat(MbfPlugin):
             )
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PushReport:
     """What a push did, per item id."""
 
@@ -206,7 +229,7 @@ class TrackerClient(Protocol):
         """Release connections."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class TrackerService(MbfPlugin):
     """A live tracker reached through its API."""
 
@@ -216,7 +239,7 @@ class TrackerService(MbfPlugin):
     """``connect(settings, context)``: an open :class:`TrackerClient`."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GenerationRule(MbfPlugin):
     """One step of turning an estate into a backlog; rules run in ``order``."""
 
@@ -228,7 +251,7 @@ class GenerationRule(MbfPlugin):
     """Whether the rule runs unless mbf.toml switches it off."""
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PlanViolation:
     """A constraint the plan could not meet."""
 
@@ -236,23 +259,30 @@ class PlanViolation:
     """Which rule, e.g. ``lease-end``, ``capacity``, ``dependency-cycle``."""
     message: str
     """What happened, in words a user can act on."""
-    item_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    item_ids: tuple[str, ...] = ()
     """The items involved."""
 
+    def __post_init__(self) -> None:
+        _set(self, "item_ids", tuple(self.item_ids))
 
-@attrs.frozen(kw_only=True)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PlanResult:
     """A planned backlog and what the planner has to say about it."""
 
     backlog: Backlog
     """The backlog with iterations, releases and item placements set."""
-    violations: tuple[PlanViolation, ...] = attrs.field(default=(), converter=_strings)
+    violations: tuple[PlanViolation, ...] = ()
     """Constraints not met."""
-    explanations: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_strings)
+    explanations: tuple[tuple[str, str], ...] = ()
     """``(item id, why it got its iteration)`` for ``mbf plan --explain``."""
 
+    def __post_init__(self) -> None:
+        _set(self, "violations", tuple(self.violations))
+        _set(self, "explanations", tuple(self.explanations))
 
-@attrs.frozen(kw_only=True)
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PlanningStrategy(MbfPlugin):
     """Assigns backlog items to iterations and releases."""
 

@@ -6,16 +6,19 @@ from collections.abc import Iterator
 
 from mbf import hookimpl
 from mbf.plugin import TrackerFormat
-from mbf_example_format.checklist import (
-    CAPABILITIES,
-    looks_like_checklist,
-    read_checklist,
-    write_checklist,
-)
 
 
 @hookimpl
 def mbf_tracker_formats() -> Iterator[TrackerFormat]:
+    # Imported here, not at the top: every ``mbf`` command imports this module, and the format
+    # module brings in mbf's domain model, which ``mbf --help`` never needs.
+    from mbf_example_format.checklist import (
+        CAPABILITIES,
+        looks_like_checklist,
+        read_checklist,
+        write_checklist,
+    )
+
     yield TrackerFormat(
         name="markdown-checklist",
         description="A backlog as a nested Markdown checklist (example plugin)",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mbf.domain import Backlog, WorkItemKind
 from mbf.plugin import Context, TrackerFormat
-from mbf_excel.archive import sheet_names
-from mbf_excel.backlog_layout import BACKLOG_SHEET
 from mbf_excel.meg_layout import MEG_SHEETS
+
+if TYPE_CHECKING:
+    from mbf.domain import Backlog
 
 __all__ = [
     "MEG_CAPABILITIES",
@@ -25,18 +26,21 @@ servers. Ids and titles are derived again from data centre, workload and machine
 mbf generated, like ``Migrate workload Payroll``, come back; others do not); iterations come back
 as ``wave-N``; extra fields only where the template has a column of that name."""
 
-MEG_KINDS = frozenset({WorkItemKind.EPIC, WorkItemKind.FEATURE, WorkItemKind.STORY})
-"""Data centres (epics), workloads (features) and servers (stories); tasks have no row."""
-
 
 def looks_like_backlog_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook with a Backlog sheet (and is not a MEG workbook)."""
+    # Imported on first sniff: the layout brings in the domain model, the archive reader zipfile.
+    from mbf_excel.archive import sheet_names
+    from mbf_excel.backlog_layout import BACKLOG_SHEET
+
     names = sheet_names(path)
     return BACKLOG_SHEET in names and not any(sheet in names for sheet in MEG_SHEETS)
 
 
 def looks_like_meg_workbook(path: Path) -> bool:
     """Whether ``path`` is a Migration Execution Guide workbook (it has a Digital Estate or Wave sheet)."""
+    from mbf_excel.archive import sheet_names
+
     return any(sheet in sheet_names(path) for sheet in MEG_SHEETS)
 
 
@@ -79,6 +83,10 @@ def xlsx_format() -> TrackerFormat:
 
 def meg_format() -> TrackerFormat:
     """The Migration Execution Guide workbook (Digital Estate, Wave and Risk Register sheets)."""
+    from mbf.domain import WorkItemKind
+
+    # Data centres (epics), workloads (features) and servers (stories); tasks have no row.
+    meg_kinds = frozenset({WorkItemKind.EPIC, WorkItemKind.FEATURE, WorkItemKind.STORY})
     return TrackerFormat(
         name="meg",
         description="Migration Execution Guide workbook: Digital Estate, Wave and Risk Register sheets",
@@ -88,5 +96,5 @@ def meg_format() -> TrackerFormat:
         write=_write_meg,
         can_read=looks_like_meg_workbook,
         capabilities=MEG_CAPABILITIES,
-        kinds=MEG_KINDS,
+        kinds=meg_kinds,
     )

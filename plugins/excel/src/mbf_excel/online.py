@@ -14,6 +14,7 @@ ID column is the marker a lost ledger is rebuilt from), the workbook's address a
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -152,7 +153,7 @@ class ExcelOnlineClient:
                 find_marked=session.find_marked,
             ),
         )
-        return attrs.evolve(report, write_requests=self.write_requests - uploads_before)
+        return dataclasses.replace(report, write_requests=self.write_requests - uploads_before)
 
     def close(self) -> None:
         """Close the Graph connection, if one was opened."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mbf.domain import Backlog
 from mbf.plugin import ALL_CAPABILITIES, Context, TrackerFormat
+
+if TYPE_CHECKING:
+    from mbf.domain import Backlog
 
 __all__ = ["MSPDI_CAPABILITIES", "mspdi_format"]
 
