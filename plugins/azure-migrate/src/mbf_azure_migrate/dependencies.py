@@ -16,13 +16,14 @@ Azure Migrate project and are returned as servers carrying their addresses.
 from __future__ import annotations
 
 import operator
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from mbf.domain import Dependency, Estate, EstateSource, Server, server_id
 from mbf.errors import InputError
 from mbf.tabular import Columns, ColumnSpec, Table, cell_int
+from mbf_azure_migrate.flow_counts import count_flows
 
 __all__ = ["COLUMNS", "read_dependencies"]
 
@@ -47,39 +48,13 @@ _KEY_COLUMNS = (
 )
 """What identifies one flow of rows; rows equal in all of these add up."""
 _UNKNOWN_PROCESS = "unknown process"
+_UNKNOWN_ENDPOINT = "external:unknown"
 
 
-class _Flow:
-    """Traffic between two endpoints on one port: total weight and destination process."""
-
-    __slots__ = ("process", "weight")
-
-    def __init__(self, weight: int, process: str) -> None:
-        self.weight = weight
-        self.process = process
-
-
-def _row_key(cols: Columns) -> tuple[list[str], operator.itemgetter[Any], int]:
-    """The key columns the table has, a getter of their cells, and the width a row needs."""
+def _row_key(cols: Columns) -> tuple[list[str], list[int]]:
+    """The key columns the table has, and where they are."""
     present = [name for name in _KEY_COLUMNS if name in cols]
-    positions = [cols.index[name] for name in present]
-    return present, operator.itemgetter(*positions), max(positions) + 1
-
-
-def _count_rows(
-    table: Table, getter: operator.itemgetter[Any], width: int
-) -> Counter[tuple[str, ...]]:
-    """How often each key occurs: at C speed, unless short rows need padding."""
-    with table.bulk_rows() as rows:
-        try:
-            return Counter(map(getter, rows))
-        except IndexError:
-            pass  # a row shorter than the header: count again, padding each row
-    counts: Counter[tuple[str, ...]] = Counter()
-    for _number, row in table.numbered_rows():
-        padded = row if len(row) >= width else [*row, *([""] * (width - len(row)))]
-        counts[getter(padded)] += 1
-    return counts
+    return present, [cols.index[name] for name in present]
 
 
 def _first_row_of(table: Table, getter: operator.itemgetter[Any], key: tuple[str, ...]) -> int:
@@ -93,14 +68,14 @@ def _first_row_of(table: Table, getter: operator.itemgetter[Any], key: tuple[str
 def read_dependencies(table: Table) -> Estate:
     """Aggregated dependencies, and the named servers with the addresses the export shows."""
     cols = Columns.locate(table.header, COLUMNS, table=table)
-    present, getter, width = _row_key(cols)
-    counts = _count_rows(table, getter, width)
+    present, positions = _row_key(cols)
+    getter = operator.itemgetter(*positions)
+    counts = count_flows(table, positions)
     if not counts:
         raise InputError("the dependency export has a header but no rows", path=table.where)
-    ids: dict[str, str] = {}
-    addresses: dict[str, dict[str, None]] = defaultdict(dict)
     names: dict[str, str] = {}
-    flows: dict[tuple[str, str, int | None], _Flow] = {}
+    addresses: dict[str, dict[str, None]] = defaultdict(dict)
+    flows: dict[tuple[str, str, int | None], list[Any]] = {}
     # Positions within a key; the required columns are always there (Columns.locate checked).
     s_name_at, d_name_at = (
         present.index("Source server name"),
@@ -110,36 +85,67 @@ def read_dependencies(table: Table) -> Estate:
     optional = {name: present.index(name) if name in present else None for name in _KEY_COLUMNS}
     s_ip_at, process_at = optional["Source IP"], optional["Destination process"]
     count_at = optional["Connection Count"]
+    # A million rows name a few thousand servers, ports and processes: each distinct cell text
+    # is interpreted once, so the loop below is mostly dictionary look-ups.
+    ids: dict[str, str] = {}
+    ports: dict[str, int | None] = {}
+    weights: dict[str, int | None] = {}
+    processes: dict[str, str] = {}
     rows = 0
     for key, repeats in counts.items():  # one pass per distinct flow, not per row
         rows += repeats
-        s_name, d_name, d_ip = key[s_name_at].strip(), key[d_name_at].strip(), key[d_ip_at].strip()
         s_ip = key[s_ip_at].strip() if s_ip_at is not None else ""
-        if not (s_name or s_ip or d_name or d_ip):
-            continue  # a line of separators only
-        source, target = _endpoint(s_name, s_ip, ids), _endpoint(d_name, d_ip, ids)
-        if s_name:
-            names.setdefault(source, s_name)
-            if s_ip:
-                addresses[source][s_ip] = None
-        if d_name:
-            names.setdefault(target, d_name)
-            if d_ip:
-                addresses[target][d_ip] = None
-        port = _number(table, getter, key, key[port_at], "Destination port")
+        d_ip = key[d_ip_at].strip()
+        source = ids.get(key[s_name_at])
+        if source is None:
+            source = _endpoint(key[s_name_at], s_ip, ids, names)
+        target = ids.get(key[d_name_at])
+        if target is None:
+            target = _endpoint(key[d_name_at], d_ip, ids, names)
+            if target == _UNKNOWN_ENDPOINT == source:
+                continue  # a line of separators only
+        if s_ip and source in names:
+            addresses[source][s_ip] = None
+        if d_ip and target in names:
+            addresses[target][d_ip] = None
+        text = key[port_at]
+        try:
+            port = ports[text]
+        except KeyError:
+            port = ports[text] = _number(table, getter, key, text, "Destination port")
         weight = repeats
-        if count_at is not None and key[count_at].strip():
-            weight = repeats * (_number(table, getter, key, key[count_at], "Connection Count") or 0)
-        process = key[process_at].strip() if process_at is not None else ""
-        if process.lower() == _UNKNOWN_PROCESS:
-            process = ""
+        if count_at is not None:
+            text = key[count_at]
+            try:
+                count = weights[text]
+            except KeyError:
+                count = weights[text] = (
+                    (_number(table, getter, key, text, "Connection Count") or 0)
+                    if text.strip()
+                    else None
+                )
+            if count is not None:
+                weight = repeats * count
+        process = ""
+        if process_at is not None:
+            text = key[process_at]
+            known = processes.get(text)
+            if known is None:
+                known = processes[text] = _process(text)
+            process = known
         flow = flows.get((source, target, port))
         if flow is None:
-            flows[(source, target, port)] = _Flow(weight, process)
+            flows[(source, target, port)] = [weight, process]
         else:
-            flow.weight += weight
-            flow.process = min(filter(None, (flow.process, process)), default="")  # stable choice
-    return _estate(table, names, addresses, flows, rows)
+            flow[0] += weight
+            flow[1] = min(filter(None, (flow[1], process)), default="")  # stable choice
+    return _estate(table, names, addresses, flows, rows, blank_port=None in ports.values())
+
+
+def _process(text: str) -> str:
+    """The destination process of a cell; Azure Migrate's placeholder for none is dropped."""
+    process = text.strip()
+    return "" if process.lower() == _UNKNOWN_PROCESS else process
 
 
 def _number(
@@ -163,31 +169,38 @@ def _number(
         )
 
 
-def _endpoint(name: str, ip: str, ids: dict[str, str]) -> str:
-    if name:
-        found = ids.get(name)
-        if found is None:
-            found = ids[name] = server_id(name)
-        return found
-    return f"ip:{ip}" if ip else "external:unknown"
+def _endpoint(cell: str, ip: str, ids: dict[str, str], names: dict[str, str]) -> str:
+    """The endpoint a server-name cell and its address stand for.
+
+    A named server's id is remembered in ``ids`` (by the cell as written) and its first spelling
+    in ``names``; an unnamed endpoint is its address.
+    """
+    name = cell.strip()
+    if not name:
+        return f"ip:{ip}" if ip else _UNKNOWN_ENDPOINT
+    found = ids[cell] = server_id(name)
+    names.setdefault(found, name)
+    return found
 
 
 def _estate(
     table: Table,
     names: dict[str, str],
     addresses: dict[str, dict[str, None]],
-    flows: dict[tuple[str, str, int | None], _Flow],
+    flows: dict[tuple[str, str, int | None], list[Any]],
     rows: int,
+    *,
+    blank_port: bool,
 ) -> Estate:
     servers = tuple(
         Server(id=sid, name=names[sid], ip_addresses=tuple(addresses.get(sid, ())))
         for sid in sorted(names)
     )
-    ordered: Iterable[tuple[tuple[str, str, int | None], _Flow]] = sorted(
-        flows.items(), key=lambda kv: (kv[0][0], kv[0][1], -1 if kv[0][2] is None else kv[0][2])
-    )
-    dependencies: Sequence[Dependency] = tuple(
-        Dependency(source_id=s, target_id=t, port=p, process=flow.process, weight=flow.weight)
+    items: Iterable[tuple[tuple[str, str, int | None], list[Any]]] = flows.items()
+    # A blank port sorts first, as -1; only then do the keys need a sort key of their own.
+    ordered = sorted(items, key=_flow_order) if blank_port else sorted(items)
+    dependencies = tuple(
+        Dependency(source_id=s, target_id=t, port=p, process=flow[1], weight=flow[0])
         for (s, t, p), flow in ordered
     )
     return Estate(
@@ -195,3 +208,8 @@ def _estate(
         dependencies=dependencies,
         sources=(EstateSource(source="azure-migrate", path=str(table.path), records=rows),),
     )
+
+
+def _flow_order(item: tuple[tuple[str, str, int | None], list[Any]]) -> tuple[str, str, int]:
+    (source, target, port), _flow = item
+    return source, target, -1 if port is None else port
