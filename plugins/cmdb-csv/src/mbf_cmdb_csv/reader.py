@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,20 +47,26 @@ def read_cmdb(path: Path, context: Context) -> Estate:
     servers: list[Server] = []
     workloads: dict[str, Workload] = {}
     datacenters: dict[str, Datacenter] = {}
+    slugs: dict[str, str] = {}  # a few thousand applications and datacenters for many servers
 
-    def text(row: Sequence[Any], field: str) -> str:
-        return cols.text(row, header_of[field])
+    def slugged(text: str) -> str:
+        found = slugs.get(text)
+        if found is None:
+            found = slugs[text] = slug(text)
+        return found
 
     for number, row in table.numbered_rows():
-        name = text(row, "name")
+        cells = cols.texts(row)  # by header; a field without a column is absent
+        name = cells.get(header_of["name"], "")
         if not name:
             raise InputError(
                 "the server name is empty", path=where, row=number, column=header_of["name"]
             )
-        datacenter = text(row, "datacenter")
-        if datacenter and slug(datacenter) not in datacenters:
-            datacenters[slug(datacenter)] = Datacenter(id=slug(datacenter), name=datacenter)
-        strategy_text = text(row, "strategy").lower()
+        datacenter = cells.get(header_of["datacenter"], "")
+        datacenter_id = slugged(datacenter) if datacenter else ""
+        if datacenter and datacenter_id not in datacenters:
+            datacenters[datacenter_id] = Datacenter(id=datacenter_id, name=datacenter)
+        strategy_text = cells.get(header_of["strategy"], "").lower()
         if strategy_text and strategy_text not in _STRATEGIES:
             raise InputError(
                 f"unknown strategy {strategy_text!r}; expected one of: {', '.join(_STRATEGIES)}",
@@ -69,29 +74,36 @@ def read_cmdb(path: Path, context: Context) -> Estate:
                 row=number,
                 column=header_of["strategy"],
             )
+        strategy = _STRATEGIES.get(strategy_text, MigrationStrategy.REHOST)
         workload_ids = []
         for application in (
-            a.strip() for a in text(row, "application").split(settings.application_separator)
+            a.strip()
+            for a in cells.get(header_of["application"], "").split(settings.application_separator)
         ):
             if not application:
                 continue
-            workload = Workload(
-                id=slug(application),
-                name=application,
-                owner=text(row, "owner"),
-                criticality=text(row, "criticality"),
-                strategy=_STRATEGIES.get(strategy_text, MigrationStrategy.REHOST),
-                reason=f"CMDB application {application}",
+            workload_id = slugged(application)
+            _add_workload(
+                workloads,
+                workload_id=workload_id,
+                application=application,
+                details={
+                    "owner": cells.get(header_of["owner"], ""),
+                    "criticality": cells.get(header_of["criticality"], ""),
+                    "strategy": strategy,
+                },
+                context=context,
+                where=where,
+                row=number,
             )
-            _add_workload(workloads, workload, context, f"{where}, row {number}")
-            workload_ids.append(workload.id)
+            workload_ids.append(workload_id)
         servers.append(
             Server(
                 id=server_id(name),
                 name=name,
-                datacenter_id=slug(datacenter) or None,
-                os=text(row, "os"),
-                os_version=text(row, "os_version"),
+                datacenter_id=datacenter_id or None,
+                os=cells.get(header_of["os"], ""),
+                os_version=cells.get(header_of["os_version"], ""),
                 cores=cell_int(
                     cols.get(row, header_of["cores"]),
                     where=where,
@@ -110,8 +122,8 @@ def read_cmdb(path: Path, context: Context) -> Estate:
                     row=number,
                     column=header_of["storage_gb"],
                 ),
-                environment=text(row, "environment"),
-                ip_addresses=split_list(text(row, "ip_addresses")),
+                environment=cells.get(header_of["environment"], ""),
+                ip_addresses=split_list(cells.get(header_of["ip_addresses"], "")),
                 workload_ids=tuple(workload_ids),
             )
         )
@@ -126,21 +138,34 @@ def read_cmdb(path: Path, context: Context) -> Estate:
 
 
 def _add_workload(
-    workloads: dict[str, Workload], workload: Workload, context: Context, where: str
+    workloads: dict[str, Workload],
+    *,
+    workload_id: str,
+    application: str,
+    details: dict[str, Any],
+    context: Context,
+    where: str,
+    row: int,
 ) -> None:
-    """Keep the first row's owner and criticality of an application; report rows that differ."""
-    kept = workloads.get(workload.id)
+    """Keep the first row's owner, criticality and strategy of an application; report rows that
+    differ (``where`` and ``row`` name the row; a new workload is only built for the first)."""
+    kept = workloads.get(workload_id)
     if kept is None:
-        workloads[workload.id] = workload
+        workloads[workload_id] = Workload(
+            id=workload_id,
+            name=application,
+            reason=f"CMDB application {application}",
+            **details,
+        )
         return
     for field in ("owner", "criticality", "strategy"):
-        mine, theirs = getattr(kept, field), getattr(workload, field)
+        mine, theirs = getattr(kept, field), details[field]
         if (
             theirs
             and mine != theirs
             and (field != "strategy" or theirs is not MigrationStrategy.REHOST)
         ):
             context.diagnostics.warn(
-                f"{where}: application {workload.name!r} has {field} {theirs!r}, an earlier row "
+                f"{where}, row {row}: application {application!r} has {field} {theirs!r}, an earlier row "
                 f"{mine!r}; kept {mine!r}"
             )

@@ -72,6 +72,8 @@ _VHOST = (
 _VINFO_MARKERS = frozenset({normalise_header(h) for h in ("VM", "vInfoVMName")})
 _POWER_MARKERS = frozenset({normalise_header(h) for h in ("Powerstate", "vInfoPowerstate")})
 _TAB_IN_NAME = re.compile("vinfo", re.IGNORECASE)
+_NOT_SEEN = "\0"
+"""Marks a datacenter name not slugged yet (``None`` is the id of a blank one)."""
 
 
 @attrs.define
@@ -170,11 +172,11 @@ def _server(
     *,
     row: Sequence[Any],
     number: int,
-    table: Table,
+    where: str,
     disks: dict[str, _Disks],
     hosts: dict[str, _HostInfo],
+    datacenter_ids: dict[str, str | None],
 ) -> Server:
-    where = table.where
     cells = cols.texts(row)
     name = cells["VM"]
     if not name:
@@ -206,10 +208,13 @@ def _server(
         "esx_version": host_info.esx_version if host_info else "",
         "storage_used_gb": _gib(used),
     }
+    datacenter_id = datacenter_ids.get(datacenter, _NOT_SEEN)
+    if datacenter_id is _NOT_SEEN:  # a handful of datacenters for thousands of VMs
+        datacenter_id = datacenter_ids[datacenter] = slug(datacenter) or None
     return Server(
         id=server_id(name),
         name=name,
-        datacenter_id=slug(datacenter) or None,
+        datacenter_id=datacenter_id,
         os=cells.get("OS according to the VMware Tools", "")
         or cells.get("OS according to the configuration file", ""),
         cores=cell_int(cells["CPUs"], where=where, row=number, column="CPUs"),
@@ -228,22 +233,36 @@ def read_rvtools(path: Path, context: Context) -> Estate:
     cols = Columns.locate(vinfo.header, _VINFO, table=vinfo)
     servers: list[Server] = []
     datacenters: dict[str, Datacenter] = {}
+    datacenter_ids: dict[str, str | None] = {}
     templates = placeholders = 0
+    where = vinfo.where
+    template_at, placeholder_at = cols.index.get("Template"), cols.index.get("SRM Placeholder")
     for number, row in vinfo.numbered_rows():
-        if "Template" in cols and cell_bool(
-            cols.get(row, "Template"), where=vinfo.where, row=number, column="Template"
+        if template_at is not None and cell_bool(
+            row[template_at] if template_at < len(row) else None,
+            where=where,
+            row=number,
+            column="Template",
         ):
             templates += 1
             continue
-        if "SRM Placeholder" in cols and cell_bool(
-            cols.get(row, "SRM Placeholder"),
-            where=vinfo.where,
+        if placeholder_at is not None and cell_bool(
+            row[placeholder_at] if placeholder_at < len(row) else None,
+            where=where,
             row=number,
             column="SRM Placeholder",
         ):
             placeholders += 1
             continue
-        server = _server(cols, row=row, number=number, table=vinfo, disks=disks, hosts=hosts)
+        server = _server(
+            cols,
+            row=row,
+            number=number,
+            where=where,
+            disks=disks,
+            hosts=hosts,
+            datacenter_ids=datacenter_ids,
+        )
         servers.append(server)
         if server.datacenter_id and server.datacenter_id not in datacenters:
             name = cols.text(row, "Datacenter") or hosts[cols.text(row, "Host").lower()].datacenter
