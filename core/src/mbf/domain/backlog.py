@@ -22,6 +22,7 @@ __all__ = [
     "TrackerRef",
     "WorkItem",
     "WorkItemKind",
+    "with_fields",
 ]
 
 
@@ -51,7 +52,12 @@ class TrackerRef:
     """The tracker's revision or update stamp when last synchronised."""
 
 
-@attrs.frozen(kw_only=True)
+# Not slotted, unlike the other classes: a frozen slotted class sets each field through
+# object.__setattr__, a dict-backed one stores into its __dict__. With 19 fields that makes
+# building an item 40 % faster and lets with_fields() copy one as a dict; a backlog holds
+# hundreds of thousands of items, built several times per command. The cost is about 100 bytes
+# per item (40 MB at 359,000 items).
+@attrs.frozen(kw_only=True, slots=False)
 class WorkItem:
     """One backlog item: an epic, feature, user story or task."""
 
@@ -93,6 +99,21 @@ class WorkItem:
     """Per tracker service name, where the item lives there."""
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=to_dict)
     """Tracker-specific fields with no core field (custom fields); kept through round trips."""
+
+
+def with_fields(item: WorkItem, **changes: Any) -> WorkItem:
+    """A copy of ``item`` with ``changes``, like ``attrs.evolve`` but without the converters: the
+    engine's hot paths use it, with values already of their field's type (tuples, dicts,
+    floats, dates), which are not copied. An unknown field name raises ``TypeError``, as
+    ``attrs.evolve`` does."""
+    unknown = changes.keys() - _WORK_ITEM_FIELDS
+    if unknown:
+        raise TypeError(f"WorkItem has no field {sorted(unknown)[0]!r}")
+    copy = object.__new__(WorkItem)
+    state = copy.__dict__
+    state.update(item.__dict__)
+    state.update(changes)
+    return copy
 
 
 @attrs.frozen(kw_only=True)
@@ -137,3 +158,6 @@ class Backlog:
     """Iterations in date order."""
     releases: tuple[Release, ...] = attrs.field(default=(), converter=to_tuple)
     """Releases in date order."""
+
+
+_WORK_ITEM_FIELDS = frozenset(field.name for field in attrs.fields(WorkItem))

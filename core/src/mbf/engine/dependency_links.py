@@ -28,6 +28,7 @@ from mbf.domain import (
     WorkItemKind,
     item_id,
 )
+from mbf.domain.backlog import with_fields
 from mbf.plugin.types import Context
 
 __all__ = ["add_dependency_links"]
@@ -109,6 +110,6 @@ def add_dependency_links(estate: Estate, backlog: Backlog, context: Context) -> 
             if t not in have
         )
         extra = item.extra if group is None else {**item.extra, "move_group": group}
-        return attrs.evolve(item, links=(*item.links, *new_links), extra=extra)
+        return with_fields(item, links=(*item.links, *new_links), extra=extra)
 
     return attrs.evolve(backlog, items=tuple(linked(item) for item in backlog.items))

@@ -35,6 +35,7 @@ from mbf.domain import (
     WorkItem,
     WorkItemKind,
 )
+from mbf.domain.backlog import with_fields
 
 __all__ = [
     "NON_PROD_ENVIRONMENTS",
@@ -198,28 +199,22 @@ def _pinned(feature: WorkItem) -> int | None:
 
 def feature_index(items: Iterable[WorkItem]) -> dict[str, str]:
     """Item id -> id of the feature it belongs to (a feature belongs to itself); items above or
-    outside any feature are left out. Linear: each parent chain is walked once."""
-    by_id = {item.id: item for item in items}
-    found: dict[str, str | None] = {}
-    for item in by_id.values():
-        chain: list[str] = []
-        node: WorkItem | None = item
-        owner: str | None = None
-        while node is not None:
-            if node.id in found:
-                owner = found[node.id]
-                break
-            if node.kind is WorkItemKind.FEATURE:
-                owner = node.id
-                chain.append(node.id)
-                break
-            if node.kind is WorkItemKind.EPIC or node.id in chain:
-                break
-            chain.append(node.id)
-            node = by_id.get(node.parent_id) if node.parent_id else None
-        for node_id in chain:
-            found[node_id] = owner
-    return {item_id: owner for item_id, owner in found.items() if owner is not None}
+    outside any feature are left out. Resolved one hierarchy level per pass (stories, then their
+    tasks, ...), each pass a dict comprehension: a backlog is three or four levels deep."""
+    owner: dict[str, str] = {}
+    pending: dict[str, str] = {}
+    for item in items:
+        if item.kind is WorkItemKind.FEATURE:
+            owner[item.id] = item.id
+        elif item.kind is not WorkItemKind.EPIC and item.parent_id is not None:
+            pending[item.id] = item.parent_id
+    while pending:
+        resolved = {child: owner[parent] for child, parent in pending.items() if parent in owner}
+        if not resolved:
+            break  # what is left hangs under an epic, outside the backlog or in a cycle
+        owner.update(resolved)
+        pending = {child: parent for child, parent in pending.items() if child not in resolved}
+    return owner
 
 
 def read_planning_model(backlog: Backlog, config: MbfConfig) -> PlanningModel:
@@ -312,7 +307,7 @@ def apply_plan(
         number = placement.get(feature_id) if feature_id is not None else None
         if feature_id is None or number is None:
             planned.append(
-                attrs.evolve(item, iteration_id=None, release_id=None, start=None, finish=None)
+                with_fields(item, iteration_id=None, release_id=None, start=None, finish=None)
             )
             continue
         release_id = release_of.get(by_id[feature_id].source[0] if by_id[feature_id].source else "")
@@ -320,7 +315,7 @@ def apply_plan(
             number = max(1, number - remediation_lead)
         iteration = by_number[number]
         planned.append(
-            attrs.evolve(
+            with_fields(
                 item,
                 iteration_id=iteration.id,
                 release_id=release_id,
@@ -337,7 +332,7 @@ def apply_plan(
             first, last = spans.get(item.parent_id, (iteration.start, iteration.finish))
             spans[item.parent_id] = (min(first, iteration.start), max(last, iteration.finish))
     result = tuple(
-        attrs.evolve(item, start=spans[item.id][0], finish=spans[item.id][1])
+        with_fields(item, start=spans[item.id][0], finish=spans[item.id][1])
         if item.kind is WorkItemKind.EPIC and item.id in spans
         else item
         for item in planned

@@ -7,6 +7,7 @@ from collections import defaultdict
 import attrs
 
 from mbf.domain import Backlog, Estate, WorkItemKind
+from mbf.domain.backlog import with_fields
 from mbf.plugin.types import Context
 
 __all__ = ["roll_up_estimates"]
@@ -27,5 +28,5 @@ def roll_up_estimates(estate: Estate, backlog: Backlog, context: Context) -> Bac
             ):
                 totals[item.parent_id] += item.estimate
         for parent_id, hours in totals.items():
-            items[parent_id] = attrs.evolve(items[parent_id], estimate=hours)
+            items[parent_id] = with_fields(items[parent_id], estimate=hours)
     return attrs.evolve(backlog, items=tuple(items.values()))
