@@ -204,3 +204,13 @@ def test_canonical_addresses() -> None:
         None,
         None,
     ]
+    # Not dotted quads: too many parts, an empty part, a digit that is not a decimal one (a
+    # superscript two used to crash discovery); decimal digits of other scripts are digits.
+    assert [
+        canonical_ip(t) for t in ("10.1.0.5.1", "10..0.5", "10.1.0.\u00b2", "\u0967.2.3.4")
+    ] == [
+        None,
+        None,
+        None,
+        "1.2.3.4",
+    ]

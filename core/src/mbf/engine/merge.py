@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import operator
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -52,6 +53,7 @@ _ENVIRONMENTS = {
     "staging": "stage",
 }
 _EXAMPLES_PER_WARNING = 3
+_DOTTED_QUAD = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 
 
 @attrs.frozen(kw_only=True)
@@ -77,10 +79,10 @@ def canonical_ip(text: str) -> str | None:
     Loopback, link-local, unspecified and multicast addresses are shared by every machine.
     """
     text = text.strip()
-    parts = text.split(".")
-    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts):
+    dotted = _DOTTED_QUAD.fullmatch(text)
+    if dotted is not None:
         # IPv4, by far the common case, without ipaddress' cost (50,000 servers, several exports)
-        a, b, c, d = (int(p) for p in parts)
+        a, b, c, d = map(int, dotted.groups())
         if max(a, b, c, d) > 255 or a in (0, 127) or (a == 169 and b == 254) or 224 <= a <= 239:
             return None
         return f"{a}.{b}.{c}.{d}"
@@ -302,7 +304,7 @@ def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> E
         for server in part.estate.servers:
             # The merged server this one is: same short name, else an address another export saw.
             merged_id = by_id.get(server.id)
-            if merged_id is None and server.ip_addresses:
+            if merged_id is None and part_index and server.ip_addresses:
                 merged_id = _owner_in_other_export(server.ip_addresses, part_index, by_ip)
             if merged_id is None:
                 merged_id = server.id
@@ -318,8 +320,12 @@ def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> E
                 ip = canonical_ip(text)
                 if ip is None:
                     continue
-                owner = by_ip.get(ip, (merged_id, part_index))
-                by_ip[ip] = owner if owner is not None and owner[0] == merged_id else None
+                if ip not in by_ip:
+                    by_ip[ip] = (merged_id, part_index)
+                    continue
+                owner = by_ip[ip]
+                if owner is not None and owner[0] != merged_id:
+                    by_ip[ip] = None  # two servers share it: it identifies neither
             if server.blockers:
                 draft.blockers.update(dict.fromkeys(server.blockers))
             if server.workload_ids:

@@ -1,0 +1,147 @@
+"""Counting flows: the line-based way for plain files and the csv way give the same counts."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from mbf.domain import Dependency
+from mbf.plugin import Context
+from mbf.tabular import read_csv_table
+from mbf_azure_migrate.exports import read_azure_migrate
+from mbf_azure_migrate.flow_counts import _count_plain_lines, count_flows
+
+HEADER = "Time slot,Source server name,Source IP,Destination server name,Destination port"
+ROWS = [
+    "7/28/2026 00:00-06:00,WEB01,10.1.0.11,DB01,1433",
+    "7/28/2026 06:00-12:00,WEB01,10.1.0.11,DB01,1433",
+    "7/28/2026 06:00-12:00,WEB01,10.1.0.11,DB01,1434",
+    "7/28/2026 12:00-18:00,WEB02,,DB01,1433",
+    "7/28/2026 18:00-00:00,WEB01,10.1.0.11,DB01,1433",
+]
+POSITIONS = [1, 2, 3, 4]
+COUNTS = {
+    ("WEB01", "10.1.0.11", "DB01", "1433"): 3,
+    ("WEB01", "10.1.0.11", "DB01", "1434"): 1,
+    ("WEB02", "", "DB01", "1433"): 1,
+}
+
+
+def write(path: Path, lines: list[str], *, newline: str = "\n", prefix: bytes = b"") -> Path:
+    path.write_bytes(prefix + newline.join(lines).encode("utf-8") + newline.encode())
+    return path
+
+
+def test_a_plain_file_is_counted_by_its_lines(tmp_path: Path) -> None:
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *ROWS]))
+    assert _count_plain_lines(table, POSITIONS) == COUNTS
+    assert count_flows(table, POSITIONS) == COUNTS
+
+
+@pytest.mark.parametrize(
+    ("newline", "prefix"), [("\r\n", b""), ("\n", codecs.BOM_UTF8), ("\r\n", codecs.BOM_UTF8)]
+)
+def test_windows_line_ends_and_a_bom_are_plain_too(
+    tmp_path: Path, newline: str, prefix: bytes
+) -> None:
+    table = read_csv_table(
+        write(tmp_path / "deps.csv", [HEADER, *ROWS], newline=newline, prefix=prefix)
+    )
+    assert _count_plain_lines(table, POSITIONS) == COUNTS
+
+
+def test_semicolons_and_an_excel_separator_line_are_plain_too(tmp_path: Path) -> None:
+    lines = ["sep=;", HEADER.replace(",", ";"), *(row.replace(",", ";") for row in ROWS)]
+    table = read_csv_table(write(tmp_path / "deps.csv", lines))
+    assert _count_plain_lines(table, POSITIONS) == COUNTS
+
+
+@pytest.mark.parametrize(
+    ("rows", "counts"),
+    [
+        pytest.param(
+            [*ROWS[:2], '"7/28/2026 06:00-12:00",WEB01,10.1.0.11,"DB01",1434', *ROWS[3:]],
+            COUNTS,
+            id="quoted cells",
+        ),
+        pytest.param(
+            [*ROWS[:3], "7/28/2026 12:00-18:00,WEB02,,DB01,1433", "", ROWS[4]],
+            COUNTS,
+            id="blank line",
+        ),
+        pytest.param(
+            [*ROWS, "7/29/2026 00:00-06:00,WEB03"],
+            {**COUNTS, ("WEB03", "", "", ""): 1},
+            id="short row",
+        ),
+        pytest.param(
+            [*ROWS, "7/29/2026 00:00-06:00,SRVÉ,,DB01,80"],
+            {**COUNTS, ("SRVÉ", "", "DB01", "80"): 1},
+            id="not ascii",
+        ),
+        pytest.param(
+            [*ROWS, "7/29/2026 00:00\r06:00,WEB01,10.1.0.11,DB01,1433"],
+            {
+                **COUNTS,
+                # the csv module ends the line at the \r: a short row, then the rest of it
+                ("WEB01", "10.1.0.11", "DB01", "1433"): 4,
+                ("", "", "", ""): 1,
+            },
+            id="carriage return inside a line",
+        ),
+    ],
+)
+def test_other_files_are_counted_row_by_row_with_the_same_result(
+    tmp_path: Path, rows: list[str], counts: dict[tuple[str, ...], int]
+) -> None:
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *rows]))
+    assert _count_plain_lines(table, POSITIONS) is None
+    assert count_flows(table, POSITIONS) == counts
+
+
+def test_a_counted_first_column_needs_every_cell(tmp_path: Path) -> None:
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *ROWS]))
+    assert _count_plain_lines(table, [0, 1]) is None
+    assert count_flows(table, [0, 4]) == {
+        ("7/28/2026 00:00-06:00", "1433"): 1,
+        ("7/28/2026 06:00-12:00", "1433"): 1,
+        ("7/28/2026 06:00-12:00", "1434"): 1,
+        ("7/28/2026 12:00-18:00", "1433"): 1,
+        ("7/28/2026 18:00-00:00", "1433"): 1,
+    }
+
+
+def test_a_plain_export_and_the_same_export_quoted_read_alike(tmp_path: Path) -> None:
+    header = (
+        "Time slot,Source server name,Source IP,Source application,Source process,"
+        "Destination server name,Destination IP,Destination application,Destination process,"
+        "Destination port"
+    )
+    rows = [
+        "7/28/2026 00:00-06:00,WEB01,10.1.0.11,IIS,w3wp.exe,DB01,10.1.0.21,SQL,sqlservr.exe,1433",
+        "7/28/2026 06:00-12:00,WEB01,10.1.0.11,IIS,w3wp.exe,DB01,10.1.0.21,SQL,sqlservr.exe,1433",
+        "7/28/2026 06:00-12:00,web01.contoso.local,10.1.0.12,,,,10.1.0.99,,,443",
+        "7/28/2026 12:00-18:00,,10.9.9.9,,,WEB01,10.1.0.11,IIS,Unknown process,80",
+    ]
+    plain = read_azure_migrate(write(tmp_path / "plain.csv", [header, *rows]), Context())
+    quoted_rows = [f'"{row}"'.replace(",", '","') for row in rows]
+    quoted = read_azure_migrate(write(tmp_path / "quoted.csv", [header, *quoted_rows]), Context())
+    assert (
+        plain.dependencies
+        == quoted.dependencies
+        == (
+            Dependency(source_id="ip:10.9.9.9", target_id="web01", port=80, weight=1),
+            Dependency(
+                source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=2
+            ),
+            Dependency(source_id="web01", target_id="ip:10.1.0.99", port=443, weight=1),
+        )
+    )
+    assert plain.servers == quoted.servers
+    assert [(s.id, s.name, s.ip_addresses) for s in plain.servers] == [
+        ("db01", "DB01", ("10.1.0.21",)),
+        ("web01", "WEB01", ("10.1.0.11", "10.1.0.12")),
+    ]
+    assert plain.sources[0].records == quoted.sources[0].records == 4
