@@ -24,6 +24,21 @@ def test_slug_and_item_id() -> None:
     assert item_id("task", "srv01", "migrate") == "task:srv01/migrate"
 
 
+def test_slug_of_names_that_are_slugs_already_and_of_those_that_are_not() -> None:
+    names = ("web-01", "WEB-01", "-web-01-", "web--01", "web_01", "Ünïcode", "a\u00b2", "", "--")
+    assert [slug(n) for n in names] == [
+        "web-01",
+        "web-01",
+        "web-01",
+        "web-01",
+        "web-01",
+        "n-code",
+        "a",
+        "",
+        "",
+    ]
+
+
 def test_stable_hash_is_fixed_across_runs() -> None:
     assert stable_hash("Unsupported operating system") == "5c4b64ca"
 

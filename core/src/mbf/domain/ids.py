@@ -17,7 +17,16 @@ def slug(text: str) -> str:
     >>> slug("Amsterdam 1 / Hall B")
     'amsterdam-1-hall-b'
     """
-    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+    lowered = text.lower()
+    if (
+        lowered.isascii()
+        and lowered.replace("-", "").isalnum()
+        and "--" not in lowered
+        and lowered[0] != "-"
+        and lowered[-1] != "-"
+    ):
+        return lowered  # already a slug, as most host names are: no pattern to run
+    return _NOT_SLUG.sub("-", lowered).strip("-")
 
 
 def server_id(name: str) -> str:
