@@ -62,6 +62,9 @@ def read_import_csv(table: Table) -> Estate:
         if _DISK_SIZE.match(normalise_header(header))
     ]
     where = table.where
+    # Only the columns the file has: an absent one would be left out of ``extra`` as blank.
+    extra_columns = [(column, key) for column, key in _EXTRA_COLUMNS.items() if column in cols]
+    storage_used = "Storage in use (In GB)" in cols
     servers: list[Server] = []
     for number, row in table.numbered_rows():
         cells = cols.texts(row)
@@ -84,15 +87,14 @@ def read_import_csv(table: Table) -> Estate:
                 column=header,
             )
             storage += size or 0.0
-        extra: dict[str, object] = {
-            key: cells.get(column, "") for column, key in _EXTRA_COLUMNS.items()
-        }
-        extra["storage_used_gb"] = cell_float(
-            cells.get("Storage in use (In GB)"),
-            where=where,
-            row=number,
-            column="Storage in use (In GB)",
-        )
+        extra: dict[str, object] = {key: cells[column] for column, key in extra_columns}
+        if storage_used:
+            extra["storage_used_gb"] = cell_float(
+                cells["Storage in use (In GB)"],
+                where=where,
+                row=number,
+                column="Storage in use (In GB)",
+            )
         servers.append(
             Server(
                 id=server_id(name),
