@@ -24,6 +24,7 @@ import attrs
 from mbf.errors import InputError
 
 __all__ = [
+    "FORMULA_STARTS",
     "ColumnSpec",
     "Columns",
     "Table",
@@ -416,20 +417,21 @@ def read_csv_table(
 
 # -- cells bound for spreadsheets -----------------------------------------------------------------
 
-# OWASP CSV injection: a spreadsheet evaluates cells starting with these. The apostrophe itself
-# is included so a value that really starts with one survives the round trip.
-_FORMULA_STARTS = frozenset("=+-@\t\r'")
+FORMULA_STARTS = frozenset("=+-@\t\r'")
+"""First characters :func:`neutralise` guards: a spreadsheet evaluates cells starting with them
+(OWASP CSV injection). The apostrophe itself is included so a value that really starts with one
+survives the round trip."""
 
 
 def neutralise(value: str) -> str:
     """``value`` made inert for spreadsheets: a leading ``'`` when it could start a formula."""
-    if value and value[0] in _FORMULA_STARTS:
+    if value and value[0] in FORMULA_STARTS:
         return "'" + value
     return value
 
 
 def restore(value: str) -> str:
     """Undo :func:`neutralise`: drop the ``'`` mbf (or a careful user) put before a formula start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_STARTS:
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
         return value[1:]
     return value

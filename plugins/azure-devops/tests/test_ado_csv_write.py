@@ -205,6 +205,23 @@ def test_split_backlog_reads_back_whole_from_its_first_file(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("files", "names"),
+    [
+        pytest.param(3, "out.ado.csv, out-2.ado.csv, out-3.ado.csv", id="three-listed"),
+        pytest.param(5, "out.ado.csv, out-2.ado.csv … out-5.ado.csv", id="five-shortened"),
+    ],
+)
+def test_warning_for_many_parts_names_the_first_two_and_the_last(
+    tmp_path: Path, files: int, names: str
+) -> None:
+    write_ado_csv(epics_with_children([999] * files), tmp_path / "out.ado.csv", Context())
+    context = Context()
+    back = read_ado_csv(tmp_path / "out.ado.csv", context)
+    assert len(back.items) == 1000 * files
+    assert context.diagnostics.warnings == [f"ado-csv: read {files} files as one backlog: {names}"]
+
+
 def test_numbered_file_with_another_header_is_not_read_as_a_part(tmp_path: Path) -> None:
     write_ado_csv(epics_with_children([2]), tmp_path / "out.ado.csv", Context())
     (tmp_path / "out-2.ado.csv").write_text('"Work Item Type","Title"\r\n"Task","Other"\r\n')

@@ -16,6 +16,8 @@ def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
     (validation reports the missing parent separately). Runs in linear time.
     """
     known = {item.id for item in items}
+    if len(known) == len(items) and _in_hierarchy_order(items, known):
+        return items  # a backlog read from a file usually is: nothing to move
     children: defaultdict[str | None, list[WorkItem]] = defaultdict(list)
     for item in items:
         parent = item.parent_id if item.parent_id in known else None
@@ -31,3 +33,23 @@ def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
         placed = {item.id for item in ordered}
         ordered += [item for item in items if item.id not in placed]
     return tuple(ordered)
+
+
+def _in_hierarchy_order(items: tuple[WorkItem, ...], known: set[str]) -> bool:
+    """Whether ``items`` (with unique ids) are already depth-first with siblings in their order.
+
+    They are when each item's parent is the previous item or one of its ancestors: every subtree
+    is then one run of items, which the depth-first walk gives back unchanged.
+    """
+    path: list[str] = []  # ids from a root down to the previous item
+    for item in items:
+        parent = item.parent_id
+        if parent is None or parent not in known:
+            path.clear()
+        else:
+            while path and path[-1] != parent:
+                path.pop()
+            if not path:
+                return False  # the parent is not an ancestor of the previous item, or comes later
+        path.append(item.id)
+    return True

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Container, Iterable
+from operator import attrgetter
 
-from mbf.domain.backlog import Backlog
+from mbf.domain.backlog import Backlog, WorkItem
 from mbf.domain.estate import Estate
 from mbf.errors import ValidationError
 
@@ -61,13 +62,51 @@ def estate_problems(estate: Estate) -> list[str]:
 
 def backlog_problems(backlog: Backlog) -> list[str]:
     """Every broken rule of ``backlog``, one message each, in a stable order."""
-    problems = _duplicates("item", (i.id for i in backlog.items))
+    items = backlog.items
+    parents = dict(zip(map(_ID, items), map(_PARENT_ID, items), strict=True))
+    # Counting ids is only needed when some repeat, which the dictionary's size tells at once.
+    problems = _duplicates("item", map(_ID, items)) if len(parents) < len(items) else []
     problems += _duplicates("iteration", (i.id for i in backlog.iterations))
     problems += _duplicates("release", (r.id for r in backlog.releases))
-    parents = {item.id: item.parent_id for item in backlog.items}
     iteration_ids = {i.id for i in backlog.iterations}
     release_ids = {r.id for r in backlog.releases}
-    for item in backlog.items:
+    # A valid backlog, the usual case, is recognised in bulk; only one that breaks a rule is
+    # walked item by item, for messages in item order.
+    if (
+        _unknown(map(_PARENT_ID, items), parents)
+        or any(map(_LINKS, items))
+        or _unknown(map(_ITERATION_ID, items), iteration_ids)
+        or _unknown(map(_RELEASE_ID, items), release_ids)
+    ):
+        problems += _dangling_references(items, parents, iteration_ids, release_ids)
+    problems += _parent_cycles(parents)
+    return problems
+
+
+_ID = attrgetter("id")
+_PARENT_ID = attrgetter("parent_id")
+_ITERATION_ID = attrgetter("iteration_id")
+_RELEASE_ID = attrgetter("release_id")
+_LINKS = attrgetter("links")
+
+
+def _unknown(ids: Iterable[str | None], known: Collection[str]) -> bool:
+    """Whether an id other than ``None`` is not in ``known``."""
+    missing = set(ids).difference(known)
+    missing.discard(None)
+    return bool(missing)
+
+
+def _dangling_references(
+    items: Iterable[WorkItem],
+    parents: Container[str],
+    iteration_ids: Container[str],
+    release_ids: Container[str],
+) -> list[str]:
+    """A message for every parent, link target, iteration or release an item names that does
+    not exist."""
+    problems: list[str] = []
+    for item in items:
         if item.parent_id is not None and item.parent_id not in parents:
             problems.append(f"item {item.id!r} has parent {item.parent_id!r}, which does not exist")
         problems += [
@@ -83,7 +122,6 @@ def backlog_problems(backlog: Backlog) -> list[str]:
             problems.append(
                 f"item {item.id!r} is in release {item.release_id!r}, which does not exist"
             )
-    problems += _parent_cycles(parents)
     return problems
 
 
@@ -91,7 +129,14 @@ def _parent_cycles(parents: dict[str, str | None]) -> list[str]:
     """Report each parent cycle once, naming its members in walking order."""
     problems: list[str] = []
     settled: set[str] = set()
-    for start in parents:
+    for start, parent in parents.items():
+        if start in settled:
+            continue
+        if parent is None or parent in settled or parent not in parents:
+            # The usual item: a root, or a child of an item already walked (parents tend to come
+            # first). Its walk would end at once.
+            settled.add(start)
+            continue
         path: list[str] = []
         on_path: set[str] = set()
         node: str | None = start

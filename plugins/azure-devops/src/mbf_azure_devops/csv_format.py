@@ -18,10 +18,12 @@ column, or a tree query's ``Title 1..N``), and mbf's own files including their n
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -443,6 +445,63 @@ def looks_like_ado_csv(path: Path) -> bool:
     return WORK_ITEM_TYPE in names and has_title
 
 
+_ID_TAG_LENGTH = len(ID_TAG_PREFIX)
+_PARENT_TAG_LENGTH = len(PARENT_TAG_PREFIX)
+_T = TypeVar("_T")
+
+
+class _CellParser(NamedTuple, Generic[_T]):
+    """How to read one column's non-empty cells, and what to say when a cell cannot be read."""
+
+    column: str
+    parse: Callable[[str], _T]
+    """Raises ``ValueError`` for a cell it cannot read."""
+    problem: str
+    """What the cell is not, after its quoted text: ``is not a date (use 2027-01-31)``."""
+
+
+_PRIORITY = _CellParser("Priority", int, "is not a priority (a whole number)")
+_ESTIMATE = _CellParser("Original Estimate", float, "is not a number of hours")
+_START = _CellParser("Start Date", parse_date, "is not a date (use 2027-01-31)")
+_FINISH = _CellParser("Target Date", parse_date, "is not a date (use 2027-01-31)")
+
+
+def _cell_value(parser: _CellParser[_T], cell: str, path: Path, row: int) -> _T | None:
+    """The value of ``cell`` (``None`` when blank), or the error naming its file, row and column."""
+    text = cell.strip()
+    if not text:
+        return None
+    try:
+        return parser.parse(text)
+    except ValueError:
+        raise InputError(
+            f"{text!r} {parser.problem}", path=path, row=row, column=parser.column
+        ) from None
+
+
+def _title_error(cells: Sequence[str], path: Path, row: int) -> InputError:
+    """The error of a row whose ``Title 1`` … ``Title N`` cells are all empty, or several filled."""
+    filled = [n for n, cell in enumerate(cells, start=1) if cell]
+    if not filled:
+        return InputError("the row has no title", path=path, row=row, column="Title 1")
+    return InputError(
+        "only one Title column may be filled in a row",
+        path=path,
+        row=row,
+        column=f"Title {filled[1]}",
+    )
+
+
+def _cells_getter(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """A function returning a row's cells at ``indexes``, in one C call for two or more."""
+    if len(indexes) >= 2:
+        return operator.itemgetter(*indexes)
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return lambda row: ()
+
+
 class _BoardsReader:
     """Turns the rows of one or more Boards CSV files into work items.
 
@@ -520,196 +579,234 @@ class _BoardsReader:
         i_estimate, i_start, i_finish = at["Original Estimate"], at["Start Date"], at["Target Date"]
         i_parent = at["Parent"]
         levels = columns.levels
-        extras = columns.extras
+        level_count = len(levels)
+        title_cells = _cells_getter(levels)
+        extra_names = tuple(name for _, name in columns.extras)
+        extra_cells = _cells_getter(tuple(i for i, _ in columns.extras))
         header = columns.header
         stack: list[str] = []
-        kinds: dict[str, tuple[WorkItemKind, bool]] = {}
-        categories: dict[str, StateCategory] = {}
-        iteration_of_path: dict[str, str] = {}
+        # Each column's raw cell -> what it means: a file repeats these words and numbers on
+        # thousands of rows, so each distinct cell is parsed (and checked) once.
+        types: dict[str, tuple[str, WorkItemKind, bool]] = {}
+        states: dict[str, tuple[str, StateCategory, bool]] = {}
+        priorities: dict[str, int | None] = {"": None}
+        estimates: dict[str, float | None] = {"": None}
+        dates: dict[str, dt.date | None] = {"": None}
+        iteration_of_cell: dict[str, str | None] = {"": None}
         items = self.items
         item_of_key = self.item_of_key
         unknown_states = self.unknown_states
         row_number = 1
 
-        def fail(message: str, column: str | None = None) -> InputError:
-            return InputError(message, path=path, row=row_number, column=column)
-
-        while True:
-            try:
-                row = next(rows, None)
-            except csv.Error as exc:
-                row_number += 1
-                raise fail(f"malformed CSV: {exc}") from None
-            row_number += 1
-            if row is None:
-                break
-            count = len(row)
-            if count == width:
-                row.append("")
-            elif count < width:
-                if not any(row):
-                    continue  # blank line
-                row.extend([""] * (width + 1 - count))
-            else:
-                if any(row[width:]):
-                    raise fail(f"the row has {count} values but the header only {width} columns")
-                del row[width:]
-                row.append("")
-
-            work_item_type = row[i_type].strip()
-            if not work_item_type:
-                if not any(row):
-                    continue  # a spreadsheet's empty row: only commas
-                raise fail("the row has no work item type", WORK_ITEM_TYPE)
-
-            level = 0
-            if levels:
-                title = ""
-                for n, i in enumerate(levels, start=1):
-                    if row[i]:
-                        if level:
-                            raise fail("only one Title column may be filled in a row", f"Title {n}")
-                        level, title = n, row[i]
-                if not level:
-                    raise fail("the row has no title", "Title 1")
-                if level > len(stack) + 1:
-                    raise fail(f"no item at level {level - 1} above this one", f"Title {level}")
-            else:
-                title = row[i_title]
-                if not title.strip():
-                    raise fail("the row has no title", header[i_title])
-
-            key = row[i_id].strip()
-            if key and not key.isdigit():
-                raise fail(f"{key!r} is not a work item ID", "ID")
-
-            own_id = ""
-            cross_file_parent = ""
-            tags: list[str] = []
-            tag_cell = row[i_tags]
-            if tag_cell:
-                for raw_tag in restore(tag_cell).split(";"):
-                    tag = raw_tag.strip()
-                    if tag.startswith(ID_TAG_PREFIX):
-                        own_id = tag[len(ID_TAG_PREFIX) :]
-                    elif tag.startswith(PARENT_TAG_PREFIX):
-                        cross_file_parent = tag[len(PARENT_TAG_PREFIX) :]
-                    elif tag:
-                        tags.append(tag)
-            if not own_id:
-                if key:
-                    own_id = f"ado:{key}"
+        try:
+            for row_number, row in enumerate(rows, start=2):  # read after the loop
+                count = len(row)
+                if count == width:
+                    row.append("")
+                elif count < width:
+                    if not any(row):
+                        continue  # blank line
+                    row.extend([""] * (width + 1 - count))
                 else:
-                    self.new_items += 1
-                    own_id = f"ado:new-{self.new_items}"
+                    if any(row[width:]):
+                        raise InputError(
+                            f"the row has {count} values but the header only {width} columns",
+                            path=path,
+                            row=row_number,
+                        )
+                    del row[width:]
+                    row.append("")
 
-            extra: dict[str, Any] = {}
-            kind_and_kept = kinds.get(work_item_type)
-            if kind_and_kept is None:
-                kind_and_kept = kinds[work_item_type] = self.kind_of(work_item_type)
-            kind, keep_type = kind_and_kept
-            if keep_type:
-                extra[WORK_ITEM_TYPE] = work_item_type
+                type_cell = row[i_type]
+                known_type = types.get(type_cell)
+                if known_type is None:
+                    work_item_type = type_cell.strip()
+                    if not work_item_type:
+                        if not any(row):
+                            continue  # a spreadsheet's empty row: only commas
+                        raise InputError(
+                            "the row has no work item type",
+                            path=path,
+                            row=row_number,
+                            column=WORK_ITEM_TYPE,
+                        )
+                    known_type = types[type_cell] = (work_item_type, *self.kind_of(work_item_type))
+                work_item_type, kind, keep_type = known_type
 
-            state = row[i_state].strip()
-            if state[:1] == "'":
-                state = restore(state)
-            state = state or "New"
-            category = categories.get(state)
-            if category is None:
-                category = categories[state] = self.category_of(state)
-            elif state in unknown_states:
-                unknown_states[state] += 1
+                level = 0
+                if levels:
+                    cells = title_cells(row)
+                    if cells.count("") == level_count - 1:  # exactly one title: the usual row
+                        title = "".join(cells)
+                        level = cells.index(title) + 1
+                    else:
+                        raise _title_error(cells, path, row_number)
+                    if level > len(stack) + 1:
+                        raise InputError(
+                            f"no item at level {level - 1} above this one",
+                            path=path,
+                            row=row_number,
+                            column=f"Title {level}",
+                        )
+                else:
+                    title = row[i_title]
+                    if not title.strip():
+                        raise InputError(
+                            "the row has no title",
+                            path=path,
+                            row=row_number,
+                            column=header[i_title],
+                        )
 
-            priority_text = row[i_priority].strip()
-            try:
-                priority = int(priority_text) if priority_text else None
-            except ValueError:
-                raise fail(
-                    f"{priority_text!r} is not a priority (a whole number)", "Priority"
-                ) from None
-            estimate_text = row[i_estimate].strip()
-            try:
-                estimate = float(estimate_text) if estimate_text else None
-            except ValueError:
-                raise fail(
-                    f"{estimate_text!r} is not a number of hours", "Original Estimate"
-                ) from None
-            start_text, finish_text = row[i_start].strip(), row[i_finish].strip()
-            try:
-                start = parse_date(start_text) if start_text else None
-            except ValueError:
-                raise fail(f"{start_text!r} is not a date (use 2027-01-31)", "Start Date") from None
-            try:
-                finish = parse_date(finish_text) if finish_text else None
-            except ValueError:
-                raise fail(
-                    f"{finish_text!r} is not a date (use 2027-01-31)", "Target Date"
-                ) from None
+                key = row[i_id]
+                if key:
+                    key = key.strip()
+                    if key and not key.isdigit():
+                        raise InputError(
+                            f"{key!r} is not a work item ID", path=path, row=row_number, column="ID"
+                        )
 
-            parent_id: str | None = None
-            if level:
-                del stack[level - 1 :]
-                parent_id = stack[-1] if stack else None
-                stack.append(own_id)
-            if cross_file_parent and parent_id is None:
-                parent_id = cross_file_parent
-            parent_key = row[i_parent].strip()
-            if parent_key and parent_id is None:
-                if not parent_key.isdigit():
-                    raise fail(f"{parent_key!r} is not a work item ID", "Parent")
-                # A parent further down the file is resolved at the end.
-                parent_id = item_of_key.get(parent_key)
-                if parent_id is None:
-                    self.pending_parents.append((len(items), parent_key))
+                own_id = ""
+                cross_file_parent = ""
+                tags: list[str] = []
+                tag_cell = row[i_tags]
+                if tag_cell:
+                    if tag_cell[0] == "'":
+                        tag_cell = restore(tag_cell)
+                    for raw_tag in tag_cell.split(";"):
+                        tag = raw_tag.strip()
+                        if tag.startswith(ID_TAG_PREFIX):
+                            own_id = tag[_ID_TAG_LENGTH:]
+                        elif tag.startswith(PARENT_TAG_PREFIX):
+                            cross_file_parent = tag[_PARENT_TAG_LENGTH:]
+                        elif tag:
+                            tags.append(tag)
+                if not own_id:
+                    if key:
+                        own_id = f"ado:{key}"
+                    else:
+                        self.new_items += 1
+                        own_id = f"ado:new-{self.new_items}"
 
-            iteration_path = row[i_iteration].strip()
-            iteration_id = None
-            if iteration_path:
-                iteration_id = iteration_of_path.get(iteration_path)
-                if iteration_id is None:
-                    iteration_id = iteration_of_path[iteration_path] = self.iteration_id(
-                        restore(iteration_path)
+                extra: dict[str, Any] = {WORK_ITEM_TYPE: work_item_type} if keep_type else {}
+
+                state_cell = row[i_state]
+                known_state = states.get(state_cell)
+                if known_state is None:
+                    state = state_cell.strip()
+                    if state[:1] == "'":
+                        state = restore(state)
+                    state = state or "New"
+                    category = self.category_of(state)  # counts this row if the state is unknown
+                    known_state = states[state_cell] = (state, category, state in unknown_states)
+                elif known_state[2]:
+                    unknown_states[known_state[0]] += 1
+                state, category, _ = known_state
+
+                priority_cell = row[i_priority]
+                if priority_cell in priorities:
+                    priority = priorities[priority_cell]
+                else:
+                    priority = priorities[priority_cell] = _cell_value(
+                        _PRIORITY, priority_cell, path, row_number
                     )
-            description = row[i_description]
-            if description:
-                if "\r" in description:
-                    description = description.replace("\r\n", "\n")
-                description = html_to_text(restore(description))
-            for i, name in extras:
-                value = row[i]
-                if value:
-                    if "\r" in value:
-                        value = value.replace("\r\n", "\n")
-                    extra[name] = restore(value)
-            assignee = row[i_assignee].strip()
-            if title[:1] == "'":
-                title = restore(title)
-            if assignee[:1] == "'":
-                assignee = restore(assignee)
+                estimate_cell = row[i_estimate]
+                if estimate_cell in estimates:
+                    estimate = estimates[estimate_cell]
+                else:
+                    estimate = estimates[estimate_cell] = _cell_value(
+                        _ESTIMATE, estimate_cell, path, row_number
+                    )
+                start_cell, finish_cell = row[i_start], row[i_finish]
+                if start_cell in dates:
+                    start = dates[start_cell]
+                else:
+                    start = dates[start_cell] = _cell_value(_START, start_cell, path, row_number)
+                if finish_cell in dates:
+                    finish = dates[finish_cell]
+                else:
+                    finish = dates[finish_cell] = _cell_value(
+                        _FINISH, finish_cell, path, row_number
+                    )
 
-            if key:
-                item_of_key[key] = own_id
-            items.append(
-                WorkItem(
-                    id=own_id,
-                    kind=kind,
-                    title=title,
-                    description=description,
-                    parent_id=parent_id,
-                    state=state,
-                    state_category=category,
-                    assignee=assignee,
-                    priority=priority,
-                    tags=tags,
-                    iteration_id=iteration_id,
-                    estimate=estimate,
-                    start=start,
-                    finish=finish,
-                    refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
-                    extra=extra,
+                parent_id: str | None = None
+                if level:
+                    del stack[level - 1 :]
+                    parent_id = stack[-1] if stack else None
+                    stack.append(own_id)
+                if cross_file_parent and parent_id is None:
+                    parent_id = cross_file_parent
+                parent_key = row[i_parent]
+                if parent_key and parent_id is None:
+                    parent_key = parent_key.strip()
+                    if parent_key:
+                        if not parent_key.isdigit():
+                            raise InputError(
+                                f"{parent_key!r} is not a work item ID",
+                                path=path,
+                                row=row_number,
+                                column="Parent",
+                            )
+                        # A parent further down the file is resolved at the end.
+                        parent_id = item_of_key.get(parent_key)
+                        if parent_id is None:
+                            self.pending_parents.append((len(items), parent_key))
+
+                iteration_cell = row[i_iteration]
+                if iteration_cell in iteration_of_cell:
+                    iteration_id = iteration_of_cell[iteration_cell]
+                else:
+                    iteration_path = iteration_cell.strip()
+                    iteration_id = iteration_of_cell[iteration_cell] = (
+                        self.iteration_id(restore(iteration_path)) if iteration_path else None
+                    )
+                description = row[i_description]
+                if description:
+                    if "\r" in description:
+                        description = description.replace("\r\n", "\n")
+                    if description[0] == "'":
+                        description = restore(description)
+                    if "<" in description:
+                        description = html_to_text(description)
+                values = extra_cells(row)
+                if values.count("") != len(values):  # most rows leave every extra column empty
+                    for name, value in zip(extra_names, values, strict=True):
+                        if value:
+                            if "\r" in value:
+                                value = value.replace("\r\n", "\n")  # noqa: PLW2901
+                            extra[name] = restore(value)
+                assignee = row[i_assignee]
+                if assignee:
+                    assignee = assignee.strip()
+                    if assignee[:1] == "'":
+                        assignee = restore(assignee)
+                if title[:1] == "'":
+                    title = restore(title)
+
+                if key:
+                    item_of_key[key] = own_id
+                items.append(
+                    WorkItem(
+                        id=own_id,
+                        kind=kind,
+                        title=title,
+                        description=description,
+                        parent_id=parent_id,
+                        state=state,
+                        state_category=category,
+                        assignee=assignee,
+                        priority=priority,
+                        tags=tags,
+                        iteration_id=iteration_id,
+                        estimate=estimate,
+                        start=start,
+                        finish=finish,
+                        refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
+                        extra=extra,
+                    )
                 )
-            )
+        except csv.Error as exc:  # raised while reading the row after the last one read
+            raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
 
     def backlog(self) -> Backlog:
         unresolved = 0
@@ -747,6 +844,13 @@ def _parts_to_read(path: Path) -> list[Path]:
     return paths
 
 
+def _file_range(paths: Sequence[Path]) -> str:
+    """The names of ``paths``, the middle of a long run shortened: ``a.csv, a-2.csv … a-373.csv``."""
+    if len(paths) <= 3:
+        return ", ".join(p.name for p in paths)
+    return f"{paths[0].name}, {paths[1].name} … {paths[-1].name}"
+
+
 def read_ado_csv(path: Path, context: Context) -> Backlog:
     """Read a Boards CSV (an export or an mbf-written file with its numbered parts)."""
     paths = _parts_to_read(path)
@@ -760,8 +864,9 @@ def read_ado_csv(path: Path, context: Context) -> Backlog:
         break
     backlog = reader.backlog()
     if len(paths) > 1:  # say so: a stale part left by an earlier, longer backlog would be read too
-        names = ", ".join(p.name for p in paths)
-        context.diagnostics.warn(f"{FORMAT_NAME}: read {len(paths)} files as one backlog: {names}")
+        context.diagnostics.warn(
+            f"{FORMAT_NAME}: read {len(paths)} files as one backlog: {_file_range(paths)}"
+        )
     for warning in reader.warnings:
         context.diagnostics.warn(warning)
     return backlog

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mbf.tabular import neutralise, restore
+from mbf.tabular import FORMULA_STARTS, neutralise, restore
 
-__all__ = ["DATE_FORMAT", "format_date", "neutralise", "parse_date", "restore"]
+__all__ = ["DATE_FORMAT", "FORMULA_STARTS", "format_date", "neutralise", "parse_date", "restore"]
 
 DATE_FORMAT = "dd/MMM/yy h:mm a"
 """The date format mbf's files use: the Jira importer's default (Java ``SimpleDateFormat``).

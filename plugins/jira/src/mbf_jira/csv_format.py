@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from mbf.domain import (
 )
 from mbf.errors import ConfigError, InputError
 from mbf.plugin import Context, TrackerFormat
-from mbf_jira.cells import format_date, neutralise, parse_date, restore
+from mbf_jira.cells import FORMULA_STARTS, format_date, neutralise, parse_date, restore
 from mbf_jira.vocabulary import (
     DEFAULT_ISSUE_TYPES,
     PRIORITY_NAMES,
@@ -192,11 +193,20 @@ def _settings(context: Context) -> JiraCsvSettings:
 def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
     """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
     ordered = hierarchy_order(tuple(items))
-    depth: dict[str, int] = {}
+    depth: dict[str | None, int] = {}
+    levels: list[list[WorkItem]] = []
     for item in ordered:
-        parent_depth = depth.get(item.parent_id) if item.parent_id is not None else None
-        depth[item.id] = 0 if parent_depth is None else parent_depth + 1
-    return sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
+        parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
+        level = 0 if parent_depth is None else parent_depth + 1
+        depth[item.id] = level
+        if level == len(levels):
+            levels.append([item])
+        else:
+            levels[level].append(item)
+    if len(depth) < len(ordered):
+        # Repeated ids: an item's level is the last one its id was given, as a sort would see it.
+        return sorted(ordered, key=lambda item: depth[item.id])
+    return [item for level in levels for item in level]
 
 
 def _as_list(value: Any) -> list[str]:
@@ -207,15 +217,20 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _extra_columns(items: Iterable[WorkItem], warn: Callable[[str], None]) -> list[tuple[str, int]]:
+def _extra_columns(
+    extras: Iterable[Mapping[str, Any]], warn: Callable[[str], None]
+) -> list[tuple[str, int]]:
     """``(key, number of columns)`` of every extra key, sorted by key."""
     widths: dict[str, int] = {}
-    for item in items:
-        for key, value in item.extra.items():
-            # A list keeps at least two columns, so it reads back as a repeated header (a list).
-            width = max(len(value), 2) if isinstance(value, list | tuple) else 1
-            if width > widths.get(key, 0):
-                widths[key] = width
+    for extra in extras:
+        for key, value in extra.items():
+            if isinstance(value, (list, tuple)):
+                # A list keeps at least two columns, so it reads back as a repeated header.
+                width = max(len(value), 2)
+                if width > widths.get(key, 0):
+                    widths[key] = width
+            elif key not in widths:
+                widths[key] = 1
     for own in _OWN_EXTRA_KEYS:
         widths.pop(own, None)
     columns = []
@@ -234,34 +249,30 @@ def _same(value: str) -> str:
     return value
 
 
-def _padded(values: list[str], width: int) -> list[str]:
-    return values + [""] * (width - len(values))
-
-
 def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     """Write ``backlog`` as a Jira CSV importer file."""
     settings = _settings(context)
     warn = context.diagnostics.warn
     text = neutralise if settings.neutralise_formulas else _same
+    # The row loop tests first characters against this itself: on hundreds of thousands of rows,
+    # a call to neutralise() per cell costs more than the test.
+    formula_starts = FORMULA_STARTS if settings.neutralise_formulas else frozenset()
     types = settings.types_by_kind()
     items = top_down(backlog.items)
     sprint_names = {it.id: text(it.name) for it in backlog.iterations}
     version_names = {r.id: text(r.name) for r in backlog.releases}
+    extras = [item.extra for item in items if item.extra]
 
     # How many repeated columns each multi-value field needs: one more than the extras hold,
     # for the id label, the current sprint and the release.
-    label_width = sprint_width = version_width = 1
-    for item in items:
-        if len(item.tags) >= label_width:
-            label_width = len(item.tags) + 1
-        if item.extra:
-            sprint_width = max(sprint_width, len(_as_list(item.extra.get(SPRINT))) + 1)
-            version_width = max(version_width, len(_as_list(item.extra.get(FIX_VERSION))) + 1)
-    extra_columns = _extra_columns(items, warn)
-    blank_extras = [""] * sum(width for _, width in extra_columns)
-    blank_labels = [""] * label_width
-    blank_sprints = [""] * sprint_width
-    blank_versions = [""] * version_width
+    label_width = max(map(len, map(attrgetter("tags"), items)), default=0) + 1
+    sprint_width = version_width = 1
+    for extra in extras:
+        if SPRINT in extra:
+            sprint_width = max(sprint_width, len(_as_list(extra[SPRINT])) + 1)
+        if FIX_VERSION in extra:
+            version_width = max(version_width, len(_as_list(extra[FIX_VERSION])) + 1)
+    extra_columns = _extra_columns(extras, warn)
 
     header = [
         "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
@@ -270,72 +281,118 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
         "Original Estimate", "Start Date", "Due Date",
         *[key for key, width in extra_columns for _ in range(width)],
     ]  # fmt: skip
-    issue_ids = {item.id: str(n) for n, item in enumerate(items, start=1)}
+    # Where the columns of the multi-value fields and of each extra key start in a row.
+    first_sprint = 11 + label_width
+    first_version = first_sprint + sprint_width
+    extra_slots: dict[str, int] = {}
+    next_slot = first_version + version_width + 3  # after the estimate and the two dates
+    for key, width in extra_columns:
+        extra_slots[key] = next_slot
+        next_slot += width
+    blank_labels = [""] * label_width
+    blank_sprints = [""] * sprint_width
+    blank_versions = [""] * version_width
+    blank_extras = [""] * sum(width for _, width in extra_columns)
+
+    issue_ids: dict[str | None, str] = dict(
+        zip(map(attrgetter("id"), items), map(str, range(1, len(items) + 1)), strict=True)
+    )
+    # Words and numbers that repeat on many rows are turned into cells once.
     dates: dict[dt.date | None, str] = {None: ""}
+    estimates: dict[float | None, str] = {None: ""}
     spaced_labels = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
         for item in items:
             extra = item.extra
-            ref = item.refs.get(SERVICE_NAME)
+            refs = item.refs
+            ref = refs.get(SERVICE_NAME) if refs else None
             labels = []
             for tag in item.tags:
                 if " " in tag:  # Jira labels cannot hold spaces
                     spaced_labels += 1
                     tag = tag.replace(" ", "_")  # noqa: PLW2901
-                labels.append(text(tag))
+                labels.append("'" + tag if tag[:1] in formula_starts else tag)
             if ref is None or item.id != f"jira:{ref.key}":
                 labels.append(ID_LABEL_PREFIX + item.id)
-            sprints = [text(v) for v in _as_list(extra.get(SPRINT))] if extra else []
-            if item.iteration_id is not None and item.iteration_id in sprint_names:
-                sprints.append(sprint_names[item.iteration_id])
-            versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))] if extra else []
-            if item.release_id is not None and item.release_id in version_names:
-                versions.insert(0, version_names[item.release_id])
+            title = item.title
+            if title[:1] in formula_starts:
+                title = "'" + title
+            state = item.state
+            if state[:1] in formula_starts:
+                state = "'" + state
             assignee, assignee_name = item.assignee, ""
-            if assignee.endswith(">") and " <" in assignee:
-                assignee_name, _, assignee = assignee[:-1].partition(" <")
-            parent = issue_ids.get(item.parent_id, "") if item.parent_id is not None else ""
+            if assignee:
+                if assignee.endswith(">") and " <" in assignee:
+                    assignee_name, _, assignee = assignee[:-1].partition(" <")
+                    if assignee_name[:1] in formula_starts:
+                        assignee_name = "'" + assignee_name
+                if assignee[:1] in formula_starts:
+                    assignee = "'" + assignee
+            description = item.description
+            if description[:1] in formula_starts:
+                description = "'" + description
+            parent = issue_ids.get(item.parent_id, "")
             if not parent and extra:
                 parent = text(str(extra.get(PARENT, "")))
             priority = extra.get(PRIORITY, "") if extra else ""
             if not priority and item.priority is not None:
                 priority = PRIORITY_NAMES.get(item.priority) or str(item.priority)
+            estimate = estimates.get(item.estimate)
+            if estimate is None:
+                estimate = estimates[item.estimate] = str(round(item.estimate * 3600))  # type: ignore[operator]  # None is cached
             start, finish = item.start, item.finish
             if start not in dates:
                 dates[start] = format_date(start)  # type: ignore[arg-type]  # None is cached
             if finish not in dates:
                 dates[finish] = format_date(finish)  # type: ignore[arg-type]
             row = [
-                text(item.title),
+                title,
                 issue_ids[item.id],
                 parent,
                 ref.key if ref is not None else "",
                 (extra.get(ISSUE_TYPE) if extra else None) or types[item.kind],
-                text(item.state),
+                state,
                 STATUS_CATEGORY_NAMES[item.state_category],
                 priority,
-                text(assignee),
-                text(assignee_name),
-                text(item.description),
+                assignee,
+                assignee_name,
+                description,
                 *labels,
-                *blank_labels[len(labels) :],
-                *sprints,
-                *blank_sprints[len(sprints) :],
-                *versions,
-                *blank_versions[len(versions) :],
-                "" if item.estimate is None else str(round(item.estimate * 3600)),
-                dates[start],
-                dates[finish],
             ]
+            if len(labels) < label_width:
+                row += blank_labels[len(labels) :]
+            row += blank_sprints
+            row += blank_versions
+            row += (estimate, dates[start], dates[finish])
+            row += blank_extras
+            sprint = sprint_names.get(item.iteration_id)  # type: ignore[arg-type]  # None is no key
+            version = version_names.get(item.release_id)  # type: ignore[arg-type]
             if extra:
-                for key, width in extra_columns:
-                    cells = [text(v) for v in _as_list(extra.get(key))]
-                    row += cells
-                    row += blank_extras[: width - len(cells)]
+                sprints = [text(v) for v in _as_list(extra.get(SPRINT))]
+                if sprint is not None:
+                    sprints.append(sprint)
+                row[first_sprint : first_sprint + len(sprints)] = sprints
+                versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))]
+                if version is not None:
+                    versions.insert(0, version)
+                row[first_version : first_version + len(versions)] = versions
+                for key, value in extra.items():
+                    slot = extra_slots.get(key)
+                    if slot is None:
+                        continue
+                    if value.__class__ is str:  # the usual value: one cell
+                        if value:
+                            row[slot] = "'" + value if value[:1] in formula_starts else value
+                    else:
+                        cells = [text(v) for v in _as_list(value)]
+                        row[slot : slot + len(cells)] = cells
             else:
-                row += blank_extras
+                if sprint is not None:
+                    row[first_sprint] = sprint
+                if version is not None:
+                    row[first_version] = version
             writer.writerow(row)
     if spaced_labels:
         warn(f"{FORMAT_NAME}: {spaced_labels} label(s) contained spaces, written with '_' instead")
