@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import itertools
 import operator
 from collections import Counter
@@ -26,6 +25,8 @@ __all__ = ["count_flows"]
 
 _SEPARATORS = (",", ";", "\t", "|")
 """The separators mbf.tabular detects."""
+_CHUNK_BYTES = 1 << 20
+"""About how much of the file is checked and counted at a time."""
 
 
 def count_flows(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...], int]:
@@ -52,31 +53,30 @@ def count_flows(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...],
 
 def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...], int] | None:
     """The counts, from each line's text after its first cell; ``None`` unless the file is plain
-    (see the module docstring) and its first column is not counted."""
+    (see the module docstring) and its first column is not counted.
+
+    The file is read in chunks of whole lines, so only the distinct remainders sit in memory.
+    """
     if table.sheet is not None or 0 in positions or len(positions) < 2:
         return None
     try:
-        data = table.path.read_bytes()
+        with table.path.open("rb") as stream:
+            if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+                stream.seek(0)  # UTF-8 with a BOM is read like ASCII after it
+            before = [stream.readline() for _ in range(table.header_row)]  # as mbf.tabular did
+            if not all(map(_plain, before)):
+                return None
+            separator = _separator(before[-1].decode("ascii").rstrip("\r\n"), table.header)
+            if separator is None:
+                return None
+            rests: Counter[bytes] = Counter()
+            cut = itertools.repeat(separator.encode())
+            while lines := stream.readlines(_CHUNK_BYTES):
+                if not _plain(b"".join(lines)):
+                    return None
+                rests.update(map(operator.itemgetter(2), map(bytes.partition, lines, cut)))
     except OSError:
         return None
-    if b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
-        return None
-    data = data.removeprefix(codecs.BOM_UTF8)  # UTF-8 with a BOM is read like ASCII after it
-    if not data.isascii():
-        return None
-    lines = io.BytesIO(data)
-    header = b""
-    for _ in range(table.header_row):  # the lines mbf.tabular read up to the header
-        header = lines.readline()
-    separator = _separator(header.decode("ascii").rstrip("\r\n"), table.header)
-    if separator is None:
-        return None
-    rests = Counter(
-        map(
-            operator.itemgetter(2),
-            map(bytes.partition, lines, itertools.repeat(separator.encode())),
-        )
-    )
     if b"" in rests:
         return None  # a line without a separator: blank, or a row of one cell
     cells = operator.itemgetter(*(p - 1 for p in positions))
@@ -93,6 +93,16 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     except (csv.Error, IndexError, ValueError):
         return None  # a field over the csv module's limit, or a short row: the careful way
     return counts
+
+
+def _plain(text: bytes) -> bool:
+    """Whether ``text`` (whole lines) is ASCII without quotes, NULs or lone carriage returns."""
+    return (
+        text.isascii()
+        and b'"' not in text
+        and b"\x00" not in text
+        and text.count(b"\r") == text.count(b"\r\n")
+    )
 
 
 def _separator(line: str, header: Sequence[str]) -> str | None:
