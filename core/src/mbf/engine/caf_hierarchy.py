@@ -120,12 +120,11 @@ def task_estimate(task: str, family: str, size: str, config: GenerationConfig) -
     return DEFAULT_TASK_HOURS.get(task, 1.0)
 
 
-def _task_title(task: str, server: Server, workload_name: str, config: GenerationConfig) -> str:
+def _task_title_pattern(task: str, config: GenerationConfig) -> str:
     settings = config.task.get(task)
-    pattern = settings.title if settings is not None and settings.title else None
-    if pattern is None:
-        pattern = f"{task.replace('-', ' ').replace('_', ' ').capitalize()} {{server}}"
-    return pattern.format(server=server.name, workload=workload_name)
+    if settings is not None and settings.title:
+        return settings.title
+    return f"{task.replace('-', ' ').replace('_', ' ').capitalize()} {{server}}"
 
 
 def effective_datacenters(estate: Estate, config: MbfConfig) -> tuple[Datacenter, ...]:
@@ -259,6 +258,7 @@ def _asset_items(
     feature_id: str,
     workload: Workload,
     config: GenerationConfig,
+    plan: _TaskPlan,
 ) -> list[WorkItem]:
     retired = workload.strategy is MigrationStrategy.RETIRE
     family = os_family(server.os)
@@ -279,19 +279,39 @@ def _asset_items(
             "environment": server.environment,
         },
     )
+    source = (server.id,)
     tasks = [
         WorkItem(
             id=item_id("task", server.id, task),
             kind=WorkItemKind.TASK,
-            title=_task_title(task, server, workload.name, config),
+            title=pattern.format(server=server.name, workload=workload.name),
             parent_id=story.id,
-            estimate=task_estimate(task, family, size, config),
-            tags=(task,),
-            source=(server.id,),
+            estimate=plan.estimate(task, family, size),
+            tags=tags,
+            source=source,
         )
-        for task in (config.retire_tasks if retired else config.tasks)
+        for task, pattern, tags in (plan.retire_tasks if retired else plan.tasks)
     ]
     return [story, *tasks]
+
+
+class _TaskPlan:
+    """What every asset's tasks share, worked out once per generation rather than once per
+    server: each task's title pattern and tags, and the estimates (a handful of distinct ones)."""
+
+    def __init__(self, config: GenerationConfig) -> None:
+        self.config = config
+        self.tasks = [(t, _task_title_pattern(t, config), (t,)) for t in config.tasks]
+        self.retire_tasks = [(t, _task_title_pattern(t, config), (t,)) for t in config.retire_tasks]
+        self._estimates: dict[tuple[str, str, str], float] = {}
+
+    def estimate(self, task: str, family: str, size: str) -> float:
+        """:func:`task_estimate`, remembered."""
+        key = (task, family, size)
+        found = self._estimates.get(key)
+        if found is None:
+            found = self._estimates[key] = task_estimate(task, family, size, self.config)
+        return found
 
 
 def _server_workloads(estate: Estate) -> dict[str, Workload]:
@@ -318,6 +338,7 @@ def add_caf_hierarchy(estate: Estate, backlog: Backlog, context: Context) -> Bac
     rank = {dc.id: n for n, dc in enumerate(datacenters, start=1)}
     servers = {s.id: s for s in estate.servers}
     owner = _server_workloads(estate)
+    plan = _TaskPlan(config.generation)
 
     # Group the servers of each workload, keeping estate order; orphans get a feature each.
     members: dict[str, list[Server]] = {w.id: [] for w in estate.workloads}
@@ -343,7 +364,7 @@ def add_caf_hierarchy(estate: Estate, backlog: Backlog, context: Context) -> Bac
         items = [feature]
         if workload.strategy is not MigrationStrategy.RETAIN:
             for server in members[workload.id]:
-                items += _asset_items(server, feature.id, workload, config.generation)
+                items += _asset_items(server, feature.id, workload, config.generation, plan)
         features_by_dc.setdefault(dc_id, []).extend(items)
     for server in orphans:
         pseudo = Workload(
@@ -358,7 +379,7 @@ def add_caf_hierarchy(estate: Estate, backlog: Backlog, context: Context) -> Bac
             _feature(pseudo, item_id("epic", dc_id), [server], server.environment),
             source=(server.id,),
         )
-        items = [feature, *_asset_items(server, feature.id, pseudo, config.generation)]
+        items = [feature, *_asset_items(server, feature.id, pseudo, config.generation, plan)]
         features_by_dc.setdefault(dc_id, []).extend(items)
 
     items = list(backlog.items)
