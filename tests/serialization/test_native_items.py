@@ -146,3 +146,32 @@ def test_with_fields_is_attrs_evolve_without_the_converters() -> None:
     assert FULL.iteration_id == "iteration-2"
     with pytest.raises(TypeError, match="WorkItem has no field 'colour'"):
         with_fields(FULL, colour="red")
+
+
+def test_estate_records_read_back_exactly_as_cattrs_reads_them() -> None:
+    from mbf.domain import Estate
+    from mbf.testing import make_sample_estate
+
+    estate = make_sample_estate()
+    document = orjson.loads(serialization.estate_to_json(estate))
+    body = {key: value for key, value in document.items() if key not in ("format", "version")}
+    assert serialization._structure_estate(document, "x") == _CONVERTER.structure(body, Estate)
+    assert serialization._structure_estate(document, "x") == estate
+    assert len(estate.servers) > 5 and len(estate.dependencies) > 5 and len(estate.workloads) > 2
+
+
+@pytest.mark.parametrize(
+    ("collection", "raw"),
+    [
+        ("servers", {"id": "a", "name": "A", "cores": "4"}),
+        ("servers", {"id": "a", "name": "A", "readiness": "maybe"}),
+        ("servers", {"id": "a", "name": "A", "sources": {"name": 3}}),
+        ("workloads", {"id": "w", "name": "W", "server_ids": ["a", None]}),
+        ("dependencies", {"source_id": "a", "target_id": "b", "weight": "heavy"}),
+        ("dependencies", {"source_id": "a"}),
+    ],
+)
+def test_irregular_estate_records_are_left_to_cattrs(collection: str, raw: dict[str, Any]) -> None:
+    from mbf._native_items import estate_records_from_json
+
+    assert estate_records_from_json(collection, [raw]) is None
