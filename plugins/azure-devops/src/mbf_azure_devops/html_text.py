@@ -43,9 +43,10 @@ def html_to_text(value: str) -> str:
     if "<" not in value:
         return value
     if value.startswith("<p>") and value.endswith("</p>"):
-        lines = value[3:-4].split("</p><p>")
-        if not any("<" in line for line in lines):
-            return "\n".join(html.unescape(line) for line in lines)
+        text = value[3:-4].replace("</p><p>", "\n")
+        if "<" not in text:
+            # No entity spans a line break, so unescaping the joined lines unescapes each line.
+            return html.unescape(text)
     parser = _TextCollector()
     parser.feed(value)
     parser.close()

@@ -192,21 +192,52 @@ def _settings(context: Context) -> JiraCsvSettings:
 
 def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
     """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
-    ordered = hierarchy_order(tuple(items))
-    depth: dict[str | None, int] = {}
+    levels = _levels_in_order(items)
+    if levels is None:
+        ordered = hierarchy_order(tuple(items))
+        depth: dict[str | None, int] = {}
+        for item in ordered:
+            parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
+            depth[item.id] = 0 if parent_depth is None else parent_depth + 1
+        return sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
+    return [item for level in levels for item in level]
+
+
+def _levels_in_order(items: Sequence[WorkItem]) -> list[list[WorkItem]] | None:
+    """The items of each depth, when ``items`` (unique ids) are already in hierarchy order,
+    as a backlog read from a file usually is; else ``None``.
+
+    They are when each item's parent is the previous item or one of its ancestors (see
+    :func:`~mbf.domain.hierarchy_order`); one pass then gives every item's depth.
+    """
+    depth: dict[str, int] = {}
     levels: list[list[WorkItem]] = []
-    for item in ordered:
-        parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
-        level = 0 if parent_depth is None else parent_depth + 1
+    path: list[str] = []  # ids from a root down to the previous item
+    absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
+    for item in items:
+        parent = item.parent_id
+        if parent is None:
+            path.clear()
+        elif parent in depth:
+            while path[-1] != parent:  # an item seen already is on the path, or was left
+                path.pop()
+                if not path:
+                    return None
+        else:
+            absent_parents.add(parent)
+            path.clear()
+        level = len(path)
+        if item.id in depth:
+            return None
         depth[item.id] = level
         if level == len(levels):
             levels.append([item])
         else:
             levels[level].append(item)
-    if len(depth) < len(ordered):
-        # Repeated ids: an item's level is the last one its id was given, as a sort would see it.
-        return sorted(ordered, key=lambda item: depth[item.id])
-    return [item for level in levels for item in level]
+        path.append(item.id)
+    if not absent_parents.isdisjoint(depth):
+        return None  # a parent comes after its child
+    return levels
 
 
 def _as_list(value: Any) -> list[str]:
@@ -294,9 +325,10 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     blank_versions = [""] * version_width
     blank_extras = [""] * sum(width for _, width in extra_columns)
 
-    issue_ids: dict[str | None, str] = dict(
-        zip(map(attrgetter("id"), items), map(str, range(1, len(items) + 1)), strict=True)
-    )
+    numbers = list(map(str, range(1, len(items) + 1)))
+    issue_ids: dict[str | None, str] = dict(zip(map(attrgetter("id"), items), numbers, strict=True))
+    if len(issue_ids) < len(items):  # a repeated id: every row with it gets its last number
+        numbers = [issue_ids[item.id] for item in items]
     # Words and numbers that repeat on many rows are turned into cells once.
     dates: dict[dt.date | None, str] = {None: ""}
     estimates: dict[float | None, str] = {None: ""}
@@ -304,7 +336,7 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)
-        for item in items:
+        for item, issue_id in zip(items, numbers, strict=True):
             extra = item.extra
             refs = item.refs
             ref = refs.get(SERVICE_NAME) if refs else None
@@ -349,7 +381,7 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
                 dates[finish] = format_date(finish)  # type: ignore[arg-type]
             row = [
                 title,
-                issue_ids[item.id],
+                issue_id,
                 parent,
                 ref.key if ref is not None else "",
                 (extra.get(ISSUE_TYPE) if extra else None) or types[item.kind],
