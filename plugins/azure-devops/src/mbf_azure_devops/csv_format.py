@@ -578,6 +578,11 @@ class _BoardsReader:
         i_tags, i_iteration, i_description = at["Tags"], at["Iteration Path"], at["Description"]
         i_estimate, i_start, i_finish = at["Original Estimate"], at["Start Date"], at["Target Date"]
         i_parent = at["Parent"]
+        # The cells every row needs, taken in one call (a missing column gives the empty cell).
+        field_cells = operator.itemgetter(
+            i_id, i_tags, i_state, i_priority, i_estimate, i_start, i_finish, i_parent,
+            i_iteration, i_description, i_assignee,
+        )  # fmt: skip
         levels = columns.levels
         level_count = len(levels)
         title_cells = _cells_getter(levels)
@@ -658,7 +663,10 @@ class _BoardsReader:
                             column=header[i_title],
                         )
 
-                key = row[i_id]
+                (
+                    key, tag_cell, state_cell, priority_cell, estimate_cell, start_cell,
+                    finish_cell, parent_key, iteration_cell, description, assignee,
+                ) = field_cells(row)  # fmt: skip
                 if key:
                     key = key.strip()
                     if key and not key.isdigit():
@@ -669,7 +677,6 @@ class _BoardsReader:
                 own_id = ""
                 cross_file_parent = ""
                 tags: list[str] = []
-                tag_cell = row[i_tags]
                 if tag_cell:
                     if tag_cell[0] == "'":
                         tag_cell = restore(tag_cell)
@@ -690,7 +697,6 @@ class _BoardsReader:
 
                 extra: dict[str, Any] = {WORK_ITEM_TYPE: work_item_type} if keep_type else {}
 
-                state_cell = row[i_state]
                 known_state = states.get(state_cell)
                 if known_state is None:
                     state = state_cell.strip()
@@ -703,21 +709,18 @@ class _BoardsReader:
                     unknown_states[known_state[0]] += 1
                 state, category, _ = known_state
 
-                priority_cell = row[i_priority]
                 if priority_cell in priorities:
                     priority = priorities[priority_cell]
                 else:
                     priority = priorities[priority_cell] = _cell_value(
                         _PRIORITY, priority_cell, path, row_number
                     )
-                estimate_cell = row[i_estimate]
                 if estimate_cell in estimates:
                     estimate = estimates[estimate_cell]
                 else:
                     estimate = estimates[estimate_cell] = _cell_value(
                         _ESTIMATE, estimate_cell, path, row_number
                     )
-                start_cell, finish_cell = row[i_start], row[i_finish]
                 if start_cell in dates:
                     start = dates[start_cell]
                 else:
@@ -736,7 +739,6 @@ class _BoardsReader:
                     stack.append(own_id)
                 if cross_file_parent and parent_id is None:
                     parent_id = cross_file_parent
-                parent_key = row[i_parent]
                 if parent_key and parent_id is None:
                     parent_key = parent_key.strip()
                     if parent_key:
@@ -752,7 +754,6 @@ class _BoardsReader:
                         if parent_id is None:
                             self.pending_parents.append((len(items), parent_key))
 
-                iteration_cell = row[i_iteration]
                 if iteration_cell in iteration_of_cell:
                     iteration_id = iteration_of_cell[iteration_cell]
                 else:
@@ -760,7 +761,6 @@ class _BoardsReader:
                     iteration_id = iteration_of_cell[iteration_cell] = (
                         self.iteration_id(restore(iteration_path)) if iteration_path else None
                     )
-                description = row[i_description]
                 if description:
                     if "\r" in description:
                         description = description.replace("\r\n", "\n")
@@ -775,7 +775,6 @@ class _BoardsReader:
                             if "\r" in value:
                                 value = value.replace("\r\n", "\n")  # noqa: PLW2901
                             extra[name] = restore(value)
-                assignee = row[i_assignee]
                 if assignee:
                     assignee = assignee.strip()
                     if assignee[:1] == "'":
