@@ -55,3 +55,25 @@ def test_hierarchy_order_puts_parents_first_and_keeps_sibling_order() -> None:
 def test_hierarchy_order_keeps_items_of_a_cycle() -> None:
     items = (_item("a", "b"), _item("b", "a"), _item("c"))
     assert [i.id for i in hierarchy_order(items)] == ["c", "a", "b"]
+
+
+def test_hierarchy_order_returns_items_already_in_that_order_as_they_are() -> None:
+    items = (
+        _item("e1"),
+        _item("s1", "e1"),
+        _item("t1", "s1"),
+        _item("s2", "e1"),
+        _item("x", "gone"),
+    )
+    assert hierarchy_order(items) is items
+
+
+def test_hierarchy_order_moves_a_child_whose_parent_is_not_its_ancestor_in_the_input() -> None:
+    # Every parent comes before its children, but t1 follows e2's subtree, not s1's.
+    items = (_item("e1"), _item("s1", "e1"), _item("e2"), _item("t1", "s1"))
+    assert [i.id for i in hierarchy_order(items)] == ["e1", "s1", "t1", "e2"]
+
+
+def test_hierarchy_order_keeps_both_items_of_a_repeated_id() -> None:
+    items = (_item("e1"), _item("s1", "e1"), _item("s1", "e1"))
+    assert [i.id for i in hierarchy_order(items)] == ["e1", "s1", "s1"]

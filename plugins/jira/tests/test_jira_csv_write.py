@@ -14,7 +14,7 @@ from mbf.domain import (
     WorkItemKind,
 )
 from mbf.plugin import Context
-from mbf_jira.csv_format import JiraCsvSettings, read_jira_csv, write_jira_csv
+from mbf_jira.csv_format import JiraCsvSettings, read_jira_csv, top_down, write_jira_csv
 
 HEADER = (
     "Summary,Issue Id,Parent,Issue key,Issue Type,Status,Status Category,Priority,Assignee,"
@@ -153,3 +153,27 @@ def test_neutralising_can_be_switched_off(tmp_path: Path) -> None:
     item = WorkItem(id="a", kind=WorkItemKind.STORY, title="=1+2")
     context = Context(settings=JiraCsvSettings(neutralise_formulas=False))
     assert written_rows(Backlog(items=(item,)), tmp_path / "out.jira.csv", context)[1][0] == "=1+2"
+
+
+def _task(id_: str, parent: str | None = None) -> WorkItem:
+    return WorkItem(id=id_, kind=WorkItemKind.TASK, title=id_, parent_id=parent)
+
+
+def test_top_down_of_a_backlog_in_hierarchy_order_gives_each_level_in_turn() -> None:
+    items = (
+        _task("e1"), _task("s1", "e1"), _task("t1", "s1"), _task("s2", "e1"),
+        _task("e2"), _task("s3", "e2"), _task("orphan", "gone"),
+    )  # fmt: skip
+    assert [i.id for i in top_down(items)] == ["e1", "e2", "orphan", "s1", "s2", "s3", "t1"]
+
+
+def test_top_down_of_a_backlog_out_of_hierarchy_order_orders_it_first() -> None:
+    # t1's parent s1 comes after it, and t2 is not in s1's run of items.
+    items = (_task("t1", "s1"), _task("e1"), _task("s1", "e1"), _task("e2"), _task("t2", "s1"))
+    assert [i.id for i in top_down(items)] == ["e1", "e2", "s1", "t1", "t2"]
+
+
+def test_top_down_with_a_repeated_id_gives_both_items_the_last_level_of_the_id() -> None:
+    child = WorkItem(id="a", kind=WorkItemKind.TASK, title="child of e1", parent_id="e1")
+    root = WorkItem(id="a", kind=WorkItemKind.TASK, title="root")
+    assert [i.title for i in top_down((_task("e1"), child, root))] == ["e1", "child of e1", "root"]
