@@ -129,6 +129,8 @@ class PlanningModel:
     """Features to place, in backlog order."""
     datacenters: Mapping[str, DatacenterInfo]
     """By datacenter id."""
+    feature_of: Mapping[str, str] = attrs.field(factory=dict)
+    """Item id -> its feature's id (see :func:`feature_index`), for :func:`apply_plan`."""
 
 
 def _parse_blackout(text: str) -> tuple[BlackoutWindow, ...]:
@@ -199,15 +201,20 @@ def _pinned(feature: WorkItem) -> int | None:
 
 def feature_index(items: Iterable[WorkItem]) -> dict[str, str]:
     """Item id -> id of the feature it belongs to (a feature belongs to itself); items above or
-    outside any feature are left out. Resolved one hierarchy level per pass (stories, then their
-    tasks, ...), each pass a dict comprehension: a backlog is three or four levels deep."""
+    outside any feature are left out. One pass resolves every item that comes after its parent,
+    as in a backlog in hierarchy order; the rest are resolved a level per pass afterwards."""
+    feature, epic = WorkItemKind.FEATURE, WorkItemKind.EPIC
     owner: dict[str, str] = {}
     pending: dict[str, str] = {}
     for item in items:
-        if item.kind is WorkItemKind.FEATURE:
+        if item.kind is feature:
             owner[item.id] = item.id
-        elif item.kind is not WorkItemKind.EPIC and item.parent_id is not None:
-            pending[item.id] = item.parent_id
+        elif item.kind is not epic and item.parent_id is not None:
+            found = owner.get(item.parent_id)
+            if found is None:
+                pending[item.id] = item.parent_id
+            else:
+                owner[item.id] = found
     while pending:
         resolved = {child: owner[parent] for child, parent in pending.items() if parent in owner}
         if not resolved:
@@ -220,34 +227,46 @@ def feature_index(items: Iterable[WorkItem]) -> dict[str, str]:
 def read_planning_model(backlog: Backlog, config: MbfConfig) -> PlanningModel:
     """The workloads to place and the datacenters they leave, read from ``backlog`` in one pass
     over its items (linear in the number of items)."""
-    epics = [item for item in backlog.items if item.kind is WorkItemKind.EPIC]
+    items = backlog.items
+    epics = [item for item in items if item.kind is WorkItemKind.EPIC]
     datacenters = _datacenters(epics, config)
     dc_of_epic = {info.epic_id: info for info in datacenters.values()}
-    feature_of = feature_index(backlog.items)
+    feature_of = feature_index(items)
     servers: defaultdict[str, int] = defaultdict(int)
     hours: defaultdict[str, float] = defaultdict(float)
     remediation_hours: defaultdict[str, float] = defaultdict(float)
     remediation_ids: defaultdict[str, list[str]] = defaultdict(list)
-    for item in backlog.items:
-        feature_id = feature_of.get(item.id)
-        if feature_id is None or item.kind is WorkItemKind.FEATURE:
-            continue
-        if item.kind is WorkItemKind.STORY:
-            servers[feature_id] += 1
-        elif item.kind is WorkItemKind.TASK and item.state_category is not StateCategory.DONE:
-            if is_remediation(item):
+    features: list[tuple[int, WorkItem]] = []
+    story, task, feature, done = (
+        WorkItemKind.STORY,
+        WorkItemKind.TASK,
+        WorkItemKind.FEATURE,
+        StateCategory.DONE,
+    )
+    # One pass, the kind tested first: a backlog is mostly tasks, then stories.
+    for position, item in enumerate(items):
+        kind = item.kind
+        if kind is task:
+            feature_id = feature_of.get(item.id)
+            if feature_id is None or item.state_category is done:
+                continue
+            if _REMEDIATION in item.id:
                 remediation_hours[feature_id] += item.estimate or 0.0
                 remediation_ids[feature_id].append(item.id)
             else:
                 hours[feature_id] += item.estimate or 0.0
-    features = {item.id for item in backlog.items if item.kind is WorkItemKind.FEATURE}
+        elif kind is story:
+            feature_id = feature_of.get(item.id)
+            if feature_id is not None:
+                servers[feature_id] += 1
+        elif kind is feature:
+            features.append((position, item))
+    feature_ids = {item.id for _, item in features}
     last_rank = len(datacenters) + 1
     units = []
-    for position, item in enumerate(backlog.items):
-        if item.kind is not WorkItemKind.FEATURE:
-            continue
+    for position, item in features:
         strategy = str(item.extra.get("strategy", MigrationStrategy.REHOST.value))
-        if strategy == MigrationStrategy.RETAIN.value or item.state_category is StateCategory.DONE:
+        if strategy == MigrationStrategy.RETAIN.value or item.state_category is done:
             continue
         dc = dc_of_epic.get(item.parent_id or "")
         environment = str(item.extra.get("environment", "")).strip().lower()
@@ -271,14 +290,14 @@ def read_planning_model(backlog: Backlog, config: MbfConfig) -> PlanningModel:
                         link.target_id
                         for link in item.links
                         if link.kind is LinkKind.DEPENDS_ON
-                        and link.target_id in features
+                        and link.target_id in feature_ids
                         and link.target_id != item.id
                     )
                 ),
                 pinned=_pinned(item),
             )
         )
-    return PlanningModel(units=tuple(units), datacenters=datacenters)
+    return PlanningModel(units=tuple(units), datacenters=datacenters, feature_of=feature_of)
 
 
 def apply_plan(
@@ -288,32 +307,56 @@ def apply_plan(
     releases: Iterable[Release],
     *,
     remediation_lead: int,
+    feature_of: Mapping[str, str] | None = None,
 ) -> Backlog:
     """``backlog`` with each feature of ``placement`` (feature id -> iteration number) and its
-    descendants planned; other items lose any earlier plan, epics span their features."""
+    descendants planned; other items lose any earlier plan, epics span their features.
+    ``feature_of`` is :func:`feature_index` of the backlog, when the caller has it already."""
     iteration_list = tuple(iterations)
     release_list = tuple(releases)
     by_number = dict(enumerate(iteration_list, start=1))
     release_of = {wid: r.id for r in release_list for wid in r.workload_ids}
-    by_id = {item.id: item for item in backlog.items}
-    feature_of = feature_index(backlog.items)
+    if feature_of is None:
+        feature_of = feature_index(backlog.items)
+    feature, task, epic = WorkItemKind.FEATURE, WorkItemKind.TASK, WorkItemKind.EPIC
+    # Per placed feature, worked out once: its iteration, its release, and the earlier
+    # iteration its open remediation tasks land in.
+    targets: dict[str, tuple[Iteration, str | None, Iteration]] = {}
+    for item in backlog.items:
+        if item.kind is feature and item.id in placement:
+            number = placement[item.id]
+            release_id = release_of.get(item.source[0] if item.source else "")
+            remediation = by_number[max(1, number - remediation_lead)]
+            targets[item.id] = (by_number[number], release_id, remediation)
     spans: dict[str, tuple[dt.date, dt.date]] = {}
     planned: list[WorkItem] = []
     for item in backlog.items:
-        if item.kind is WorkItemKind.EPIC:
+        kind = item.kind
+        if kind is epic:
             planned.append(item)
             continue
         feature_id = feature_of.get(item.id)
-        number = placement.get(feature_id) if feature_id is not None else None
-        if feature_id is None or number is None:
+        target = targets.get(feature_id) if feature_id is not None else None
+        if target is None:
+            unplanned = (
+                item.iteration_id is None
+                and item.release_id is None
+                and item.start is None
+                and item.finish is None
+            )
             planned.append(
-                with_fields(item, iteration_id=None, release_id=None, start=None, finish=None)
+                item
+                if unplanned
+                else with_fields(item, iteration_id=None, release_id=None, start=None, finish=None)
             )
             continue
-        release_id = release_of.get(by_id[feature_id].source[0] if by_id[feature_id].source else "")
-        if is_remediation(item) and item.state_category is not StateCategory.DONE:
-            number = max(1, number - remediation_lead)
-        iteration = by_number[number]
+        iteration, release_id, remediation = target
+        if (
+            kind is task
+            and _REMEDIATION in item.id
+            and item.state_category is not StateCategory.DONE
+        ):
+            iteration = remediation
         planned.append(
             with_fields(
                 item,
@@ -323,17 +366,12 @@ def apply_plan(
                 finish=iteration.finish,
             )
         )
-        if (
-            item.kind is WorkItemKind.FEATURE
-            and item.parent_id
-            and iteration.start
-            and iteration.finish
-        ):
+        if kind is feature and item.parent_id and iteration.start and iteration.finish:
             first, last = spans.get(item.parent_id, (iteration.start, iteration.finish))
             spans[item.parent_id] = (min(first, iteration.start), max(last, iteration.finish))
     result = tuple(
         with_fields(item, start=spans[item.id][0], finish=spans[item.id][1])
-        if item.kind is WorkItemKind.EPIC and item.id in spans
+        if item.kind is epic and item.id in spans
         else item
         for item in planned
     )

@@ -1293,5 +1293,6 @@ def plan_waves(backlog: Backlog, context: Context) -> PlanResult:
         iterations,
         releases,
         remediation_lead=config.planning.remediation_lead,
+        feature_of=model.feature_of,
     )
     return PlanResult(backlog=planned, violations=plan.violations, explanations=plan.explanations)
