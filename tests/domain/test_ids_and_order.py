@@ -77,3 +77,10 @@ def test_hierarchy_order_moves_a_child_whose_parent_is_not_its_ancestor_in_the_i
 def test_hierarchy_order_keeps_both_items_of_a_repeated_id() -> None:
     items = (_item("e1"), _item("s1", "e1"), _item("s1", "e1"))
     assert [i.id for i in hierarchy_order(items)] == ["e1", "s1", "s1"]
+
+
+def test_hierarchy_order_of_an_item_whose_repeated_id_is_its_own_parent_ends() -> None:
+    # Two items "x", the second naming "x" as its parent: the walk used to loop for ever.
+    first, second, child = _item("x"), _item("x", "x"), _item("y", "x")
+    assert hierarchy_order((first, second, child)) == (first, second, child)
+    assert hierarchy_order((second, child, first)) == (first, second, child)

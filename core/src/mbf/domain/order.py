@@ -24,14 +24,17 @@ def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
         children[parent].append(item)
     ordered: list[WorkItem] = []
     stack = list(reversed(children[None]))
+    expanded: set[str] = set()
     while stack:
         item = stack.pop()
         ordered.append(item)
-        stack.extend(reversed(children.get(item.id, ())))
+        if item.id not in expanded:  # a repeated id (invalid, but reported later) must not loop
+            expanded.add(item.id)
+            stack.extend(reversed(children.get(item.id, ())))
     if len(ordered) < len(items):
         # Items caught in a parent cycle are unreachable from the roots; keep them, in input order.
-        placed = {item.id for item in ordered}
-        ordered += [item for item in items if item.id not in placed]
+        placed = {id(item) for item in ordered}
+        ordered += [item for item in items if id(item) not in placed]
     return tuple(ordered)
 
 
