@@ -277,3 +277,15 @@ def test_state_word_contradicting_the_category_is_replaced_by_the_categorys_stat
     )
     rows = list(csv.reader(write(Backlog(items=items), tmp_path / "out.ado.csv").splitlines()))
     assert [row[3] for row in rows[1:]] == ["Closed", "Waiting for CAB"]
+
+
+def test_a_long_run_of_parts_is_named_by_its_first_two_and_last_files(tmp_path: Path) -> None:
+    context = Context()
+    write_ado_csv(epics_with_children([999] * 5), tmp_path / "out.ado.csv", context)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out-2.ado.csv", "out-3.ado.csv", "out-4.ado.csv", "out-5.ado.csv", "out.ado.csv",
+    ]  # fmt: skip
+    assert context.diagnostics.warnings == [
+        "ado-csv: 5000 items split into 5 files of at most 1000 (the Boards import limit): "
+        "out.ado.csv, out-2.ado.csv … out-5.ado.csv; import them in order",
+    ]

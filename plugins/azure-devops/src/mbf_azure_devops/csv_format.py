@@ -331,7 +331,7 @@ def write_ado_csv(backlog: Backlog, path: Path, context: Context) -> None:
             f"{FORMAT_NAME}: {cleaned_tags} tag(s) contained ';', written as ',' (Boards splits tags at ';')"
         )
     if len(parts) > 1:
-        names = ", ".join(part_path(path, n).name for n in range(1, len(parts) + 1))
+        names = _file_range([part_path(path, n) for n in range(1, len(parts) + 1)])
         warn(
             f"{FORMAT_NAME}: {len(items)} items split into {len(parts)} files of at most "
             f"{MAX_ITEMS_PER_FILE} (the Boards import limit): {names}; import them in order"
