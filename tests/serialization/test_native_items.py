@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from mbf import serialization
-from mbf._native_items import work_item_to_json, work_items_from_json
+from mbf._native_items import work_items_from_json, work_items_to_json
 from mbf.domain import (
     Backlog,
     DependencyType,
@@ -65,15 +65,24 @@ def _items() -> list[WorkItem]:
 def test_items_are_written_exactly_as_cattrs_writes_them() -> None:
     items = _items()
     assert len(items) > 40
-    for item in items:
-        assert work_item_to_json(item, _CONVERTER.unstructure) == _CONVERTER.unstructure(item)
-    assert work_item_to_json(FULL, _CONVERTER.unstructure)["extra"] == {
+    written = work_items_to_json(items, _CONVERTER.unstructure)
+    for item, fast in zip(items, written, strict=True):
+        assert orjson.dumps(fast) == orjson.dumps(_CONVERTER.unstructure(item))
+    assert orjson.loads(orjson.dumps(written[0]))["extra"] == {
         "a": "2027-02-01",
         "m": ["x", ["y"]],
         "n": {"b": 2, "a": 1},
         "s": "done",
         "z": 1,
     }
+
+
+def test_a_link_shared_by_items_is_written_once_and_identically() -> None:
+    shared = Link(target_id="story:dc01", type=DependencyType.SS)
+    items = [attrs.evolve(FULL, id=f"story:{n}", links=(shared,)) for n in range(3)]
+    written = work_items_to_json(items, _CONVERTER.unstructure)
+    assert written[0]["links"][0] is written[2]["links"][0]
+    assert written[1]["links"] == [{"target_id": "story:dc01", "type": DependencyType.SS}]
 
 
 def test_items_read_back_exactly_as_cattrs_reads_them() -> None:

@@ -30,7 +30,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from mbf._native_items import estate_records_from_json, work_item_to_json, work_items_from_json
+from mbf._native_items import estate_records_from_json, work_items_from_json, work_items_to_json
 from mbf.domain import Backlog, Estate, hierarchy_order
 from mbf.domain import backlog as backlog_module
 from mbf.domain import estate as estate_module
@@ -265,7 +265,7 @@ def backlog_to_json(backlog: Backlog) -> bytes:
     )
     if backlog.items:
         unstructure = _native_converter.unstructure
-        items = [work_item_to_json(item, unstructure) for item in hierarchy_order(backlog.items)]
+        items = work_items_to_json(hierarchy_order(backlog.items), unstructure)
         body = {"items": items, **body}
     return _dump_document(BACKLOG_FORMAT, body)
 

@@ -98,17 +98,25 @@ def add_dependency_links(estate: Estate, backlog: Backlog, context: Context) -> 
         root = groups.find(feature_id)
         return root.split(":", 1)[1] if len(members[root]) > 1 else None
 
+    # Links are immutable: one object per target, however many items link to it (most stories
+    # link to the same few shared servers).
+    link_to: dict[str, Link] = {}
+
+    def link(target: str) -> Link:
+        found = link_to.get(target)
+        if found is None:
+            found = link_to[target] = Link(
+                target_id=target, kind=LinkKind.DEPENDS_ON, type=DependencyType.SS
+            )
+        return found
+
     def linked(item: WorkItem) -> WorkItem:
         targets = (feature_links if item.kind is WorkItemKind.FEATURE else story_links).get(item.id)
         group = move_group(item.id) if item.kind is WorkItemKind.FEATURE else None
         if not targets and group is None:
             return item
         have = {link.target_id for link in item.links if link.kind is LinkKind.DEPENDS_ON}
-        new_links = tuple(
-            Link(target_id=t, kind=LinkKind.DEPENDS_ON, type=DependencyType.SS)
-            for t in sorted(targets or ())
-            if t not in have
-        )
+        new_links = tuple(link(t) for t in sorted(targets or ()) if t not in have)
         extra = item.extra if group is None else {**item.extra, "move_group": group}
         return with_fields(item, links=(*item.links, *new_links), extra=extra)
 

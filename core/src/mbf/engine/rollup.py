@@ -18,15 +18,20 @@ _LEVELS = (WorkItemKind.STORY, WorkItemKind.FEATURE, WorkItemKind.EPIC)
 def roll_up_estimates(estate: Estate, backlog: Backlog, context: Context) -> Backlog:
     """Set the estimate of every story, feature and epic with estimated children to their sum."""
     items = {item.id: item for item in backlog.items}
-    for level in _LEVELS:
-        totals: defaultdict[str, float] = defaultdict(float)
-        for item in items.values():
-            if (
-                item.parent_id in items
-                and item.estimate is not None
-                and items[item.parent_id].kind is level
-            ):
-                totals[item.parent_id] += item.estimate
-        for parent_id, hours in totals.items():
-            items[parent_id] = with_fields(items[parent_id], estimate=hours)
+    children: defaultdict[str, list[str]] = defaultdict(list)  # in backlog order
+    for item in backlog.items:
+        if item.parent_id in items:
+            children[item.parent_id].append(item.id)
+    for level in _LEVELS:  # lowest first, so a feature sums its stories' new totals
+        for parent_id, child_ids in children.items():
+            parent = items[parent_id]
+            if parent.kind is not level:
+                continue
+            estimates = [items[c].estimate for c in child_ids]
+            known = [hours for hours in estimates if hours is not None]
+            if known:
+                total = 0.0
+                for hours in known:  # added in backlog order, as before: same float result
+                    total += hours
+                items[parent_id] = with_fields(parent, estimate=total)
     return attrs.evolve(backlog, items=tuple(items.values()))
