@@ -340,10 +340,10 @@ def _refuse_secrets(raw: Mapping[str, Any], origin: str) -> None:
 
 def load_config(path: Path | None) -> MbfConfig:
     """Read and validate ``mbf.toml``; ``None`` gives the defaults (a project with no config)."""
+    if path is None:
+        return MbfConfig()  # without importing cattrs: a convert with no config never needs it
     from mbf.serialization import load_toml, structure_strict
 
-    if path is None:
-        return MbfConfig()
     raw = load_toml(path)
     origin = path.name if path.name == CONFIG_FILENAME else str(path)
     if "base_dir" in raw:
