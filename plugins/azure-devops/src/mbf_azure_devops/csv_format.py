@@ -37,13 +37,13 @@ from mbf.domain import (
     hierarchy_order,
     slug,
 )
-from mbf.errors import ConfigError, InputError
-from mbf.plugin import Context, TrackerFormat
+from mbf.errors import InputError
+from mbf.plugin import Context
 from mbf_azure_devops.cells import format_number, neutralise, parse_date, restore
+from mbf_azure_devops.format import CAPABILITIES, FORMAT_NAME, AdoCsvSettings, ado_csv_format
 from mbf_azure_devops.html_text import html_to_text, text_to_html
 from mbf_azure_devops.vocabulary import (
     CATEGORY_STATES,
-    DEFAULT_WORK_ITEM_TYPES,
     FIELD_REFERENCE_NAMES,
     SERVICE_NAME,
     kind_of_work_item_type,
@@ -65,7 +65,6 @@ __all__ = [
     "write_ado_csv",
 ]
 
-FORMAT_NAME = "ado-csv"
 MAX_ITEMS_PER_FILE = 1000
 """Boards refuses imports of more work items than this."""
 ID_TAG_PREFIX = "mbf:"
@@ -73,28 +72,6 @@ ID_TAG_PREFIX = "mbf:"
 PARENT_TAG_PREFIX = "mbf-parent:"
 """Tag that carries the mbf id of a parent written to an earlier file of a split backlog."""
 TAG_SEPARATOR = "; "
-
-CAPABILITIES = frozenset(
-    {
-        "id",
-        "kind",
-        "title",
-        "description",
-        "parent_id",
-        "state",
-        "state_category",
-        "assignee",
-        "priority",
-        "tags",
-        "iteration_id",
-        "estimate",
-        "start",
-        "finish",
-        "extra",
-    }
-)
-"""Item fields an ``ado-csv`` file keeps. Iterations keep only their path (no dates or capacity),
-links other than parent-child cannot be imported from CSV, and Boards has no release field."""
 
 WORK_ITEM_TYPE = "Work Item Type"
 AREA_PATH = "Area Path"
@@ -114,52 +91,6 @@ _COLUMNS_AFTER_TITLES = (
 # Extras this format writes in columns of its own rather than as extra columns.
 _OWN_EXTRA_KEYS = (WORK_ITEM_TYPE, AREA_PATH)
 _TITLE_LEVEL = re.compile(r"^title\s*(\d+)$")
-
-
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
-
-
-@attrs.frozen(kw_only=True)
-class AdoCsvSettings:
-    """Options of the ``ado-csv`` format."""
-
-    work_item_types: Mapping[str, str] = attrs.field(
-        validator=_check_kinds,
-        factory=dict,
-    )
-    """Work item type per kind where it differs from the Agile default (``story = "Product Backlog
-    Item"`` for Scrum projects)."""
-    neutralise_formulas: bool = True
-    """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
-
-    def types_by_kind(self) -> dict[WorkItemKind, str]:
-        """The work item type of every kind: the settings over the defaults."""
-        return {
-            **DEFAULT_WORK_ITEM_TYPES,
-            **{WorkItemKind(k): v for k, v in self.work_item_types.items()},
-        }
-
-
-def ado_csv_format() -> TrackerFormat:
-    """The ``ado-csv`` tracker format object the plugin registers."""
-    return TrackerFormat(
-        name=FORMAT_NAME,
-        description="Azure Boards CSV: 'Import work items' files and query-result exports",
-        aliases=("azure-boards-csv", "ado"),
-        default_filenames=("*.ado.csv", "*-ado.csv", "*_ado.csv", "*azure*devops*.csv"),
-        read=read_ado_csv,
-        write=write_ado_csv,
-        can_read=looks_like_ado_csv,
-        capabilities=CAPABILITIES,
-        settings_type=AdoCsvSettings,
-    )
 
 
 def _settings(context: Context) -> AdoCsvSettings:

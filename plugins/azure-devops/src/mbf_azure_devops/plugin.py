@@ -1,5 +1,5 @@
-"""Hook implementations of the Azure DevOps plugin (the format lives in :mod:`.csv_format`, the
-live service in :mod:`.service`)."""
+"""Hook implementations of the Azure DevOps plugin (the format is described in :mod:`.format` and
+read and written by :mod:`.csv_format`, the live service lives in :mod:`.service`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from mbf.plugin import TrackerFormat, TrackerService, hookimpl
 
 @hookimpl
 def mbf_tracker_formats() -> Iterator[TrackerFormat]:
-    from mbf_azure_devops.csv_format import ado_csv_format
+    from mbf_azure_devops.format import ado_csv_format
 
     yield ado_csv_format()
 

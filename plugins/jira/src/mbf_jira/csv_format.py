@@ -42,11 +42,11 @@ from mbf.domain import (
     hierarchy_order,
     slug,
 )
-from mbf.errors import ConfigError, InputError
-from mbf.plugin import Context, TrackerFormat
+from mbf.errors import InputError
+from mbf.plugin import Context
 from mbf_jira.cells import FORMULA_STARTS, format_date, neutralise, parse_date, restore
+from mbf_jira.format import CAPABILITIES, FORMAT_NAME, JiraCsvSettings, jira_csv_format
 from mbf_jira.vocabulary import (
-    DEFAULT_ISSUE_TYPES,
     PRIORITY_NAMES,
     SERVICE_NAME,
     STATUS_CATEGORY_NAMES,
@@ -68,32 +68,8 @@ __all__ = [
     "write_jira_csv",
 ]
 
-FORMAT_NAME = "jira-csv"
 ID_LABEL_PREFIX = "mbf:"
 """Label that carries an item's mbf id."""
-
-CAPABILITIES = frozenset(
-    {
-        "id",
-        "kind",
-        "title",
-        "description",
-        "parent_id",
-        "state",
-        "state_category",
-        "assignee",
-        "priority",
-        "tags",
-        "iteration_id",
-        "release_id",
-        "estimate",
-        "start",
-        "finish",
-        "extra",
-    }
-)
-"""Item fields a ``jira-csv`` file keeps. Sprints and versions keep only their names (no dates
-or capacity), the importer has no link columns, and Jira keys come from Jira, not from the file."""
 
 # Extra keys this format writes in its own columns (see _JiraRowReader for how they arise).
 ISSUE_TYPE = "Issue Type"
@@ -138,49 +114,6 @@ _FIELDS: Mapping[str, str] = {
 _LINK_COLUMN = re.compile(r"^(inward|outward) issue link \((blocks|relates)\)$")
 _LOCALISED_CUSTOM_FIELD = "champs personnalisés ("
 _MULTI = frozenset({"labels", "sprint", "fix_version"})  # fields that hold a value per column
-
-
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
-
-
-@attrs.frozen(kw_only=True)
-class JiraCsvSettings:
-    """Options of the ``jira-csv`` format."""
-
-    issue_types: Mapping[str, str] = attrs.field(
-        validator=_check_kinds,
-        factory=dict,
-    )
-    """Issue type per kind where it differs from the default (e.g. ``epic = "Initiative"``,
-    ``feature = "Epic"``)."""
-    neutralise_formulas: bool = True
-    """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
-
-    def types_by_kind(self) -> dict[WorkItemKind, str]:
-        """The issue type of every kind: the settings over the defaults."""
-        return {**DEFAULT_ISSUE_TYPES, **{WorkItemKind(k): v for k, v in self.issue_types.items()}}
-
-
-def jira_csv_format() -> TrackerFormat:
-    """The ``jira-csv`` tracker format object the plugin registers."""
-    return TrackerFormat(
-        name=FORMAT_NAME,
-        description="Jira CSV: importer input and 'Export > CSV (all fields)' files",
-        aliases=("jira",),
-        default_filenames=("*.jira.csv", "jira*.csv", "*-jira.csv", "*_jira.csv"),
-        read=read_jira_csv,
-        write=write_jira_csv,
-        can_read=looks_like_jira_csv,
-        capabilities=CAPABILITIES,
-        settings_type=JiraCsvSettings,
-    )
 
 
 def _settings(context: Context) -> JiraCsvSettings:

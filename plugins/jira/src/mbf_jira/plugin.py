@@ -1,6 +1,7 @@
-"""Hook implementations of the Jira plugin: the ``jira-csv`` format (:mod:`.csv_format`) and the
-live ``jira`` service (:mod:`.service`). Both are imported only when used: the ``jira`` package
-alone costs about 150 ms, which ``mbf --help`` must not pay."""
+"""Hook implementations of the Jira plugin: the ``jira-csv`` format (described in :mod:`.format`,
+read and written by :mod:`.csv_format`) and the live ``jira`` service (:mod:`.service`). Each is
+imported only when used: the ``jira`` package alone costs about 150 ms, which ``mbf --help`` must
+not pay."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from mbf.plugin import Context, TrackerFormat, TrackerService, hookimpl
 
 @hookimpl
 def mbf_tracker_formats() -> Iterator[TrackerFormat]:
-    from mbf_jira.csv_format import jira_csv_format
+    from mbf_jira.format import jira_csv_format
 
     yield jira_csv_format()
 

@@ -1,0 +1,110 @@
+"""The ``ado-csv`` format as mbf registers it: its name, what it holds, its settings, and
+entry points that import the Boards CSV reader and writer (:mod:`.csv_format`) on first use.
+Every ``mbf convert`` collects all installed formats, and loading this module costs nothing like
+the reader and writer do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from mbf.domain import WorkItemKind
+from mbf.errors import ConfigError
+from mbf.plugin import Context, TrackerFormat
+from mbf_azure_devops.vocabulary import DEFAULT_WORK_ITEM_TYPES
+
+if TYPE_CHECKING:
+    from mbf.domain import Backlog
+
+__all__ = ["CAPABILITIES", "FORMAT_NAME", "AdoCsvSettings", "ado_csv_format"]
+
+FORMAT_NAME = "ado-csv"
+
+CAPABILITIES = frozenset(
+    {
+        "id",
+        "kind",
+        "title",
+        "description",
+        "parent_id",
+        "state",
+        "state_category",
+        "assignee",
+        "priority",
+        "tags",
+        "iteration_id",
+        "estimate",
+        "start",
+        "finish",
+        "extra",
+    }
+)
+"""Item fields an ``ado-csv`` file keeps. Iterations keep only their path (no dates or capacity),
+links other than parent-child cannot be imported from CSV, and Boards has no release field."""
+
+
+def _check_kinds(
+    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
+) -> None:
+    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
+    if unknown:
+        raise ConfigError(
+            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class AdoCsvSettings:
+    """Options of the ``ado-csv`` format."""
+
+    work_item_types: Mapping[str, str] = attrs.field(
+        validator=_check_kinds,
+        factory=dict,
+    )
+    """Work item type per kind where it differs from the Agile default (``story = "Product Backlog
+    Item"`` for Scrum projects)."""
+    neutralise_formulas: bool = True
+    """Put ``'`` before text starting with ``=``, ``+``, ``-`` or ``@`` so Excel never runs it."""
+
+    def types_by_kind(self) -> dict[WorkItemKind, str]:
+        """The work item type of every kind: the settings over the defaults."""
+        return {
+            **DEFAULT_WORK_ITEM_TYPES,
+            **{WorkItemKind(k): v for k, v in self.work_item_types.items()},
+        }
+
+
+def _read(path: Path, context: Context) -> Backlog:
+    from mbf_azure_devops.csv_format import read_ado_csv
+
+    return read_ado_csv(path, context)
+
+
+def _write(backlog: Backlog, path: Path, context: Context) -> None:
+    from mbf_azure_devops.csv_format import write_ado_csv
+
+    write_ado_csv(backlog, path, context)
+
+
+def _can_read(path: Path) -> bool:
+    from mbf_azure_devops.csv_format import looks_like_ado_csv
+
+    return looks_like_ado_csv(path)
+
+
+def ado_csv_format() -> TrackerFormat:
+    """The ``ado-csv`` tracker format object the plugin registers."""
+    return TrackerFormat(
+        name=FORMAT_NAME,
+        description="Azure Boards CSV: 'Import work items' files and query-result exports",
+        aliases=("azure-boards-csv", "ado"),
+        default_filenames=("*.ado.csv", "*-ado.csv", "*_ado.csv", "*azure*devops*.csv"),
+        read=_read,
+        write=_write,
+        can_read=_can_read,
+        capabilities=CAPABILITIES,
+        settings_type=AdoCsvSettings,
+    )
