@@ -55,7 +55,9 @@ def test_reads_groups_comments_egg_info_and_lets_the_first_copy_win(tmp_path: Pa
         "Name: acme-plugins\nVersion: 1.0\n",
         "[mbf]\nacme-old = acme.old\n",
     )
-    _dist_info(second, "legacy-0.3.egg-info", "Name: legacy\nVersion: 0.3\n", "[mbf]\nold = legacy\n")
+    _dist_info(
+        second, "legacy-0.3.egg-info", "Name: legacy\nVersion: 0.3\n", "[mbf]\nold = legacy\n"
+    )
     (second / "no_entry_points-1.0.dist-info").mkdir()
     (tmp_path / "a-file.zip").write_bytes(b"PK")
 
@@ -76,7 +78,8 @@ def test_load_returns_the_module_or_the_named_attribute() -> None:
 
 def test_all_capabilities_are_the_work_item_fields_and_the_backlog_lists() -> None:
     # ALL_CAPABILITIES is spelled out so that importing mbf.plugin does not build the domain.
-    assert ALL_CAPABILITIES == {f.name for f in attrs.fields(WorkItem)} | {"iterations", "releases"}
+    fields = {field.name for field in attrs.fields(WorkItem)}
+    assert fields | {"iterations", "releases"} == ALL_CAPABILITIES
 
 
 def test_mbf_help_imports_neither_attrs_nor_importlib_metadata() -> None:
