@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Container, Iterable
+from itertools import chain
 from operator import attrgetter
 
 from mbf.domain.backlog import Backlog, WorkItem
@@ -74,7 +75,7 @@ def backlog_problems(backlog: Backlog) -> list[str]:
     # walked item by item, for messages in item order.
     if (
         _unknown(map(_PARENT_ID, items), parents)
-        or any(map(_LINKS, items))
+        or _unknown(map(_TARGET_ID, chain.from_iterable(map(_LINKS, items))), parents)
         or _unknown(map(_ITERATION_ID, items), iteration_ids)
         or _unknown(map(_RELEASE_ID, items), release_ids)
     ):
@@ -88,6 +89,7 @@ _PARENT_ID = attrgetter("parent_id")
 _ITERATION_ID = attrgetter("iteration_id")
 _RELEASE_ID = attrgetter("release_id")
 _LINKS = attrgetter("links")
+_TARGET_ID = attrgetter("target_id")
 
 
 def _unknown(ids: Iterable[str | None], known: Collection[str]) -> bool:
