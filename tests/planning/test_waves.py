@@ -422,3 +422,20 @@ def test_config_datacenters_override_the_backlog_at_planning_time(
     result = plugin_manager.planning_strategies.get("waves").plan(backlog, Context(config=config))
     features = {i.id: i.iteration_id for i in result.backlog.items if i.kind.value == "feature"}
     assert features == {"feature:a": "iteration-2", "feature:d": "iteration-1"}
+
+
+def test_the_summary_of_a_plan_reuses_its_model_and_says_what_a_fresh_read_says(
+    make_estate, make_config, plan
+):
+    from mbf.domain import Backlog
+    from mbf.engine import planning
+
+    estate = make_estate([("a", "ams", 3), ("b", "ams", 2), ("c", "ams", 2), ("d", "ams", 1)])
+    config = make_config({"capacity_servers": 4})
+    result = plan(estate, config)
+    remembered = planning._planned_models[id(result.backlog)]
+    assert remembered[0]() is result.backlog
+    copy = Backlog(items=result.backlog.items, iterations=result.backlog.iterations)
+    fresh = planning.plan_summary(copy, config)  # another object: the model is read again
+    assert planning.plan_summary(result.backlog, config) == fresh
+    assert [(load.servers, load.workloads) for load in fresh.loads] == [(4, 2), (4, 2)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -49,6 +50,7 @@ __all__ = [
     "is_remediation",
     "plan_summary",
     "read_planning_model",
+    "remember_model",
 ]
 
 NON_PROD_ENVIRONMENTS = frozenset(
@@ -433,11 +435,35 @@ class PlanSummary:
     """Hours per iteration, if limited."""
 
 
+_planned_models: dict[int, tuple[weakref.ref[Backlog], MbfConfig, PlanningModel]] = {}
+"""Planning models of planned backlogs, by ``id`` of the backlog (see :func:`remember_model`)."""
+
+
+def remember_model(planned: Backlog, config: MbfConfig, model: PlanningModel) -> None:
+    """Let :func:`plan_summary` of ``planned`` reuse ``model``, the model of the backlog it was
+    planned from: planning moves items between iterations but changes none of what the summary
+    reads (workloads, servers, hours, links, datacenters), and reading a planned backlog of
+    359,000 items again took 0.7 s. The entry goes when ``planned`` does."""
+    key = id(planned)
+    _planned_models[key] = (
+        weakref.ref(planned, lambda _ref: _planned_models.pop(key, None)),
+        config,
+        model,
+    )
+
+
+def _model_of(backlog: Backlog, config: MbfConfig) -> PlanningModel:
+    remembered = _planned_models.get(id(backlog))
+    if remembered is not None and remembered[0]() is backlog and remembered[1] is config:
+        return remembered[2]
+    return read_planning_model(backlog, config)
+
+
 def plan_summary(backlog: Backlog, config: MbfConfig) -> PlanSummary:
     """Summarise a planned ``backlog``: iterations used, loads, datacenter finishes, crossings."""
     from mbf.engine.cadence import _capacity
 
-    model = read_planning_model(backlog, config)
+    model = _model_of(backlog, config)
     feature_iteration = {
         item.id: item.iteration_id
         for item in backlog.items

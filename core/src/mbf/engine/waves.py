@@ -59,6 +59,7 @@ from mbf.engine.planning import (
     WorkloadUnit,
     apply_plan,
     read_planning_model,
+    remember_model,
 )
 from mbf.plugin.types import Context, PlanResult, PlanViolation
 
@@ -1295,4 +1296,5 @@ def plan_waves(backlog: Backlog, context: Context) -> PlanResult:
         remediation_lead=config.planning.remediation_lead,
         feature_of=model.feature_of,
     )
+    remember_model(planned, config, model)
     return PlanResult(backlog=planned, violations=plan.violations, explanations=plan.explanations)
