@@ -3,15 +3,17 @@ machinery.
 
 A native backlog is mostly work items (359,163 of them at 50,000 servers), and cattrs' generated
 (un)structure functions for them were the largest part of reading and writing the file. These
-two functions give the same results for the common case, about twice as fast:
+functions give the same results for the common case, faster (at 50,000 servers, reading the
+items 3.4 → 2.4 s, writing them 2.7 → 1.7 s):
 
 - :func:`work_items_from_json` takes an item only when every key is a field and every value has
   exactly the JSON type mbf itself writes; it returns ``None`` for anything else (an unknown key,
   a number where text belongs, an unknown kind, a malformed date), and the caller then
   structures the whole document with cattrs, whose results and error messages are the reference.
+  Repeated texts, dates, tag tuples and links become one shared object each.
 - :func:`work_items_to_json` leaves out the fields at their default exactly as the native
-  converter (``omit_if_default``) does, and sorts mapping keys like it.
-
+  converter (``omit_if_default``) does and sorts mapping keys like it; dates and tuples are left
+  to orjson, which writes them as the converter's strings and lists would be written.
 - :func:`estate_records_from_json` does for the servers, workloads and dependencies of an
   estate file what :func:`work_items_from_json` does for work items.
 
