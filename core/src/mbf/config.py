@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from mbf.domain import Datacenter
+from mbf.domain import Datacenter, WorkItemKind
 from mbf.errors import ConfigError, MbfError
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "PlanningConfig",
     "ProjectConfig",
     "SourceConfig",
+    "check_kind_keys",
     "load_config",
     "plugin_settings",
 ]
@@ -354,6 +355,18 @@ def load_config(path: Path | None) -> MbfConfig:
     except MbfError as exc:
         raise ConfigError(str(exc)) from None
     return attrs.evolve(config, base_dir=path.parent)
+
+
+def check_kind_keys(
+    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]
+) -> None:
+    """attrs validator for a settings table keyed by work item kind (``issue_types``,
+    ``work_item_types``...): refuse keys that name no kind."""
+    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
+    if unknown:
+        raise ConfigError(
+            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
+        )
 
 
 def plugin_settings(raw: Mapping[str, Any] | None, settings_type: type[T], *, origin: str) -> T:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
+from mbf.config import check_kind_keys
 from mbf.domain import WorkItemKind
-from mbf.errors import ConfigError
 from mbf.plugin import Context, TrackerFormat
 from mbf_azure_devops.vocabulary import DEFAULT_WORK_ITEM_TYPES
 
@@ -46,22 +46,12 @@ CAPABILITIES = frozenset(
 links other than parent-child cannot be imported from CSV, and Boards has no release field."""
 
 
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
-
-
 @attrs.frozen(kw_only=True)
 class AdoCsvSettings:
     """Options of the ``ado-csv`` format."""
 
     work_item_types: Mapping[str, str] = attrs.field(
-        validator=_check_kinds,
+        validator=check_kind_keys,
         factory=dict,
     )
     """Work item type per kind where it differs from the Agile default (``story = "Product Backlog

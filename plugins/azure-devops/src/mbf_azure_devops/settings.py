@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from mbf.config import check_kind_keys
 from mbf.domain import WorkItemKind
 from mbf.errors import ConfigError
 from mbf_azure_devops.vocabulary import DEFAULT_WORK_ITEM_TYPES
@@ -22,16 +23,6 @@ PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
 
 MAX_BATCH = 200
 """Most sub-requests mbf puts in one ``$batch`` and most ids in one ``workitemsbatch`` read."""
-
-
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
 
 
 def _check_url(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -64,7 +55,7 @@ class AzureDevOpsSettings:
     area_path: str = ""
     """Area path of created items, e.g. ``Contoso\\Migration``; default the project's root area. An
     item's ``Area Path`` extra field overrides it."""
-    work_item_types: Mapping[str, str] = attrs.field(validator=_check_kinds, factory=dict)
+    work_item_types: Mapping[str, str] = attrs.field(validator=check_kind_keys, factory=dict)
     """Work item type per kind where it differs from the Agile process (``story = "Product Backlog
     Item"`` for Scrum, ``story = "Issue"`` for Basic)."""
     id_field: str = ""

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
+from mbf.config import check_kind_keys
 from mbf.domain import WorkItemKind
-from mbf.errors import ConfigError
 from mbf.plugin import Context, TrackerFormat
 from mbf_jira.vocabulary import DEFAULT_ISSUE_TYPES
 
@@ -46,22 +46,12 @@ CAPABILITIES = frozenset(
 or capacity), the importer has no link columns, and Jira keys come from Jira, not from the file."""
 
 
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
-
-
 @attrs.frozen(kw_only=True)
 class JiraCsvSettings:
     """Options of the ``jira-csv`` format."""
 
     issue_types: Mapping[str, str] = attrs.field(
-        validator=_check_kinds,
+        validator=check_kind_keys,
         factory=dict,
     )
     """Issue type per kind where it differs from the default (e.g. ``epic = "Initiative"``,

@@ -11,21 +11,12 @@ from typing import Any
 
 import attrs
 
+from mbf.config import check_kind_keys
 from mbf.domain import WorkItemKind
 from mbf.errors import ConfigError
 from mbf_jira.vocabulary import DEFAULT_ISSUE_TYPES
 
 __all__ = ["JiraSettings"]
-
-
-def _check_kinds(
-    _instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, str]
-) -> None:
-    unknown = sorted(set(value) - {kind.value for kind in WorkItemKind})
-    if unknown:
-        raise ConfigError(
-            f"{attribute.name}: unknown kind(s) {', '.join(unknown)}; use epic, feature, story or task"
-        )
 
 
 def _check_url(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -51,7 +42,7 @@ class JiraSettings:
     board: int | None = None
     """Id of the Scrum board whose sprints stand for the iterations; ``None``: the project's first
     Scrum board (looked up once, only when a push has items planned into iterations)."""
-    issue_types: Mapping[str, str] = attrs.field(factory=dict, validator=_check_kinds)
+    issue_types: Mapping[str, str] = attrs.field(factory=dict, validator=check_kind_keys)
     """Issue type per kind where it differs from ``Epic``, ``Feature``, ``Story``, ``Sub-task``
     (e.g. ``epic = "Initiative"``, ``feature = "Epic"``)."""
     dependency_link_type: str = "Blocks"
