@@ -4,6 +4,8 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from mbf.domain import (
     Backlog,
     Iteration,
@@ -177,3 +179,19 @@ def test_top_down_with_a_repeated_id_gives_both_items_the_last_level_of_the_id()
     child = WorkItem(id="a", kind=WorkItemKind.TASK, title="child of e1", parent_id="e1")
     root = WorkItem(id="a", kind=WorkItemKind.TASK, title="root")
     assert [i.title for i in top_down((_task("e1"), child, root))] == ["e1", "child of e1", "root"]
+
+
+def test_issue_types_for_an_unknown_kind_are_refused() -> None:
+    from mbf.errors import ConfigError
+    from mbf_jira.settings import JiraSettings
+
+    with pytest.raises(ConfigError) as caught:
+        JiraCsvSettings(issue_types={"saga": "Epic", "epic": "Initiative"})
+    assert (
+        str(caught.value) == "issue_types: unknown kind(s) saga; use epic, feature, story or task"
+    )
+    with pytest.raises(ConfigError) as caught:
+        JiraSettings(url="https://jira.example", project="MIG", issue_types={"initiative": "X"})
+    assert str(caught.value) == (
+        "issue_types: unknown kind(s) initiative; use epic, feature, story or task"
+    )
