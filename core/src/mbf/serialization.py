@@ -30,6 +30,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
+from mbf._native_estate import dependencies_to_json, servers_to_json
 from mbf._native_items import estate_records_from_json, work_items_from_json, work_items_to_json
 from mbf.domain import Backlog, Estate, hierarchy_order
 from mbf.domain import backlog as backlog_module
@@ -43,6 +44,7 @@ __all__ = [
     "ESTATE_FORMAT",
     "FORMAT_VERSION",
     "backlog_from_json",
+    "backlog_json_parts",
     "backlog_to_json",
     "describe_structure_error",
     "dump_toml",
@@ -259,15 +261,44 @@ def _dump_document(format_name: str, body: dict[str, Any]) -> bytes:
 
 def backlog_to_json(backlog: Backlog) -> bytes:
     """The native file of ``backlog``: same backlog, same bytes."""
+    return b"".join(backlog_json_parts(backlog))
+
+
+_ITEMS_PER_PART = 4096
+
+
+def backlog_json_parts(backlog: Backlog) -> Iterator[bytes]:
+    """The native file of ``backlog`` in parts, whose concatenation is :func:`backlog_to_json`.
+
+    A large backlog's items are converted and dumped a few thousand at a time, so that neither
+    their JSON objects nor the file's bytes are ever all in memory at once: at 359,000 items
+    that is about 300 MB less, and as many fewer pages for the system to hand out.
+    """
     # The items go through the fast path; iterations and releases (a few hundred) through cattrs.
     body = _native_converter.unstructure(
         Backlog(iterations=backlog.iterations, releases=backlog.releases)
     )
-    if backlog.items:
-        unstructure = _native_converter.unstructure
-        items = work_items_to_json(hierarchy_order(backlog.items), unstructure)
-        body = {"items": items, **body}
-    return _dump_document(BACKLOG_FORMAT, body)
+    if not backlog.items:
+        yield _dump_document(BACKLOG_FORMAT, body)
+        return
+    # The document around an empty item list, split where the items go: only "format" and
+    # "version" come before "items", so the first '"items": []' is that key.
+    head, tail = _dump_document(BACKLOG_FORMAT, {"items": [], **body}).split(b'"items": []', 1)
+    yield head + b'"items": ['
+    items = hierarchy_order(backlog.items)
+    unstructure = _native_converter.unstructure
+    converted_links: dict[int, dict[str, Any]] = {}
+    separator = b"\n"
+    for start in range(0, len(items), _ITEMS_PER_PART):
+        part = work_items_to_json(
+            items[start : start + _ITEMS_PER_PART], unstructure, converted_links
+        )
+        # orjson indents a top-level list's members by 2 spaces; in the document they sit two
+        # levels deep, one more. JSON strings hold no raw newline, so every b"\n" is a line.
+        dumped = orjson.dumps(part, option=orjson.OPT_INDENT_2)[2:-2]
+        yield separator + b"  " + dumped.replace(b"\n", b"\n  ")
+        separator = b",\n"
+    yield b"\n  ]" + tail
 
 
 def backlog_from_json(text: bytes | str, *, origin: str = "<backlog>") -> Backlog:
@@ -289,7 +320,21 @@ def _structure_backlog(document: dict[str, Any], origin: str) -> Backlog:
 
 def estate_to_json(estate: Estate) -> bytes:
     """The native file of ``estate``: same estate, same bytes."""
-    return _dump_document(ESTATE_FORMAT, _native_converter.unstructure(estate))
+    # Servers and dependencies (hundreds of thousands) through the fast path; the rest through
+    # cattrs, which leaves out the empty collections (so do the fast ones, below).
+    unstructure = _native_converter.unstructure
+    rest = unstructure(attrs.evolve(estate, servers=(), dependencies=()))
+    fast: dict[str, Any] = {}
+    if estate.servers:
+        fast["servers"] = servers_to_json(estate.servers, unstructure)
+    if estate.dependencies:
+        fast["dependencies"] = dependencies_to_json(estate.dependencies)
+    body = {
+        name: fast[name] if name in fast else rest[name]
+        for name in (field.name for field in attrs.fields(Estate))
+        if name in fast or name in rest
+    }
+    return _dump_document(ESTATE_FORMAT, body)
 
 
 def estate_from_json(text: bytes | str, *, origin: str = "<estate>") -> Estate:
@@ -332,9 +377,9 @@ def read_backlog(path: Path) -> Backlog:
 
 def write_backlog(backlog: Backlog, path: Path) -> None:
     """Write a native backlog file atomically."""
-    content = backlog_to_json(backlog)
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(content)
+    with atomic_output(path) as tmp, tmp.open("wb") as stream:
+        for part in backlog_json_parts(backlog):
+            stream.write(part)
 
 
 def read_estate(path: Path) -> Estate:

@@ -1,0 +1,94 @@
+"""The servers and dependencies of a native estate file, unstructured without cattrs' generic
+machinery.
+
+At 50,000 servers an estate holds a quarter of a million dependencies, and cattrs' generated
+unstructure functions were two thirds of writing the file (0.57 of 0.76 s). These functions
+build the very dictionaries the native converter (``omit_if_default``) builds, faster:
+
+- a field at its default is left out, exactly where the converter compares ``value != default``;
+- mapping keys are sorted, as the converter's mapping hook sorts them;
+- tuples are left as tuples: orjson writes them as the lists the converter would make.
+
+A server whose ``extra`` holds anything but text, numbers, booleans and ``None`` (a merge
+conflict is a nested mapping) and a server whose readiness is not a :class:`Readiness` are
+handed to the converter, which stays the reference. ``tests/serialization/test_estate_json.py``
+checks both paths against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from mbf.domain import Dependency, Readiness, Server
+
+__all__ = ["dependencies_to_json", "servers_to_json"]
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Types the converter returns unchanged, so a mapping of them needs only its keys sorted."""
+_UNKNOWN = Readiness.UNKNOWN
+
+
+def servers_to_json(
+    servers: Iterable[Server], unstructure: Callable[[Any], Any]
+) -> list[dict[str, Any]]:
+    """The native dictionaries of ``servers``; ``unstructure`` (the native converter's) takes the
+    servers the fast path does not."""
+    return [_server(server, unstructure) for server in servers]
+
+
+def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]:
+    extra = server.extra
+    readiness = server.readiness
+    if type(readiness) is not Readiness or not _SCALARS.issuperset(map(type, extra.values())):
+        return unstructure(server)  # type: ignore[no-any-return]
+    record: dict[str, Any] = {"id": server.id, "name": server.name}
+    if server.datacenter_id is not None:
+        record["datacenter_id"] = server.datacenter_id
+    if server.os != "":
+        record["os"] = server.os
+    if server.os_version != "":
+        record["os_version"] = server.os_version
+    if server.cores is not None:
+        record["cores"] = server.cores
+    if server.memory_mb is not None:
+        record["memory_mb"] = server.memory_mb
+    if server.storage_gb is not None:
+        record["storage_gb"] = server.storage_gb
+    if server.environment != "":
+        record["environment"] = server.environment
+    if server.ip_addresses != ():
+        record["ip_addresses"] = server.ip_addresses
+    if readiness is not _UNKNOWN:
+        record["readiness"] = readiness.value
+    if server.blockers != ():
+        record["blockers"] = server.blockers
+    if server.workload_ids != ():
+        record["workload_ids"] = server.workload_ids
+    sources = server.sources
+    if sources:
+        record["sources"] = {key: sources[key] for key in sorted(sources)}
+    if extra:
+        record["extra"] = {key: extra[key] for key in sorted(extra)}
+    return record
+
+
+def dependencies_to_json(dependencies: Iterable[Dependency]) -> list[dict[str, Any]]:
+    """The native dictionaries of ``dependencies`` (every field is a scalar: no fallback)."""
+    return list(map(_dependency, dependencies))
+
+
+def _dependency(dependency: Dependency) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "source_id": dependency.source_id,
+        "target_id": dependency.target_id,
+    }
+    if dependency.port is not None:
+        record["port"] = dependency.port
+    if dependency.protocol != "":
+        record["protocol"] = dependency.protocol
+    if dependency.process != "":
+        record["process"] = dependency.process
+    if dependency.weight != 1.0:
+        record["weight"] = dependency.weight
+    return record

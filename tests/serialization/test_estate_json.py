@@ -1,0 +1,148 @@
+"""The fast path for an estate's servers and dependencies writes exactly what cattrs writes, and
+hands irregular servers to cattrs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import orjson
+
+from mbf import serialization
+from mbf._native_estate import dependencies_to_json, servers_to_json
+from mbf.domain import Datacenter, Dependency, Estate, EstateSource, Readiness, Server, Workload
+
+_CONVERTER = serialization._native_converter
+
+FULL = Server(
+    id="srv01",
+    name="srv01.contoso.local",
+    datacenter_id="ams1",
+    os="Windows Server 2019",
+    os_version="10.0",
+    cores=0,
+    memory_mb=8192,
+    storage_gb=0,
+    environment="prod",
+    ip_addresses=("10.0.0.1", "fe80::1"),
+    readiness=Readiness.NOT_READY,
+    blockers=("Unsupported OS",),
+    workload_ids=("payroll",),
+    sources={"os": "rvtools:a.xlsx", "cores": "azure-migrate:b.csv"},
+    extra={"vcenter": "vc01", "cluster": "", "storage_used_gb": 1.5, "tools": None, "on": True},
+)
+BARE = Server(id="srv02", name="srv02")
+CONFLICTED = attrs.evolve(FULL, extra={"z": 1, "conflicts": {"os": {"b": "Linux", "a": "Windows"}}})
+ODD_READINESS = attrs.evolve(BARE, readiness="ready")  # type: ignore[arg-type]  # cattrs decides
+DEPENDENCIES = (
+    Dependency(source_id="srv01", target_id="srv02"),
+    Dependency(source_id="srv01", target_id="ip:10.0.0.9", port=0, protocol="tcp", weight=0),
+    Dependency(source_id="srv02", target_id="srv01", port=1433, process="sqlservr.exe", weight=7),
+)
+
+
+def _json(value: Any) -> bytes:
+    """What orjson writes of ``value``: the fast path's tuples are the converter's lists."""
+    return orjson.dumps(value)
+
+
+def test_servers_are_what_cattrs_makes() -> None:
+    servers = [FULL, BARE, CONFLICTED]
+    fast = servers_to_json(servers, _CONVERTER.unstructure)
+    assert _json(fast) == _json([_CONVERTER.unstructure(s) for s in servers])
+    assert fast[0] == {
+        "id": "srv01",
+        "name": "srv01.contoso.local",
+        "datacenter_id": "ams1",
+        "os": "Windows Server 2019",
+        "os_version": "10.0",
+        "cores": 0,
+        "memory_mb": 8192,
+        "storage_gb": 0.0,
+        "environment": "prod",
+        "ip_addresses": ("10.0.0.1", "fe80::1"),
+        "readiness": "not_ready",
+        "blockers": ("Unsupported OS",),
+        "workload_ids": ("payroll",),
+        "sources": {"cores": "azure-migrate:b.csv", "os": "rvtools:a.xlsx"},
+        "extra": {
+            "cluster": "",
+            "on": True,
+            "storage_used_gb": 1.5,
+            "tools": None,
+            "vcenter": "vc01",
+        },
+    }
+    assert list(fast[0]["sources"]) == ["cores", "os"]  # sorted, as the converter sorts
+    assert fast[1] == {"id": "srv02", "name": "srv02"}
+
+
+def test_irregular_servers_go_to_the_converter() -> None:
+    calls: list[Any] = []
+
+    def unstructure(value: Any) -> Any:
+        calls.append(value)
+        return {"by": "converter"}
+
+    fast = servers_to_json([BARE, CONFLICTED, ODD_READINESS], unstructure)
+    assert fast == [{"id": "srv02", "name": "srv02"}, {"by": "converter"}, {"by": "converter"}]
+    assert calls == [CONFLICTED, ODD_READINESS]
+
+
+def test_dependencies_are_what_cattrs_makes() -> None:
+    fast = dependencies_to_json(DEPENDENCIES)
+    assert _json(fast) == _json([_CONVERTER.unstructure(d) for d in DEPENDENCIES])
+    assert fast == [
+        {"source_id": "srv01", "target_id": "srv02"},
+        {
+            "source_id": "srv01",
+            "target_id": "ip:10.0.0.9",
+            "port": 0,
+            "protocol": "tcp",
+            "weight": 0.0,
+        },
+        {
+            "source_id": "srv02",
+            "target_id": "srv01",
+            "port": 1433,
+            "process": "sqlservr.exe",
+            "weight": 7.0,
+        },
+    ]
+
+
+def _cattrs_bytes(estate: Estate) -> bytes:
+    document = {"format": "mbf-estate", "version": 1, **_CONVERTER.unstructure(estate)}
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def test_estate_files_are_the_bytes_cattrs_writes() -> None:
+    full = Estate(
+        datacenters=(Datacenter(id="ams1", name="Amsterdam 1"),),
+        servers=(FULL, BARE, CONFLICTED),
+        workloads=(Workload(id="payroll", name="Payroll", server_ids=("srv01",)),),
+        dependencies=DEPENDENCIES,
+        sources=(EstateSource(source="rvtools", path="a.xlsx", records=2),),
+    )
+    estates = [
+        full,
+        Estate(),
+        Estate(dependencies=DEPENDENCIES),
+        Estate(servers=(BARE,), sources=full.sources),
+    ]
+    for estate in estates:
+        assert serialization.estate_to_json(estate) == _cattrs_bytes(estate)
+    assert (
+        serialization.estate_to_json(Estate())
+        == b'{\n  "format": "mbf-estate",\n  "version": 1\n}\n'
+    )
+    keys = list(orjson.loads(serialization.estate_to_json(full)))
+    assert keys == [
+        "format",
+        "version",
+        "datacenters",
+        "servers",
+        "workloads",
+        "dependencies",
+        "sources",
+    ]
