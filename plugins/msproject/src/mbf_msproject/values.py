@@ -15,6 +15,7 @@ __all__ = [
     "decode_list",
     "dump_json",
     "encode_list",
+    "first_escape",
     "format_duration",
     "needs_escape",
     "parse_duration_hours",
@@ -75,6 +76,10 @@ def duration_hours(start: dt.date, finish: dt.date) -> float:
     return float(working_days(start, finish) * HOURS_PER_DAY)
 
 
+first_escape = _NEEDS_ESCAPE.search
+"""Where ``value`` first holds a character :func:`xml_text` would change (a match), else ``None``."""
+
+
 def needs_escape(value: str) -> bool:
     """Whether ``value`` holds a character :func:`xml_text` would change."""
     return _NEEDS_ESCAPE.search(value) is not None
@@ -98,8 +103,9 @@ def has_invalid_xml(value: str) -> bool:
 def encode_list(values: Iterable[str]) -> str:
     """Join tags or ids with ``"; "`` (readable in Project); JSON when that would be ambiguous."""
     values = list(values)
-    if any(not v or v != v.strip() or ";" in v or v.startswith("[") for v in values):
-        return dump_json(values)
+    for value in values:
+        if not value or value != value.strip() or ";" in value or value[0] == "[":
+            return dump_json(values)
     return _LIST_SEPARATOR.join(values)
 
 

@@ -21,6 +21,7 @@ from mbf.domain import (
     Release,
     StateCategory,
     WorkItem,
+    WorkItemKind,
     hierarchy_order,
 )
 from mbf.plugin import Context
@@ -30,9 +31,9 @@ from mbf_msproject.values import (
     dump_json,
     duration_hours,
     encode_list,
+    first_escape,
     format_duration,
     has_invalid_xml,
-    needs_escape,
     xml_text,
 )
 
@@ -52,6 +53,13 @@ TEXT_FIELD_LIMIT = 255
 """Longest value Project keeps in a Text custom field (it truncates longer ones when opening)."""
 
 _FLUSH_EVERY = 2000
+_KIND_TEXT = {kind: kind.value for kind in WorkItemKind}  # an enum's .value is a Python call
+_FIELD_OPENING = {
+    field.field_id: f"\t\t\t<ExtendedAttribute>\n\t\t\t\t<FieldID>{field.field_id}</FieldID>\n\t\t\t\t<Value>"
+    for field in schema.MBF_FIELDS
+}
+"""A task's custom-field value is written between its field's opening (by field id) and the closing."""
+_FIELD_CLOSING = "</Value>\n\t\t\t</ExtendedAttribute>\n"
 _DEFAULT_TITLE = "Migration backlog"
 _FALLBACK_START = dt.date(2000, 1, 3)  # a Monday; only for a backlog without a single date
 
@@ -101,13 +109,28 @@ class _TaskRenderer:
 
     def __init__(self, notes: _Notes) -> None:
         self.notes = notes
+        # A plan repeats a few hundred dates and a handful of durations over thousands of tasks;
+        # each is formatted once.
+        self.starts: dict[dt.date, str] = {}
+        self.finishes: dict[dt.date, str] = {}
 
     def text(self, value: str) -> str:
-        if not needs_escape(value):
-            return value
-        if has_invalid_xml(value):
+        escaped = xml_text(value)  # ``value`` itself when nothing needs escaping
+        if escaped is not value and has_invalid_xml(value):
             self.notes.dropped_characters += 1
-        return xml_text(value)
+        return escaped
+
+    def start_text(self, day: dt.date) -> str:
+        text = self.starts.get(day)
+        if text is None:
+            text = self.starts[day] = _date_time(day, schema.DAY_START)
+        return text
+
+    def finish_text(self, day: dt.date) -> str:
+        text = self.finishes.get(day)
+        if text is None:
+            text = self.finishes[day] = _date_time(day, schema.DAY_FINISH)
+        return text
 
     def task(
         self,
@@ -139,19 +162,22 @@ class _TaskRenderer:
         # Elements at Project's defaults (Active 1, IsNull 0, Type from DefaultTaskType, Priority
         # 500, Milestone 0, PercentComplete 0, task calendar -1) are left out: every element costs
         # read time on a plan of tens of thousands of tasks.
+        text = self.text
+        if first_escape(name) is not None:
+            name = text(name)
         out.append(
             f"\t\t<Task>\n\t\t\t<UID>{uid}</UID>\n\t\t\t<ID>{uid}</ID>\n"
-            f"\t\t\t<Name>{self.text(name)}</Name>\n\t\t\t<Manual>0</Manual>\n"
+            f"\t\t\t<Name>{name}</Name>\n\t\t\t<Manual>0</Manual>\n"
             f"\t\t\t<WBS>{outline}</WBS>\n\t\t\t<OutlineNumber>{outline}</OutlineNumber>\n"
             f"\t\t\t<OutlineLevel>{level}</OutlineLevel>\n"
         )
         if priority != "500":
             out.append(f"\t\t\t<Priority>{priority}</Priority>\n")
         if start is not None:
-            out.append(f"\t\t\t<Start>{_date_time(start, schema.DAY_START)}</Start>\n")
+            out.append(f"\t\t\t<Start>{self.start_text(start)}</Start>\n")
         if finish is not None:
-            time = schema.DAY_START if milestone else schema.DAY_FINISH
-            out.append(f"\t\t\t<Finish>{_date_time(finish, time)}</Finish>\n")
+            finish_text = self.start_text(finish) if milestone else self.finish_text(finish)
+            out.append(f"\t\t\t<Finish>{finish_text}</Finish>\n")
         out.append(
             f"\t\t\t<Duration>{format_duration(duration)}</Duration>\n"
             f"\t\t\t<DurationFormat>{schema.DURATION_FORMAT_DAYS}</DurationFormat>\n"
@@ -169,10 +195,10 @@ class _TaskRenderer:
         if start is not None:
             out.append(
                 f"\t\t\t<ConstraintType>{schema.CONSTRAINT_START_NO_EARLIER_THAN}</ConstraintType>\n"
-                f"\t\t\t<ConstraintDate>{_date_time(start, schema.DAY_START)}</ConstraintDate>\n"
+                f"\t\t\t<ConstraintDate>{self.start_text(start)}</ConstraintDate>\n"
             )
         if notes:
-            out.append(f"\t\t\t<Notes>{self.text(notes)}</Notes>\n")
+            out.append(f"\t\t\t<Notes>{text(notes)}</Notes>\n")
         for predecessor, type_code, lag in links:
             if lag % (schema.HOURS_PER_DAY * schema.LAG_UNITS_PER_HOUR) == 0:
                 lag_format = schema.DURATION_FORMAT_DAYS
@@ -189,10 +215,8 @@ class _TaskRenderer:
         for field, value in fields:
             if len(value) > TEXT_FIELD_LIMIT:
                 self.notes.long_values += 1
-            out.append(
-                f"\t\t\t<ExtendedAttribute>\n\t\t\t\t<FieldID>{field.field_id}</FieldID>\n"
-                f"\t\t\t\t<Value>{self.text(value)}</Value>\n\t\t\t</ExtendedAttribute>\n"
-            )
+            escaped = value if first_escape(value) is None else text(value)
+            out.append(f"{_FIELD_OPENING[field.field_id]}{escaped}{_FIELD_CLOSING}")
         out.append("\t\t</Task>\n")
 
 
@@ -200,7 +224,7 @@ def _item_fields(
     item: WorkItem, extra_links: list[list[object]]
 ) -> Iterator[tuple[CustomField, str]]:
     yield schema.MBF_ID, item.id
-    yield schema.MBF_KIND, item.kind.value
+    yield schema.MBF_KIND, _KIND_TEXT[item.kind]
     if item.state:
         yield schema.MBF_STATE, item.state
     if item.tags:
@@ -227,6 +251,8 @@ def _split_links(
     item: WorkItem, uids: dict[str, int]
 ) -> tuple[list[tuple[int, str, int]], list[list[object]]]:
     """Links Project can show as ``PredecessorLink``, and the rest with their positions."""
+    if not item.links:
+        return [], []
     predecessor_links: list[tuple[int, str, int]] = []
     kept_in_field: list[list[object]] = []
     seen: set[str] = set()
@@ -343,13 +369,20 @@ def _standard_calendar() -> str:
     )
 
 
-def _item_duration(item: WorkItem) -> float | None:
-    stated = item.extra.get(schema.DURATION_KEY)
-    if isinstance(stated, int | float) and not isinstance(stated, bool):
-        return float(stated)
-    if item.start is not None and item.finish is not None:
-        return duration_hours(item.start, item.finish)
-    return None
+def _item_duration(item: WorkItem, spans: dict[tuple[dt.date, dt.date], float]) -> float | None:
+    """The task's duration: the one read from Project, else the working days of its dates
+    (``spans`` keeps those already counted)."""
+    if item.extra:
+        stated = item.extra.get(schema.DURATION_KEY)
+        if isinstance(stated, int | float) and not isinstance(stated, bool):
+            return float(stated)
+    start, finish = item.start, item.finish
+    if start is None or finish is None:
+        return None
+    hours = spans.get((start, finish))
+    if hours is None:
+        hours = spans[start, finish] = duration_hours(start, finish)
+    return hours
 
 
 def _span(dates: Iterable[dt.date | None]) -> tuple[dt.date | None, dt.date | None]:
@@ -384,6 +417,7 @@ class _PlanWriter:
         parents = {item.parent_id for item in ordered if item.parent_id in uids}
         outline: dict[str, tuple[str, int]] = {}
         child_count: dict[str | None, int] = {}
+        spans: dict[tuple[dt.date, dt.date], float] = {}
         for item in ordered:
             parent = item.parent_id if item.parent_id in outline else None
             child_count[parent] = child_count.get(parent, 0) + 1
@@ -403,7 +437,7 @@ class _PlanWriter:
                 level=level,
                 start=item.start,
                 finish=item.finish,
-                duration=_item_duration(item),
+                duration=_item_duration(item, spans),
                 summary=item.id in parents,
                 priority=_project_priority(item.priority),
                 work=item.estimate,
