@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import itertools
 import operator
 import re
 from collections import defaultdict
@@ -37,9 +38,16 @@ _SCALAR_FIELDS = (
     "environment",
     "readiness",
 )
-_scalars = operator.attrgetter(*_SCALAR_FIELDS)
-"""The scalar fields of a server as one tuple, read at C speed."""
+_DEFAULTS: dict[str, Any] = {
+    field: attrs.fields_dict(Server)[field].default if field != "name" else ""
+    for field in _SCALAR_FIELDS
+}
+"""What a merged server has in a field no export filled."""
 _MISSING = object()
+_UNKNOWN = Readiness.UNKNOWN
+_BLANKS = frozenset({None, "", _UNKNOWN})
+"""Values that say nothing: a field with one of them takes the next export's value."""
+_BLANK_EXTRAS = frozenset({None, ""})
 _STORAGE_TOLERANCE_GB = 1.0
 """Disk totals differ by rounding between tools (MiB vs GB, provisioned vs allocated)."""
 _ENVIRONMENTS = {
@@ -100,68 +108,210 @@ def canonical_ip(text: str) -> str | None:
     return str(address)
 
 
-class _ServerDraft:
-    """A merged server being assembled, field by field, from every export that saw it."""
+class _Drafts:
+    """The merged servers being assembled, a field at a time, from every export that saw them.
 
-    __slots__ = (
-        "blockers",
-        "conflicts",
-        "extra",
-        "extra_origin",
-        "id",
-        "ips",
-        "origin",
-        "values",
-        "workloads",
-    )
+    Values are kept per field (``values["cores"][server id]``), not per server, so an export's
+    servers are taken a column at a time: a column the export never fills (the cores of a
+    dependency export) is skipped whole, and one that no earlier export filled is taken in bulk.
+    """
 
-    def __init__(self, id_: str) -> None:
-        self.id = id_
-        self.values: dict[str, Any] = {}
-        self.origin: dict[str, str] = {}
-        """Export label per field."""
-        self.extra_origin: dict[str, str] = {}
-        """Export label per extra key."""
-        self.ips: dict[str, None] = {}
-        self.blockers: dict[str, None] = {}
-        self.workloads: dict[str, None] = {}
-        self.extra: dict[str, Any] = {}
-        self.conflicts: dict[str, dict[str, Any]] = {}
+    def __init__(self) -> None:
+        self.ids: dict[str, None] = {}
+        """Merged server ids, in the order they were first seen."""
+        self.values: dict[str, dict[str, Any]] = {field: {} for field in _SCALAR_FIELDS}
+        self.origin: dict[str, dict[str, str]] = {field: {} for field in _SCALAR_FIELDS}
+        """Per field, the export label of each server's value."""
+        self.extra: dict[str, dict[str, Any]] = {}
+        self.extra_origin: dict[str, dict[str, str]] = {}
+        """Per extra key, as :attr:`values` and :attr:`origin`."""
+        self.ips: dict[str, dict[str, None]] = {}
+        self.blockers: dict[str, dict[str, None]] = {}
+        self.workloads: dict[str, dict[str, None]] = defaultdict(dict)
+        self.conflicts: dict[str, dict[str, dict[str, Any]]] = {}
+        """Per server, per field (``extra.`` prefixed for extra keys), the value of each export."""
 
-    def start(self, server: Server, label: str) -> None:
-        """Take every value of ``server``, the first export to see it (what :func:`_take` does
-        with nothing to compare against, in bulk)."""
-        values = {
-            field: value
-            for field, value in zip(_SCALAR_FIELDS, _scalars(server), strict=True)
-            if value is not None and value != "" and value is not Readiness.UNKNOWN
-        }
-        environment = values.get("environment")
-        if environment is not None:
-            values["environment"] = normalise_environment(environment)
-        self.values = values
-        self.origin = dict.fromkeys(values, label)
-        extra = {
-            key: value for key, value in server.extra.items() if value is not None and value != ""
-        }
-        self.extra = extra
-        self.extra_origin = dict.fromkeys(extra, label)
+    def take(
+        self,
+        servers: Sequence[Server],
+        merged_ids: list[str],
+        label: str,
+        conflicts: _Conflicts,
+    ) -> None:
+        """Take the values of one export's ``servers`` (``merged_ids[i]`` is the merged server
+        ``servers[i]`` is): each value a server lacks is taken; a different one is a conflict."""
+        unique = len(set(merged_ids)) == len(merged_ids)
+        for field in _SCALAR_FIELDS:
+            column = list(map(operator.attrgetter(field), servers))
+            self._take_column(field, column, merged_ids, label, conflicts, unique=unique)
+        extras = [server.extra for server in servers]
+        if any(extras):
+            for key in dict.fromkeys(itertools.chain.from_iterable(extras)):
+                column = list(map(operator.methodcaller("get", key), extras))
+                self._take_column(
+                    key, column, merged_ids, label, conflicts, unique=unique, extra=True
+                )
 
-    def build(self) -> Server:
-        extra = dict(self.extra)
-        if self.conflicts:
-            extra["conflicts"] = {
-                field: dict(values) for field, values in sorted(self.conflicts.items())
-            }
-        return Server(
-            id=self.id,
-            ip_addresses=tuple(self.ips),
-            blockers=tuple(self.blockers),
-            workload_ids=tuple(sorted(self.workloads)),
-            sources=self.origin,
-            extra=extra,
-            **self.values,
+    def _take_column(
+        self,
+        field: str,
+        column: list[Any],
+        merged_ids: list[str],
+        label: str,
+        conflicts: _Conflicts,
+        *,
+        unique: bool,
+        extra: bool = False,
+    ) -> None:
+        """Take one field (or ``extra`` key) of an export's servers, ``column[i]`` being the
+        value of the server that is ``merged_ids[i]``."""
+        if extra:
+            store = self.extra.setdefault(field, {})
+            origin = self.extra_origin.setdefault(field, {})
+            unknown: object = _MISSING  # an extra value is blank when None or "", nothing else
+        else:
+            store, origin = self.values[field], self.origin[field]
+            unknown = _UNKNOWN
+        if _blank_column(column, _BLANK_EXTRAS if extra else _BLANKS):
+            return
+        normalise = not extra and field == "environment"
+        if unique and not store and not normalise and not _has_blank(column, unknown):
+            # Nobody had this field yet and every server of the export has it: take it whole.
+            store.update(zip(merged_ids, column, strict=True))
+            origin.update(dict.fromkeys(merged_ids, label))
+            return
+        is_name = not extra and field == "name"
+        for merged_id, found in zip(merged_ids, column, strict=True):
+            if found is None or found == "" or found is unknown:
+                continue
+            value = normalise_environment(found) if normalise else found
+            kept = store.get(merged_id, _MISSING)
+            if kept is _MISSING:
+                store[merged_id] = value
+                origin[merged_id] = label
+            elif kept != value:
+                if is_name and kept.partition(".")[0].lower() == value.partition(".")[0].lower():
+                    # SRV01 and srv01.contoso.local, the common case of _reconcile, decided here
+                    if len(value) > len(kept):
+                        store[merged_id] = value
+                        origin[merged_id] = label
+                    continue
+                self._reconcile(
+                    merged_id, field, kept=kept, value=value, label=label, conflicts=conflicts,
+                    extra=extra,
+                )  # fmt: skip
+
+    def _reconcile(
+        self,
+        merged_id: str,
+        key: str,
+        *,
+        kept: Any,
+        value: Any,
+        label: str,
+        conflicts: _Conflicts,
+        extra: bool,
+    ) -> None:
+        """Two exports gave different values: equal after all, a better name, or a conflict
+        kept aside."""
+        if extra:
+            store, origin = self.extra[key], self.extra_origin[key]
+        else:
+            store, origin = self.values[key], self.origin[key]
+        if _same(key, kept, value):
+            if key == "name" and not extra and len(str(value)) > len(str(kept)):
+                store[merged_id] = (
+                    value  # the FQDN says more than the short name; both name one host
+                )
+                origin[merged_id] = label
+            return
+        kept_from = origin[merged_id]
+        field = f"extra.{key}" if extra else key
+        seen = self.conflicts.setdefault(merged_id, {}).setdefault(field, {kept_from: _plain(kept)})
+        seen.setdefault(label, _plain(value))
+        conflicts.add(
+            merged_id,
+            field,
+            kept_from=kept_from,
+            kept=_plain(kept),
+            other_from=label,
+            other=_plain(value),
         )
+
+    def build(self, merged_ids: list[str]) -> tuple[Server, ...]:
+        """The merged servers ``merged_ids`` name, in that order."""
+        values = self.values
+        columns = [
+            list(map(values[field].get, merged_ids, itertools.repeat(default)))
+            for field, default in _DEFAULTS.items()
+        ]
+        labels = zip(
+            *(map(self.origin[field].get, merged_ids) for field in _SCALAR_FIELDS), strict=True
+        )
+        sources_of: dict[tuple[str | None, ...], dict[str, str]] = {}
+        extras = [(key, store) for key, store in self.extra.items() if store]
+        ips, blockers, workloads = self.ips, self.blockers, self.workloads
+        conflicts = self.conflicts
+        servers = []
+        for merged_id, row, origin in zip(
+            merged_ids, zip(*columns, strict=True), labels, strict=True
+        ):
+            sources = sources_of.get(origin)
+            if sources is None:  # a few combinations of exports for thousands of servers
+                sources = sources_of[origin] = {
+                    field: label
+                    for field, label in zip(_SCALAR_FIELDS, origin, strict=True)
+                    if label is not None
+                }
+            extra = {key: store[merged_id] for key, store in extras if merged_id in store}
+            found = conflicts.get(merged_id)
+            if found:
+                extra["conflicts"] = {field: dict(seen) for field, seen in sorted(found.items())}
+            (
+                name,
+                datacenter_id,
+                os,
+                os_version,
+                cores,
+                memory_mb,
+                storage_gb,
+                environment,
+                readiness,
+            ) = row
+            servers.append(
+                Server(
+                    id=merged_id,
+                    name=name,
+                    datacenter_id=datacenter_id,
+                    os=os,
+                    os_version=os_version,
+                    cores=cores,
+                    memory_mb=memory_mb,
+                    storage_gb=storage_gb,
+                    environment=environment,
+                    ip_addresses=tuple(ips.get(merged_id, ())),
+                    readiness=readiness,
+                    blockers=tuple(blockers.get(merged_id, ())),
+                    workload_ids=tuple(sorted(workloads.get(merged_id, ()))),
+                    sources=sources,
+                    extra=extra,
+                )
+            )
+        return tuple(servers)
+
+
+def _blank_column(column: list[Any], blanks: frozenset[object]) -> bool:
+    """Whether every value of ``column`` is one of ``blanks`` (an export that never fills the
+    field)."""
+    try:
+        return set(column) <= blanks
+    except TypeError:  # an unhashable value, so not a blank one
+        return False
+
+
+def _has_blank(column: list[Any], unknown: object) -> bool:
+    """Whether a value of ``column`` is blank (``None``, ``""`` or ``unknown``)."""
+    return None in column or "" in column or unknown in column
 
 
 class _Conflicts:
@@ -205,75 +355,6 @@ def _same(field: str, kept: Any, other: Any) -> bool:
     return bool(kept == other)
 
 
-def _take(draft: _ServerDraft, server: Server, label: str, conflicts: _Conflicts) -> None:
-    """Take each value ``server`` has and ``draft`` lacks; a different value is a conflict."""
-    values, origin = draft.values, draft.origin
-    for field, found in zip(_SCALAR_FIELDS, _scalars(server), strict=True):
-        if found is None or found == "" or found is Readiness.UNKNOWN:
-            continue
-        value = normalise_environment(found) if field == "environment" else found
-        kept = values.get(field, _MISSING)
-        if kept is _MISSING:
-            values[field] = value
-            origin[field] = label
-        elif kept != value:
-            if (
-                field == "name"
-                and kept.partition(".")[0].lower() == value.partition(".")[0].lower()
-            ):
-                # SRV01 and srv01.contoso.local, the common case of _reconcile, decided here
-                if len(value) > len(kept):
-                    values[field] = value
-                    origin[field] = label
-                continue
-            _reconcile(
-                draft, field, kept=kept, value=value, label=label, conflicts=conflicts, extra=False
-            )
-    extra, extra_origin = draft.extra, draft.extra_origin
-    for key, value in server.extra.items():
-        if value is None or value == "":
-            continue
-        kept = extra.get(key, _MISSING)
-        if kept is _MISSING:
-            extra[key] = value
-            extra_origin[key] = label
-        elif kept != value:
-            _reconcile(
-                draft, key, kept=kept, value=value, label=label, conflicts=conflicts, extra=True
-            )
-
-
-def _reconcile(
-    draft: _ServerDraft,
-    key: str,
-    *,
-    kept: Any,
-    value: Any,
-    label: str,
-    conflicts: _Conflicts,
-    extra: bool,
-) -> None:
-    """Two exports gave different values: equal after all, a better name, or a conflict kept aside."""
-    store, origin = (draft.extra, draft.extra_origin) if extra else (draft.values, draft.origin)
-    if _same(key, kept, value):
-        if key == "name" and not extra and len(str(value)) > len(str(kept)):
-            store[key] = value  # the FQDN says more than the short name; both name one host
-            origin[key] = label
-        return
-    kept_from = origin[key]
-    field = f"extra.{key}" if extra else key
-    seen = draft.conflicts.setdefault(field, {kept_from: _plain(kept)})
-    seen.setdefault(label, _plain(value))
-    conflicts.add(
-        draft.id,
-        field,
-        kept_from=kept_from,
-        kept=_plain(kept),
-        other_from=label,
-        other=_plain(value),
-    )
-
-
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Readiness) else value
 
@@ -292,45 +373,17 @@ def _owner_in_other_export(
 
 def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> Estate:
     """One estate from the estates of several exports, in the order given (first value wins)."""
-    drafts: dict[str, _ServerDraft] = {}
+    drafts = _Drafts()
     by_id: dict[str, str] = {}
     by_ip: dict[str, tuple[str, int] | None] = {}
     conflicts = _Conflicts()
     local_ids: list[dict[str, str]] = []
 
     for part_index, part in enumerate(parts):
-        local: dict[str, str] = {}
-        label = part.label
-        for server in part.estate.servers:
-            # The merged server this one is: same short name, else an address another export saw.
-            merged_id = by_id.get(server.id)
-            if merged_id is None and part_index and server.ip_addresses:
-                merged_id = _owner_in_other_export(server.ip_addresses, part_index, by_ip)
-            if merged_id is None:
-                merged_id = server.id
-                draft = drafts[merged_id] = _ServerDraft(merged_id)
-                draft.start(server, label)
-            else:
-                draft = drafts[merged_id]
-                _take(draft, server, label, conflicts)
-            local[server.id] = merged_id
-            by_id.setdefault(server.id, merged_id)
-            for text in server.ip_addresses:
-                draft.ips.setdefault(text.strip(), None)
-                ip = canonical_ip(text)
-                if ip is None:
-                    continue
-                if ip not in by_ip:
-                    by_ip[ip] = (merged_id, part_index)
-                    continue
-                owner = by_ip[ip]
-                if owner is not None and owner[0] != merged_id:
-                    by_ip[ip] = None  # two servers share it: it identifies neither
-            if server.blockers:
-                draft.blockers.update(dict.fromkeys(server.blockers))
-            if server.workload_ids:
-                draft.workloads.update(dict.fromkeys(server.workload_ids))
-        local_ids.append(local)
+        servers = part.estate.servers
+        merged_ids = _identify(servers, part_index, drafts, by_id, by_ip)
+        drafts.take(servers, merged_ids, part.label, conflicts)
+        local_ids.append(dict(zip((server.id for server in servers), merged_ids, strict=True)))
     conflicts.report(diagnostics)
 
     datacenters = _merge_datacenters(p.estate.datacenters for p in parts)
@@ -344,6 +397,51 @@ def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> E
         dependencies=dependencies,
         sources=tuple(source for part in parts for source in part.estate.sources),
     )
+
+
+def _identify(
+    servers: Sequence[Server],
+    part: int,
+    drafts: _Drafts,
+    by_id: dict[str, str],
+    by_ip: dict[str, tuple[str, int] | None],
+) -> list[str]:
+    """The merged server each of one export's ``servers`` is: the one of the same short name,
+    else the one another export saw with one of its addresses, else a new one. Records the
+    addresses, blockers and workloads of each."""
+    merged_ids = []
+    known, ips_of, blockers_of = drafts.ids, drafts.ips, drafts.blockers
+    workloads_of = drafts.workloads
+    for server in servers:
+        addresses = server.ip_addresses
+        merged_id = by_id.get(server.id)
+        if merged_id is None and part and addresses:
+            merged_id = _owner_in_other_export(addresses, part, by_ip)
+        if merged_id is None:
+            merged_id = server.id
+            known[merged_id] = None
+        merged_ids.append(merged_id)
+        by_id.setdefault(server.id, merged_id)
+        if addresses:
+            ips = ips_of.get(merged_id)
+            if ips is None:
+                ips = ips_of[merged_id] = {}
+            for text in addresses:
+                ips.setdefault(text.strip(), None)
+                ip = canonical_ip(text)
+                if ip is None:
+                    continue
+                if ip not in by_ip:
+                    by_ip[ip] = (merged_id, part)
+                    continue
+                owner = by_ip[ip]
+                if owner is not None and owner[0] != merged_id:
+                    by_ip[ip] = None  # two servers share it: it identifies neither
+        if server.blockers:
+            blockers_of.setdefault(merged_id, {}).update(dict.fromkeys(server.blockers))
+        if server.workload_ids:
+            workloads_of[merged_id].update(dict.fromkeys(server.workload_ids))
+    return merged_ids
 
 
 def _merge_datacenters(groups: Iterable[Iterable[Datacenter]]) -> tuple[Datacenter, ...]:
@@ -361,7 +459,7 @@ def _merge_datacenters(groups: Iterable[Iterable[Datacenter]]) -> tuple[Datacent
 def _merge_workloads(
     parts: Sequence[SourcedEstate],
     local_ids: Sequence[Mapping[str, str]],
-    drafts: Mapping[str, _ServerDraft],
+    drafts: _Drafts,
     diagnostics: Diagnostics,
 ) -> tuple[tuple[Server, ...], tuple[Workload, ...]]:
     """Workloads of one id merge; membership is the union of both directions of the relation."""
@@ -387,20 +485,21 @@ def _merge_workloads(
                     merged[workload.id] = attrs.evolve(kept, **changes)
             for sid in workload.server_ids:
                 members[workload.id][local.get(sid, sid)] = None
-    for draft in drafts.values():
-        for workload_id in draft.workloads:
-            members[workload_id][draft.id] = None
+    known, workloads_of = drafts.ids, drafts.workloads
+    for merged_id, workload_ids in workloads_of.items():
+        for workload_id in workload_ids:
+            members[workload_id][merged_id] = None
             if workload_id not in merged:
                 merged[workload_id] = Workload(id=workload_id, name=workload_id)
     for workload_id, server_ids in members.items():
         for sid in server_ids:
-            if sid in drafts:
-                drafts[sid].workloads[workload_id] = None
+            if sid in known:
+                workloads_of[sid][workload_id] = None
     workloads = tuple(
-        attrs.evolve(merged[wid], server_ids=tuple(sorted(s for s in members[wid] if s in drafts)))
+        attrs.evolve(merged[wid], server_ids=tuple(sorted(s for s in members[wid] if s in known)))
         for wid in sorted(merged)
     )
-    servers = tuple(drafts[sid].build() for sid in sorted(drafts))
+    servers = drafts.build(sorted(known))
     return servers, workloads
 
 
