@@ -41,7 +41,12 @@ from mbf.domain import (
     Workload,
 )
 
-__all__ = ["estate_records_from_json", "work_items_from_json", "work_items_to_json"]
+__all__ = [
+    "estate_records_from_json",
+    "shared_values",
+    "work_items_from_json",
+    "work_items_to_json",
+]
 
 _NONE = type(None)
 _TEXT = (str,)
@@ -87,13 +92,23 @@ class _Irregular(Exception):
     """An item the fast path leaves to cattrs."""
 
 
-def work_items_from_json(raw_items: list[Any]) -> list[WorkItem] | None:
-    """The items of a native file's ``items`` list, or ``None`` when one needs cattrs."""
-    shared = _Shared()
+def work_items_from_json(
+    raw_items: list[Any], shared: _Shared | None = None
+) -> list[WorkItem] | None:
+    """The items of a native file's ``items`` list, or ``None`` when one needs cattrs. A caller
+    reading the list in parts passes one :class:`_Shared` to every call (from
+    :func:`shared_values`), so that values repeated across parts are shared too."""
+    if shared is None:
+        shared = _Shared()
     try:
         return [_work_item(raw, shared) for raw in raw_items]
     except (_Irregular, KeyError, ValueError, TypeError):
         return None
+
+
+def shared_values() -> _Shared:
+    """A new set of shared values, for reading one file's items in parts."""
+    return _Shared()
 
 
 class _Shared:
@@ -212,13 +227,18 @@ def _ref(raw: Any) -> TrackerRef:
 
 
 def work_items_to_json(
-    items: Iterable[WorkItem], unstructure: Callable[[Any], Any]
+    items: Iterable[WorkItem],
+    unstructure: Callable[[Any], Any],
+    converted_links: dict[int, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """``items`` as the native converter unstructures them, up to what orjson writes the same
     way: dates stay dates and sequences stay tuples (orjson writes ``2027-01-04`` and arrays).
     ``unstructure`` handles ``extra`` values that are not plain JSON scalars. A link shared by
-    many items (as links read from a file or made by generation are) is converted once."""
-    converted: dict[int, dict[str, Any]] = {}  # by id(): the items hold their links meanwhile
+    many items (as links read from a file or made by generation are) is converted once; a
+    caller converting a backlog in parts passes the same ``converted_links`` dict to each call,
+    and keeps the items alive as long as the dict (it is keyed by ``id()``)."""
+    # by id(): the items hold their links meanwhile
+    converted: dict[int, dict[str, Any]] = {} if converted_links is None else converted_links
 
     def link_json(link: Link) -> dict[str, Any]:
         found = converted.get(id(link))

@@ -31,8 +31,13 @@ from cattrs.errors import (
 )
 
 from mbf._native_estate import dependencies_to_json, servers_to_json
-from mbf._native_items import estate_records_from_json, work_items_from_json, work_items_to_json
-from mbf.domain import Backlog, Estate, hierarchy_order
+from mbf._native_items import (
+    estate_records_from_json,
+    shared_values,
+    work_items_from_json,
+    work_items_to_json,
+)
+from mbf.domain import Backlog, Estate, WorkItem, hierarchy_order
 from mbf.domain import backlog as backlog_module
 from mbf.domain import estate as estate_module
 from mbf.domain.validation import validate_backlog, validate_estate
@@ -264,7 +269,7 @@ def backlog_to_json(backlog: Backlog) -> bytes:
     return b"".join(backlog_json_parts(backlog))
 
 
-_ITEMS_PER_PART = 4096
+_ITEMS_PER_PART = 512
 
 
 def backlog_json_parts(backlog: Backlog) -> Iterator[bytes]:
@@ -303,8 +308,62 @@ def backlog_json_parts(backlog: Backlog) -> Iterator[bytes]:
 
 def backlog_from_json(text: bytes | str, *, origin: str = "<backlog>") -> Backlog:
     """Read a native backlog file's content; raise :class:`MbfError` naming ``origin`` on any problem."""
-    document = _read_document(text, BACKLOG_FORMAT, origin)
-    return validate_backlog(_structure_backlog(document, origin), origin=origin)
+    backlog = _backlog_in_parts(text, origin) if type(text) is bytes else None
+    if backlog is None:
+        document = _read_document(text, BACKLOG_FORMAT, origin)
+        backlog = _structure_backlog(document, origin)
+    return validate_backlog(backlog, origin=origin)
+
+
+_WRITTEN_HEAD = (
+    f'{{\n  "format": "{BACKLOG_FORMAT}",\n  "version": {FORMAT_VERSION},\n  "items": [\n'.encode()
+)
+"""How a backlog file written by :func:`backlog_json_parts` begins."""
+_ITEM_BREAK = b"\n    },\n    {\n"
+"""What stands between two items in such a file: the items are its only objects indented by 4."""
+_BYTES_PER_PART = 1 << 16
+
+
+def _backlog_in_parts(text: bytes, origin: str) -> Backlog | None:
+    """The backlog of a file laid out as mbf writes it, its items parsed and built about 2 MB
+    at a time, or ``None`` for any other layout or content, which the caller reads whole (and
+    so reports problems exactly as before).
+
+    Parsing a 150 MB file whole makes every item's JSON object before the first work item is
+    built: 300 MB more at the peak, and as many more pages for the system to hand out. Cutting
+    the item list at the text between two items is safe because JSON strings hold no raw
+    newline: when the document without its items parses, and each part parses as a list on its
+    own, the whole parses as the same items in the same order.
+    """
+    if not text.startswith(_WRITTEN_HEAD):
+        return None
+    first = len(_WRITTEN_HEAD)
+    end = text.find(b"\n  ]", first)  # the first line indented by 2 after the items: their end
+    if end < 0:
+        return None
+    try:
+        rest = orjson.loads(text[: first - 1] + text[end:])
+    except ValueError:  # orjson's JSONDecodeError, or bytes that are not UTF-8
+        return None
+    if type(rest) is not dict or rest.get("items") != []:
+        return None
+    shared = shared_values()
+    items: list[WorkItem] = []
+    start = first
+    while start < end:
+        cut = text.find(_ITEM_BREAK, min(start + _BYTES_PER_PART, end), end)
+        stop = end if cut < 0 else cut + 6  # up to the closing brace of the part's last item
+        try:
+            raw_items = orjson.loads(b"[" + text[start:stop] + b"]")
+        except ValueError:
+            return None
+        part = work_items_from_json(raw_items, shared)
+        if part is None:
+            return None
+        items.extend(part)
+        start = stop + 1  # past the comma between the two items
+    others = _structure_document(rest, Backlog, origin)
+    return Backlog(items=items, iterations=others.iterations, releases=others.releases)
 
 
 def _structure_backlog(document: dict[str, Any], origin: str) -> Backlog:
