@@ -10,12 +10,17 @@ from mbf.errors import InputError
 from mbf.tabular import (
     Columns,
     ColumnSpec,
+    bool_column,
     cell_bool,
     cell_float,
     cell_int,
+    cell_text,
+    float_column,
+    int_column,
     normalise_header,
     read_csv_table,
     split_list,
+    text_column,
 )
 
 ROWS = [["srv01", "2"], ["srv02", "4"]]
@@ -131,3 +136,32 @@ def test_yes_no_cells() -> None:
 
 def test_list_cells_split_on_brackets_commas_and_semicolons() -> None:
     assert split_list("[10.0.0.1,fe80::1];[10.0.0.2];") == ("10.0.0.1", "fe80::1", "10.0.0.2")
+
+
+def test_whole_columns_read_what_their_cells_read() -> None:
+    texts = [" srv01 ", "srv02"]
+    mixed = ["srv01 ", 2.0, 2.5, None, True]
+    assert text_column(texts) == ["srv01", "srv02"]
+    assert text_column(mixed) == [cell_text(v) for v in mixed] == ["srv01", "2", "2.5", "", "True"]
+    assert float_column([2.0, -0.0, 3]) == [2.0, 0.0, 3.0]
+    assert str(float_column([-0.0])) == "[0.0]"  # as cell_float(cell_text(-0.0)) reads "0"
+    assert float_column([" 4.5", "16,384", "", "1 024"]) == [4.5, 16384.0, None, 1024.0]
+    assert float_column(["4", "8"]) == [4.0, 8.0]
+    assert int_column([2.0, "16,384", ""]) == [2, 16384, None]
+    assert int_column([8.0, 4]) == [8, 4]
+    assert bool_column([True, False]) == [True, False]
+    assert bool_column(["yes", "", None, 0]) == [True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "values", [["four"], [float("inf")], ["nan"], [True], [10**400], ["1e999"]]
+)
+def test_whole_number_columns_decline_what_a_cell_would_report(values: list[object]) -> None:
+    assert float_column(values) is None
+    assert int_column(values) is None
+
+
+def test_columns_decline_fractions_and_non_booleans() -> None:
+    assert int_column([2.5]) is None
+    assert int_column(["2.5", ""]) is None
+    assert bool_column(["maybe"]) is None

@@ -9,6 +9,8 @@ migrate: they are skipped and counted.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,12 +26,16 @@ from mbf.tabular import (
     Columns,
     ColumnSpec,
     Table,
+    bool_column,
     cell_bool,
     cell_float,
     cell_int,
+    float_column,
+    int_column,
     normalise_header,
     read_csv_table,
     sniff_text,
+    text_column,
 )
 from mbf.workbooks import Workbook, sheet_names
 
@@ -231,6 +237,32 @@ def read_rvtools(path: Path, context: Context) -> Estate:
     disks = _partitions(vpartition)
     hosts = _hosts(vhost)
     cols = Columns.locate(vinfo.header, _VINFO, table=vinfo)
+    read = _read_by_column(vinfo, cols, disks=disks, hosts=hosts)
+    if read is None:  # a bad or blank cell somewhere: row by row, which names it
+        read = _read_row_by_row(vinfo, cols, disks=disks, hosts=hosts)
+    servers, datacenters, templates, placeholders = read
+    if not servers and not (templates or placeholders):
+        raise InputError("the vInfo table has no VM rows", path=vinfo.where)
+    if templates or placeholders:
+        context.diagnostics.warn(
+            f"{path}: skipped {templates} template(s) and {placeholders} SRM placeholder(s); "
+            f"read {len(servers)} VM(s)"
+        )
+    return Estate(
+        datacenters=tuple(datacenters[k] for k in sorted(datacenters)),
+        servers=tuple(servers),
+        sources=(EstateSource(source="rvtools", path=str(path), records=len(servers)),),
+    )
+
+
+_Read = tuple[list[Server], dict[str, Datacenter], int, int]
+"""The servers, datacenters by id, and how many templates and SRM placeholders were skipped."""
+
+
+def _read_row_by_row(
+    vinfo: Table, cols: Columns, *, disks: dict[str, _Disks], hosts: dict[str, _HostInfo]
+) -> _Read:
+    """Every VM row, one at a time; a bad cell is an error naming its row and column."""
     servers: list[Server] = []
     datacenters: dict[str, Datacenter] = {}
     datacenter_ids: dict[str, str | None] = {}
@@ -267,15 +299,120 @@ def read_rvtools(path: Path, context: Context) -> Estate:
         if server.datacenter_id and server.datacenter_id not in datacenters:
             name = cols.text(row, "Datacenter") or hosts[cols.text(row, "Host").lower()].datacenter
             datacenters[server.datacenter_id] = Datacenter(id=server.datacenter_id, name=name)
-    if not servers and not (templates or placeholders):
-        raise InputError("the vInfo table has no VM rows", path=vinfo.where)
-    if templates or placeholders:
-        context.diagnostics.warn(
-            f"{path}: skipped {templates} template(s) and {placeholders} SRM placeholder(s); "
-            f"read {len(servers)} VM(s)"
-        )
-    return Estate(
-        datacenters=tuple(datacenters[k] for k in sorted(datacenters)),
-        servers=tuple(servers),
-        sources=(EstateSource(source="rvtools", path=str(path), records=len(servers)),),
+    return servers, datacenters, templates, placeholders
+
+
+def _read_by_column(
+    vinfo: Table, cols: Columns, *, disks: dict[str, _Disks], hosts: dict[str, _HostInfo]
+) -> _Read | None:
+    """What :func:`_read_row_by_row` reads, a column at a time (each column's cells converted
+    at C speed where they allow it); ``None`` when a row is blank or a cell needs the careful
+    per-cell path, so that the row-by-row way reads (and reports) it."""
+    rows = vinfo.rows
+    if not isinstance(rows, list) or not rows:
+        return None
+    if min(map(len, rows)) <= max(cols.index.values()):
+        return None  # a short row: its missing cells are blank
+    raw = {name: list(map(operator.itemgetter(at), rows)) for name, at in cols.index.items()}
+    blank = [""] * len(rows)
+
+    def texts(name: str) -> list[str]:
+        return text_column(raw[name]) if name in raw else blank
+
+    flags: dict[str, list[bool]] = {}
+    for name in ("Template", "SRM Placeholder"):
+        if name in raw:
+            column = bool_column(raw[name])
+            if column is None:
+                return None
+            flags[name] = column
+    templates = placeholders = 0
+    if any(any(column) for column in flags.values()):
+        no = [False] * len(rows)
+        template, placeholder = flags.get("Template", no), flags.get("SRM Placeholder", no)
+        templates = sum(template)
+        placeholders = sum(p and not t for t, p in zip(template, placeholder, strict=True))
+        kept = [not (t or p) for t, p in zip(template, placeholder, strict=True)]
+        raw = {name: list(itertools.compress(cells, kept)) for name, cells in raw.items()}
+        blank = [""] * sum(kept)
+    names = texts("VM")
+    if "" in names:
+        return None  # a blank row, or a VM without a name
+    cores, memory = int_column(raw["CPUs"]), int_column(raw["Memory"])
+    if cores is None or memory is None:
+        return None
+    sizes: dict[str, list[float | None]] = {}
+    for name in ("Provisioned MiB", "In Use MiB"):
+        if name in raw:
+            size = float_column(raw[name])
+            if size is None:
+                return None
+            sizes[name] = size
+    provisioned, in_use = sizes.get("Provisioned MiB"), sizes.get("In Use MiB")
+    hosts_of, uuids = texts("Host"), texts("VM UUID")
+    datacenter_names, clusters = texts("Datacenter"), texts("Cluster")
+    columns = zip(  # noqa: B905  (equal lengths; two may be endless repeats of None)
+        names,
+        hosts_of,
+        datacenter_names,
+        clusters,
+        uuids,
+        cores,
+        memory,
+        provisioned or itertools.repeat(None),
+        in_use or itertools.repeat(None),
+        texts("OS according to the VMware Tools"),
+        texts("OS according to the configuration file"),
+        texts("Primary IP Address"),
+        texts("VI SDK Server"),
+        texts("Powerstate"),
+        texts("DNS Name"),
+        texts("Firmware"),
     )
+    servers: list[Server] = []
+    datacenters: dict[str, Datacenter] = {}
+    datacenter_ids: dict[str, str | None] = {}
+    for (
+        name, host, vm_datacenter, vm_cluster, uuid, cpus, memory_mib, provisioned_mib,
+        in_use_mib, os_tools, os_config, ip, vcenter, power_state, dns_name, firmware,
+    ) in columns:  # fmt: skip
+        host_info = hosts.get(host.lower()) if hosts else None
+        datacenter, cluster = vm_datacenter, vm_cluster
+        if host_info is not None:
+            datacenter = datacenter or host_info.datacenter
+            cluster = cluster or host_info.cluster
+        storage, used = provisioned_mib, in_use_mib
+        if disks:
+            partitions = (disks.get(uuid.lower()) if uuid else None) or disks.get(name.lower())
+            if partitions is not None:
+                storage, used = partitions.capacity_mib, partitions.consumed_mib
+        extra = {
+            "vcenter": vcenter,
+            "cluster": cluster,
+            "host": host,
+            "power_state": power_state,
+            "dns_name": dns_name,
+            "vm_uuid": uuid,
+            "firmware": firmware,
+            "esx_version": host_info.esx_version if host_info else "",
+            "storage_used_gb": _gib(used),
+        }
+        datacenter_id = datacenter_ids.get(datacenter, _NOT_SEEN)
+        if datacenter_id is _NOT_SEEN:  # a handful of datacenters for thousands of VMs
+            datacenter_id = datacenter_ids[datacenter] = slug(datacenter) or None
+            if datacenter_id and datacenter_id not in datacenters:
+                datacenters[datacenter_id] = Datacenter(id=datacenter_id, name=datacenter)
+        servers.append(
+            Server(
+                id=server_id(name),
+                name=name,
+                datacenter_id=datacenter_id,
+                os=os_tools or os_config,
+                cores=cpus,
+                memory_mb=memory_mib,
+                storage_gb=_gib(storage),
+                ip_addresses=(ip,) if ip else (),
+                extra={k: v for k, v in extra.items() if v not in ("", None)},
+            )
+        )
+    return servers, datacenters, templates, placeholders
