@@ -7,12 +7,26 @@ the friendlier spellings of the documentation (``Server name``, ``Memory (MB)``)
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from mbf.domain import Estate, EstateSource, Server, server_id
 from mbf.errors import InputError
-from mbf.tabular import Columns, ColumnSpec, Table, cell_float, cell_int, normalise_header
-from mbf_azure_migrate.values import addresses
+from mbf.tabular import (
+    Columns,
+    ColumnSpec,
+    Table,
+    cell_float,
+    cell_int,
+    float_column,
+    int_column,
+    normalise_header,
+    text_column,
+)
+from mbf_azure_migrate.values import address_column, addresses
 
 __all__ = ["COLUMNS", "read_import_csv"]
 
@@ -61,9 +75,27 @@ def read_import_csv(table: Table) -> Estate:
         for position, header in enumerate(table.header)
         if _DISK_SIZE.match(normalise_header(header))
     ]
-    where = table.where
     # Only the columns the file has: an absent one would be left out of ``extra`` as blank.
     extra_columns = [(column, key) for column, key in _EXTRA_COLUMNS.items() if column in cols]
+    servers = _read_by_column(table, cols, disk_columns, extra_columns)
+    if servers is None:  # a blank row or a cell to report: row by row, which names it
+        servers = _read_row_by_row(table, cols, disk_columns, extra_columns)
+    if not servers:
+        raise InputError("the import CSV has a header but no server rows", path=table.where)
+    return Estate(
+        servers=tuple(servers),
+        sources=(EstateSource(source="azure-migrate", path=str(table.path), records=len(servers)),),
+    )
+
+
+def _read_row_by_row(
+    table: Table,
+    cols: Columns,
+    disk_columns: list[tuple[int, str]],
+    extra_columns: list[tuple[str, str]],
+) -> list[Server]:
+    """Every row, one at a time; a bad cell is an error naming its row and column."""
+    where = table.where
     storage_used = "Storage in use (In GB)" in cols
     servers: list[Server] = []
     for number, row in table.numbered_rows():
@@ -108,9 +140,78 @@ def read_import_csv(table: Table) -> Estate:
                 extra={k: v for k, v in extra.items() if v not in ("", None)},
             )
         )
-    if not servers:
-        raise InputError("the import CSV has a header but no server rows", path=where)
-    return Estate(
-        servers=tuple(servers),
-        sources=(EstateSource(source="azure-migrate", path=str(table.path), records=len(servers)),),
+    return servers
+
+
+def _read_by_column(
+    table: Table,
+    cols: Columns,
+    disk_columns: list[tuple[int, str]],
+    extra_columns: list[tuple[str, str]],
+) -> list[Server] | None:
+    """What :func:`_read_row_by_row` reads, a column at a time; ``None`` when a row is blank
+    or short, or a cell needs the careful per-cell path (the row-by-row way reports it)."""
+    try:
+        with table.bulk_rows() as bulk:
+            rows = list(bulk)
+    except InputError:
+        return None  # the numbered rows say on which line
+    needed = [*cols.index.values(), *(position for position, _header in disk_columns)]
+    if not rows or min(map(len, rows)) <= max(needed):
+        return None
+
+    def column(at: int) -> list[Any]:
+        return list(map(operator.itemgetter(at), rows))
+
+    texts = {name: text_column(column(at)) for name, at in cols.index.items()}
+    names, os_names = texts["*Server Name"], texts["*OS name"]
+    if "" in names or "" in os_names:
+        return None
+    cores, memory = int_column(texts["*Cores"]), int_column(texts["*Memory (In MB)"])
+    if cores is None or None in cores or memory is None or None in memory:
+        return None
+    storage: list[float | None] | itertools.repeat[None] = itertools.repeat(None)
+    if disk_columns:
+        totals = [0.0] * len(rows)
+        for position, _header in disk_columns:
+            sizes = float_column(column(position))
+            if sizes is None:
+                return None
+            totals = [total + (size or 0.0) for total, size in zip(totals, sizes, strict=True)]
+        storage = [round(total, 2) for total in totals]
+    extras: list[tuple[str, Sequence[Any]]] = [
+        (key, texts[column_name]) for column_name, key in extra_columns
+    ]
+    if "Storage in use (In GB)" in texts:
+        used = float_column(texts["Storage in use (In GB)"])
+        if used is None:
+            return None
+        extras.append(("storage_used_gb", used))
+    keys = [key for key, _values in extras]
+    extra_rows: Iterable[tuple[Any, ...]] = (
+        zip(*(values for _key, values in extras), strict=True) if extras else itertools.repeat(())
     )
+    blank = [""] * len(rows)
+    return [
+        Server(
+            id=server_id(name),
+            name=name,
+            os=os_name,
+            os_version=os_version,
+            cores=cpus,
+            memory_mb=memory_mb,
+            storage_gb=storage_gb,
+            ip_addresses=ips,
+            extra={k: v for k, v in zip(keys, values, strict=True) if v not in ("", None)},
+        )
+        for name, os_name, os_version, cpus, memory_mb, storage_gb, ips, values in zip(  # noqa: B905
+            names,
+            os_names,
+            texts.get("OS version", blank),
+            cores,
+            memory,
+            storage,
+            address_column(texts.get("IP addresses", blank)),
+            extra_rows,
+        )
+    ]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from mbf.domain import Readiness
 from mbf.tabular import normalise_header, split_list
 
-__all__ = ["addresses", "application_group", "issues", "readiness"]
+__all__ = ["address_column", "addresses", "application_group", "issues", "readiness"]
 
 _NO_ISSUE = frozenset({"", "notapplicable", "none", "na"})
 _ISSUE_SEPARATORS = re.compile(r"[;\n]+")
+_LIST_SEPARATOR = re.compile(r"[\s,;\[\]]")
+"""What :func:`mbf.tabular.split_list` splits at."""
 _GENERATED_GROUP = re.compile(r"-AME-\d+$", re.IGNORECASE)
 """Azure Migrate Export names the groups it creates ``AzureVM-Prod-AME-18285``: per environment,
 not per application, so they say nothing about which servers belong together."""
@@ -37,6 +40,13 @@ def issues(text: str) -> tuple[str, ...]:
 def addresses(text: str) -> tuple[str, ...]:
     """``[2404:f801::1,10.150.90.32];[10.150.168.100];`` -> each address once, in order."""
     return tuple(dict.fromkeys(split_list(text)))
+
+
+def address_column(texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """:func:`addresses` of each cell of a column; at C speed when no cell holds a list."""
+    if _LIST_SEPARATOR.search("\x00".join(texts)):  # NUL is no separator, so joins none
+        return list(map(addresses, texts))
+    return [(text,) if text else () for text in texts]
 
 
 def application_group(group: str) -> str | None:
