@@ -23,9 +23,10 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import add, attrgetter, contains, itemgetter, methodcaller, not_
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -44,7 +45,14 @@ from mbf.domain import (
 )
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf_jira.cells import FORMULA_STARTS, format_date, neutralise, parse_date, restore
+from mbf_jira.cells import (
+    FORMULA_STARTS,
+    csv_lines,
+    format_date,
+    neutralise,
+    parse_date,
+    restore,
+)
 from mbf_jira.format import CAPABILITIES, FORMAT_NAME, JiraCsvSettings, jira_csv_format
 from mbf_jira.vocabulary import (
     PRIORITY_NAMES,
@@ -116,6 +124,10 @@ _LOCALISED_CUSTOM_FIELD = "champs personnalisés ("
 _MULTI = frozenset({"labels", "sprint", "fix_version"})  # fields that hold a value per column
 
 
+_ID = attrgetter("id")
+_PARENT_ID = attrgetter("parent_id")
+
+
 def _settings(context: Context) -> JiraCsvSettings:
     return context.settings if isinstance(context.settings, JiraCsvSettings) else JiraCsvSettings()
 
@@ -125,30 +137,41 @@ def _settings(context: Context) -> JiraCsvSettings:
 
 def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
     """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
-    levels = _levels_in_order(items)
-    if levels is None:
-        ordered = hierarchy_order(tuple(items))
-        depth: dict[str | None, int] = {}
-        for item in ordered:
-            parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
-            depth[item.id] = 0 if parent_depth is None else parent_depth + 1
-        return sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
-    return [item for level in levels for item in level]
+    order = _top_down_order(items, list(map(_ID, items)), list(map(_PARENT_ID, items)))
+    return list(map(items.__getitem__, order))
 
 
-def _levels_in_order(items: Sequence[WorkItem]) -> list[list[WorkItem]] | None:
-    """The items of each depth, when ``items`` (unique ids) are already in hierarchy order,
-    as a backlog read from a file usually is; else ``None``.
+def _top_down_order(
+    items: Sequence[WorkItem], ids: Sequence[str], parents: Sequence[str | None]
+) -> list[int]:
+    """The positions of :func:`top_down`'s items in ``items`` (whose ids and parent ids are
+    ``ids`` and ``parents``)."""
+    levels = _levels_in_order(ids, parents)
+    if levels is not None:
+        return [position for level in levels for position in level]
+    ordered = hierarchy_order(tuple(items))
+    position_of = {id(item): position for position, item in enumerate(items)}
+    depth: dict[str | None, int] = {}
+    for item in ordered:
+        parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
+        depth[item.id] = 0 if parent_depth is None else parent_depth + 1
+    by_depth = sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
+    return [position_of[id(item)] for item in by_depth]
+
+
+def _levels_in_order(ids: Sequence[str], parents: Sequence[str | None]) -> list[list[int]] | None:
+    """The positions of the items of each depth, when the items (``ids`` unique, ``parents``
+    their parent ids) are already in hierarchy order, as a backlog read from a file usually is;
+    else ``None``.
 
     They are when each item's parent is the previous item or one of its ancestors (see
     :func:`~mbf.domain.hierarchy_order`); one pass then gives every item's depth.
     """
     depth: dict[str, int] = {}
-    levels: list[list[WorkItem]] = []
+    levels: list[list[int]] = []
     path: list[str] = []  # ids from a root down to the previous item
     absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
-    for item in items:
-        parent = item.parent_id
+    for position, item_id, parent in zip(count(), ids, parents):
         if parent is None:
             path.clear()
         elif parent in depth:
@@ -160,14 +183,14 @@ def _levels_in_order(items: Sequence[WorkItem]) -> list[list[WorkItem]] | None:
             absent_parents.add(parent)
             path.clear()
         level = len(path)
-        if item.id in depth:
+        if item_id in depth:
             return None
-        depth[item.id] = level
+        depth[item_id] = level
         if level == len(levels):
-            levels.append([item])
+            levels.append([position])
         else:
-            levels[level].append(item)
-        path.append(item.id)
+            levels[level].append(position)
+        path.append(item_id)
     if not absent_parents.isdisjoint(depth):
         return None  # a parent comes after its child
     return levels
@@ -213,154 +236,330 @@ def _same(value: str) -> str:
     return value
 
 
-def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
-    """Write ``backlog`` as a Jira CSV importer file."""
-    settings = _settings(context)
-    warn = context.diagnostics.warn
-    text = neutralise if settings.neutralise_formulas else _same
-    # The row loop tests first characters against this itself: on hundreds of thousands of rows,
-    # a call to neutralise() per cell costs more than the test.
-    formula_starts = FORMULA_STARTS if settings.neutralise_formulas else frozenset()
-    types = settings.types_by_kind()
-    items = top_down(backlog.items)
-    sprint_names = {it.id: text(it.name) for it in backlog.iterations}
-    version_names = {r.id: text(r.name) for r in backlog.releases}
-    extras = [item.extra for item in items if item.extra]
+def _as_is(cells: Sequence[str]) -> Sequence[str]:
+    return cells
 
-    # How many repeated columns each multi-value field needs: one more than the extras hold,
-    # for the id label, the current sprint and the release.
-    label_width = max(map(len, map(attrgetter("tags"), items)), default=0) + 1
-    sprint_width = version_width = 1
-    for extra in extras:
-        if SPRINT in extra:
-            sprint_width = max(sprint_width, len(_as_list(extra[SPRINT])) + 1)
-        if FIX_VERSION in extra:
-            version_width = max(version_width, len(_as_list(extra[FIX_VERSION])) + 1)
-    extra_columns = _extra_columns(extras, warn)
 
-    header = [
-        "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
-        PRIORITY, "Assignee", "Assignee Name", "Description",
-        *["Labels"] * label_width, *[SPRINT] * sprint_width, *[FIX_VERSION] * version_width,
-        "Original Estimate", "Start Date", "Due Date",
-        *[key for key, width in extra_columns for _ in range(width)],
-    ]  # fmt: skip
-    # Where the columns of the multi-value fields and of each extra key start in a row.
-    first_sprint = 11 + label_width
-    first_version = first_sprint + sprint_width
-    extra_slots: dict[str, int] = {}
-    next_slot = first_version + version_width + 3  # after the estimate and the two dates
-    for key, width in extra_columns:
-        extra_slots[key] = next_slot
-        next_slot += width
-    blank_labels = [""] * label_width
-    blank_sprints = [""] * sprint_width
-    blank_versions = [""] * version_width
-    blank_extras = [""] * sum(width for _, width in extra_columns)
+_STARTS = tuple(FORMULA_STARTS)
 
-    numbers = list(map(str, range(1, len(items) + 1)))
-    issue_ids: dict[str | None, str] = dict(zip(map(attrgetter("id"), items), numbers, strict=True))
-    if len(issue_ids) < len(items):  # a repeated id: every row with it gets its last number
-        numbers = [issue_ids[item.id] for item in items]
-    # Words and numbers that repeat on many rows are turned into cells once.
-    dates: dict[dt.date | None, str] = {None: ""}
-    estimates: dict[float | None, str] = {None: ""}
-    spaced_labels = 0
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        for item, issue_id in zip(items, numbers, strict=True):
-            extra = item.extra
-            refs = item.refs
-            ref = refs.get(SERVICE_NAME) if refs else None
-            labels = []
-            for tag in item.tags:
-                if " " in tag:  # Jira labels cannot hold spaces
-                    spaced_labels += 1
-                    tag = tag.replace(" ", "_")  # noqa: PLW2901
-                labels.append("'" + tag if tag[:1] in formula_starts else tag)
-            if ref is None or item.id != f"jira:{ref.key}":
-                labels.append(ID_LABEL_PREFIX + item.id)
-            title = item.title
-            if title[:1] in formula_starts:
-                title = "'" + title
-            state = item.state
-            if state[:1] in formula_starts:
-                state = "'" + state
-            assignee, assignee_name = item.assignee, ""
-            if assignee:
-                if assignee.endswith(">") and " <" in assignee:
-                    assignee_name, _, assignee = assignee[:-1].partition(" <")
-                    if assignee_name[:1] in formula_starts:
-                        assignee_name = "'" + assignee_name
-                if assignee[:1] in formula_starts:
-                    assignee = "'" + assignee
-            description = item.description
-            if description[:1] in formula_starts:
-                description = "'" + description
-            parent = issue_ids.get(item.parent_id, "")
-            if not parent and extra:
-                parent = text(str(extra.get(PARENT, "")))
-            priority = extra.get(PRIORITY, "") if extra else ""
-            if not priority and item.priority is not None:
-                priority = PRIORITY_NAMES.get(item.priority) or str(item.priority)
-            estimate = estimates.get(item.estimate)
-            if estimate is None:
-                estimate = estimates[item.estimate] = str(round(item.estimate * 3600))  # type: ignore[operator]  # None is cached
-            start, finish = item.start, item.finish
-            if start not in dates:
-                dates[start] = format_date(start)  # type: ignore[arg-type]  # None is cached
-            if finish not in dates:
-                dates[finish] = format_date(finish)  # type: ignore[arg-type]
-            row = [
-                title,
-                issue_id,
-                parent,
-                ref.key if ref is not None else "",
-                (extra.get(ISSUE_TYPE) if extra else None) or types[item.kind],
-                state,
-                STATUS_CATEGORY_NAMES[item.state_category],
-                priority,
-                assignee,
-                assignee_name,
-                description,
-                *labels,
+
+def _neutralised(cells: Sequence[str]) -> Sequence[str]:
+    """``cells`` made inert for spreadsheets (see :func:`neutralise`); the list itself when no
+    cell needs it, which one pass in C tells."""
+    if any(map(str.startswith, cells, repeat(_STARTS))):
+        return list(map(neutralise, cells))
+    return cells
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(dict[_K, _V]):
+    """``key -> compute(key)``, each key computed on its first lookup: a column's repeated
+    values (tags, dates, names) become cells once, and ``map(memo.__getitem__, values)`` turns
+    a whole column in C."""
+
+    def __init__(self, compute: Callable[[Any], _V], known: Mapping[_K, _V] | None = None) -> None:
+        super().__init__(known or {})
+        self.compute = compute
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.compute(key)
+        return value
+
+
+_ROWS_PER_BLOCK = 50_000
+"""Items whose columns are built and written at a time: bounds the memory the columns take."""
+
+_TAGS = attrgetter("tags")
+_EXTRA = attrgetter("extra")
+_JIRA_REF = methodcaller("get", SERVICE_NAME)
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+
+
+def _scattered(values: Sequence[str], positions: Sequence[int], blank: list[str]) -> Sequence[str]:
+    """A column of ``blank``'s length holding ``values`` at ``positions``, blank elsewhere."""
+    if len(values) == len(blank):
+        return values
+    column = list(blank)
+    for _ in map(column.__setitem__, positions, values):  # the assignments, in C
+        pass
+    return column
+
+
+def _having(extras: Sequence[Mapping[str, Any]], key: str) -> Iterator[int]:
+    """Positions of the extras holding ``key``."""
+    return compress(count(), map(contains, extras, repeat(key)))
+
+
+class _ItemFields(NamedTuple):
+    """The fields of items the importer file shows, each as a column (a value per item)."""
+
+    id: Sequence[str]
+    kind: Sequence[WorkItemKind]
+    title: Sequence[str]
+    description: Sequence[str]
+    parent_id: Sequence[str | None]
+    state: Sequence[str]
+    state_category: Sequence[StateCategory]
+    assignee: Sequence[str]
+    priority: Sequence[int | None]
+    tags: Sequence[tuple[str, ...]]
+    iteration_id: Sequence[str | None]
+    release_id: Sequence[str | None]
+    estimate: Sequence[float | None]
+    start: Sequence[dt.date | None]
+    finish: Sequence[dt.date | None]
+    refs: Sequence[Mapping[str, TrackerRef]]
+    extra: Sequence[Mapping[str, Any]]
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[tuple[Any, ...]]) -> _ItemFields:
+        """The fields of items from ``rows`` of fields (:data:`_ITEM_FIELDS`)."""
+        if not rows:
+            return cls._make([()] * len(cls._fields))
+        return cls._make(zip(*rows, strict=True))
+
+    def block(self, rows: slice) -> _ItemFields:
+        """The fields of the items at ``rows``."""
+        return _ItemFields._make(column[rows] for column in self)
+
+
+_ITEM_FIELDS = attrgetter(*_ItemFields._fields)
+_ROW_ID = itemgetter(_ItemFields._fields.index("id"))
+_ROW_PARENT_ID = itemgetter(_ItemFields._fields.index("parent_id"))
+
+
+class _ImporterColumns:
+    """The columns of an importer file for a sequence of items (in the order written).
+
+    A backlog holds hundreds of thousands of items but few distinct words, so each column is
+    built in one pass in C (``map`` over the items, values turned into cells once through a
+    :class:`_Memo`); only items whose ``extra`` changes a column (a Jira ref, a list value, an
+    issue type or priority of their own…) are visited one by one.
+    """
+
+    def __init__(
+        self,
+        fields: _ItemFields,
+        backlog: Backlog,
+        settings: JiraCsvSettings,
+        warn: Callable[[str], None],
+    ) -> None:
+        neutral = settings.neutralise_formulas
+        self.text = text = neutralise if neutral else _same
+        self.cells = _neutralised if neutral else _as_is
+        # Where the first characters are tested in place: cheaper than a call per value.
+        formula_starts = FORMULA_STARTS if neutral else frozenset()
+        self.formula_starts = formula_starts
+        self.types = settings.types_by_kind()
+        self.sprint_names: dict[str | None, str] = {
+            it.id: text(it.name) for it in backlog.iterations
+        }
+        self.version_names: dict[str | None, str] = {r.id: text(r.name) for r in backlog.releases}
+        extras = list(filter(None, fields.extra))
+        self.extra_keys: set[str] = set().union(*extras)
+
+        # How many repeated columns each multi-value field needs: one more than the extras
+        # hold, for the id label, the current sprint and the release.
+        self.label_width = max(map(len, fields.tags), default=0) + 1
+        self.sprint_width = self.version_width = 1
+        for extra in extras if SPRINT in self.extra_keys or FIX_VERSION in self.extra_keys else ():
+            if SPRINT in extra:
+                self.sprint_width = max(self.sprint_width, len(_as_list(extra[SPRINT])) + 1)
+            if FIX_VERSION in extra:
+                self.version_width = max(self.version_width, len(_as_list(extra[FIX_VERSION])) + 1)
+        self.extra_columns = _extra_columns(extras, warn)
+        self.header = [
+            "Summary", "Issue Id", "Parent", "Issue key", ISSUE_TYPE, "Status", "Status Category",
+            PRIORITY, "Assignee", "Assignee Name", "Description",
+            *["Labels"] * self.label_width, *[SPRINT] * self.sprint_width,
+            *[FIX_VERSION] * self.version_width,
+            "Original Estimate", "Start Date", "Due Date",
+            *[key for key, width in self.extra_columns for _ in range(width)],
+        ]  # fmt: skip
+
+        numbers = list(map(str, range(1, len(fields.id) + 1)))
+        self.issue_ids: dict[str | None, str] = dict(zip(fields.id, numbers, strict=True))
+        if len(self.issue_ids) < len(
+            numbers
+        ):  # a repeated id: each of its rows gets its last number
+            numbers = list(map(self.issue_ids.__getitem__, fields.id))
+        self.numbers = numbers
+        self.spaced_labels = 0
+        self.label_cells: _Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = _Memo(self._labels)
+        self.assignee_cells: _Memo[str, tuple[str, str]] = _Memo(self._assignee)
+        self.priority_cells: _Memo[int | None, str] = _Memo(_priority_name, {None: ""})
+        self.estimate_cells: _Memo[float | None, str] = _Memo(_seconds, {None: ""})
+        self.date_cells: _Memo[dt.date | None, str] = _Memo(format_date, {None: ""})
+        self.blank_labels = ("",) * self.label_width
+
+    def _labels(self, tags: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+        """The label cells of ``tags``, and how many had spaces."""
+        labels = []
+        spaced = 0
+        for tag in tags:
+            if " " in tag:  # Jira labels cannot hold spaces
+                spaced += 1
+                tag = tag.replace(" ", "_")  # noqa: PLW2901
+            labels.append("'" + tag if tag[:1] in self.formula_starts else tag)
+        return tuple(labels), spaced
+
+    def _assignee(self, assignee: str) -> tuple[str, str]:
+        """The ``Assignee`` (e-mail address) and ``Assignee Name`` cells of ``Name <upn>``."""
+        name = ""
+        if assignee.endswith(">") and " <" in assignee:
+            name, _, assignee = assignee[:-1].partition(" <")
+            if name[:1] in self.formula_starts:
+                name = "'" + name
+        if assignee[:1] in self.formula_starts:
+            assignee = "'" + assignee
+        return assignee, name
+
+    def of(self, fields: _ItemFields, numbers: Sequence[str]) -> list[Sequence[Any]]:
+        """The cells of the items whose fields are ``fields`` (and Issue Ids ``numbers``),
+        column by column."""
+        text = self.text
+        cells = self.cells
+        blank = [""] * len(numbers)
+        ids = fields.id
+        extras = fields.extra
+        extra_keys = self.extra_keys if any(extras) else set()
+
+        parents = list(map(self.issue_ids.get, fields.parent_id, repeat("")))
+        if extra_keys:  # an item with no parent in the file may name one in its extras
+            for i in compress(count(), map(not_, parents)):
+                if extras[i]:
+                    parents[i] = text(str(extras[i].get(PARENT, "")))
+        with_refs = any(fields.refs) and any(refs := list(map(_JIRA_REF, fields.refs)))
+        types = list(map(self.types.__getitem__, fields.kind))
+        if ISSUE_TYPE in extra_keys:
+            for i in _having(extras, ISSUE_TYPE):
+                types[i] = extras[i][ISSUE_TYPE] or types[i]
+        priorities = list(map(self.priority_cells.__getitem__, fields.priority))
+        if PRIORITY in extra_keys:
+            for i in _having(extras, PRIORITY):
+                value = extras[i][PRIORITY]
+                if value or fields.priority[i] is None:  # a blank one leaves the item's own
+                    priorities[i] = value
+        assignees = list(map(self.assignee_cells.__getitem__, fields.assignee))
+
+        labels = list(map(self.label_cells.__getitem__, fields.tags))
+        self.spaced_labels += sum(map(_SECOND, labels))
+        if with_refs:  # an item imported from Jira is known by its key, not an id label
+            own_labels: Iterable[tuple[str, ...]] = [
+                () if ref is not None and id_ == f"jira:{ref.key}" else (ID_LABEL_PREFIX + id_,)
+                for id_, ref in zip(ids, refs, strict=True)
             ]
-            if len(labels) < label_width:
-                row += blank_labels[len(labels) :]
-            row += blank_sprints
-            row += blank_versions
-            row += (estimate, dates[start], dates[finish])
-            row += blank_extras
-            sprint = sprint_names.get(item.iteration_id)  # type: ignore[arg-type]  # None is no key
-            version = version_names.get(item.release_id)  # type: ignore[arg-type]
-            if extra:
-                sprints = [text(v) for v in _as_list(extra.get(SPRINT))]
-                if sprint is not None:
-                    sprints.append(sprint)
-                row[first_sprint : first_sprint + len(sprints)] = sprints
-                versions = [text(v) for v in _as_list(extra.get(FIX_VERSION))]
-                if version is not None:
-                    versions.insert(0, version)
-                row[first_version : first_version + len(versions)] = versions
-                for key, value in extra.items():
-                    slot = extra_slots.get(key)
-                    if slot is None:
-                        continue
-                    if value.__class__ is str:  # the usual value: one cell
-                        if value:
-                            row[slot] = "'" + value if value[:1] in formula_starts else value
-                    else:
-                        cells = [text(v) for v in _as_list(value)]
-                        row[slot : slot + len(cells)] = cells
+        else:
+            own_labels = zip(map(ID_LABEL_PREFIX.__add__, ids))
+        label_rows = list(
+            map(add, map(add, map(_FIRST, labels), own_labels), repeat(self.blank_labels))
+        )
+
+        columns: list[Sequence[Any]] = [
+            cells(fields.title),
+            numbers,
+            parents,
+            ["" if ref is None else ref.key for ref in refs] if with_refs else blank,
+            types,
+            cells(fields.state),
+            list(map(STATUS_CATEGORY_NAMES.__getitem__, fields.state_category)),
+            priorities,
+            list(map(_FIRST, assignees)),
+            list(map(_SECOND, assignees)),
+            cells(fields.description),
+            *[list(map(itemgetter(j), label_rows)) for j in range(self.label_width)],
+            *self._multi_value(
+                fields.iteration_id, extras, SPRINT in extra_keys, SPRINT, self.sprint_names
+            ),
+            *self._multi_value(
+                fields.release_id,
+                extras,
+                FIX_VERSION in extra_keys,
+                FIX_VERSION,
+                self.version_names,
+            ),
+            list(map(self.estimate_cells.__getitem__, fields.estimate)),
+            list(map(self.date_cells.__getitem__, fields.start)),
+            list(map(self.date_cells.__getitem__, fields.finish)),
+        ]
+        # Extra fields: only the items that have some are visited (a backlog's tasks seldom do).
+        holders = list(compress(count(), extras))
+        held = list(compress(extras, extras))
+        for key, width in self.extra_columns:
+            values = list(map(methodcaller("get", key, ""), held))
+            if set(map(type, values)) <= {str}:  # one text each (or none): the usual values
+                columns.append(_scattered(cells(values), holders, blank))
+                columns += [blank] * (width - 1)
             else:
-                if sprint is not None:
-                    row[first_sprint] = sprint
-                if version is not None:
-                    row[first_version] = version
-            writer.writerow(row)
-    if spaced_labels:
-        warn(f"{FORMAT_NAME}: {spaced_labels} label(s) contained spaces, written with '_' instead")
+                key_columns = [list(blank) for _ in range(width)]
+                for i, value in zip(holders, values, strict=True):
+                    for j, cell in enumerate(_as_list(value)):
+                        key_columns[j][i] = text(cell)
+                columns += key_columns
+        return columns
+
+    def _multi_value(
+        self,
+        owners: Sequence[str | None],
+        extras: Sequence[Mapping[str, Any]],
+        in_extras: bool,
+        key: str,
+        names: Mapping[str | None, str],
+    ) -> list[list[str]]:
+        """The columns of a repeated field (``Sprint``, ``Fix Version``): the name of each
+        item's iteration or release (``owners``: their ids), and the values its ``extra[key]``
+        lists (when ``in_extras``), which come before a sprint and after a release."""
+        own_names = list(map(names.get, owners, repeat("")))
+        width = self.sprint_width if key == SPRINT else self.version_width
+        columns = [own_names, *([""] * len(owners) for _ in range(width - 1))]
+        for i in _having(extras, key) if in_extras else ():
+            values = [self.text(v) for v in _as_list(extras[i][key])]
+            own = names.get(owners[i])
+            if own is not None:
+                values.insert(len(values) if key == SPRINT else 0, own)
+            for j, column in enumerate(columns):
+                column[i] = values[j] if j < len(values) else ""
+        return columns
+
+
+def _priority_name(priority: int) -> str:
+    return PRIORITY_NAMES.get(priority) or str(priority)
+
+
+def _seconds(hours: float) -> str:
+    return str(round(hours * 3600))
+
+
+def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
+    """Write ``backlog`` as a Jira CSV importer file, column by column (see
+    :class:`_ImporterColumns`)."""
+    warn = context.diagnostics.warn
+    items = backlog.items
+    # Every field of every item in one pass, in the backlog's order: items are large objects, and
+    # visiting them once, in the order they were made (and lie in memory), costs far less than a
+    # visit per column in the order written. The rows of fields are then put in that order.
+    rows = list(map(_ITEM_FIELDS, items))
+    order = _top_down_order(items, list(map(_ROW_ID, rows)), list(map(_ROW_PARENT_ID, rows)))
+    if len(order) > 1 and order != list(range(len(order))):
+        rows = list(itemgetter(*order)(rows))
+    fields = _ItemFields.of_rows(rows)
+    del rows
+    columns = _ImporterColumns(fields, backlog, _settings(context), warn)
+    numbers = columns.numbers
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(csv_lines([[name] for name in columns.header]))
+        for start in range(0, len(items), _ROWS_PER_BLOCK):
+            block = slice(start, start + _ROWS_PER_BLOCK)
+            stream.write(csv_lines(columns.of(fields.block(block), numbers[block])))
+    if columns.spaced_labels:
+        warn(
+            f"{FORMAT_NAME}: {columns.spaced_labels} label(s) contained spaces, written with '_' "
+            "instead"
+        )
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -726,9 +925,9 @@ class _JiraRowReader:
                 f"{FORMAT_NAME}: {unresolved_parents} issue(s) have a parent that is not in the file; "
                 f"it is kept in the extra field {PARENT!r}"
             )
-        for status, count in sorted(self.unknown_statuses.items()):
+        for status, times in sorted(self.unknown_statuses.items()):
             self.warnings.append(
-                f"{FORMAT_NAME}: status {status!r} ({count} issue(s)) has no status category; "
+                f"{FORMAT_NAME}: status {status!r} ({times} issue(s)) has no status category; "
                 "counted as to do"
             )
         return Backlog(
