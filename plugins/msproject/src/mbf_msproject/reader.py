@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -32,6 +33,7 @@ from mbf.domain import (
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf_msproject import schema
+from mbf_msproject.layout import scan_own_layout
 from mbf_msproject.values import decode_list, parse_duration_hours
 
 __all__ = ["looks_like_mspdi", "read_mspdi"]
@@ -206,12 +208,35 @@ def _refuse_doctype(path: Path) -> None:
 
 
 def _parse(path: Path) -> _Document:
+    _refuse_doctype(path)
+    return _read_elements(str(path), path)
+
+
+def _parse_own_layout(path: Path) -> _Document | None:
+    """The document of a plan in the layout mbf writes (see :mod:`mbf_msproject.layout`), its
+    header parsed with lxml and its tasks scanned; ``None`` for any other file."""
+    layout = scan_own_layout(path.read_bytes())
+    if layout is None:
+        return None
+    header, tasks = layout
+    try:
+        document = _read_elements(io.BytesIO(header + b"</Project>"), path)
+    except InputError:
+        return None
+    # Line 0: a task's error is reported after reading the file again with lxml (see read_mspdi).
+    document.tasks += [
+        _TaskRecord(0, *texts, links=links, fields=fields) for texts, links, fields in tasks
+    ]
+    return document
+
+
+def _read_elements(source: str | IO[bytes], path: Path) -> _Document:
+    """Tasks, custom-field definitions, resources and assignments of the XML in ``source``."""
     from lxml import etree
 
-    _refuse_doctype(path)
     document = _Document()
     events = etree.iterparse(
-        str(path),
+        source,
         events=("end",),
         tag=(_TASK, _DEFINITIONS, _RESOURCE, _ASSIGNMENT),
         resolve_entities=False,
@@ -605,5 +630,11 @@ def _collector_paused() -> Iterator[None]:
 def read_mspdi(path: Path, context: Context) -> Backlog:
     """Read a Microsoft Project XML file (saved by mbf or by Project 2002-2019) into a backlog."""
     with _collector_paused():
-        document = _parse(path)
-        return _Builder(path, document, context).build()
+        _refuse_doctype(path)
+        document = _parse_own_layout(path)
+        if document is not None:
+            try:
+                return _Builder(path, document, context).build()
+            except InputError:
+                pass  # the error names the task's line, which only lxml knows: read it again
+        return _Builder(path, _parse(path), context).build()
