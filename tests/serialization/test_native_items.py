@@ -4,6 +4,7 @@ anything irregular; ``with_fields`` gives exactly what ``attrs.evolve`` gives.""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from mbf.domain import (
     WorkItem,
     WorkItemKind,
 )
-from mbf.domain.backlog import with_fields
+from mbf.domain.backlog import field_changes, with_changes, with_fields
 from mbf.errors import MbfError
 from mbf.testing import make_sample_backlog
 
@@ -155,6 +156,33 @@ def test_with_fields_is_attrs_evolve_without_the_converters() -> None:
     assert FULL.iteration_id == "iteration-2"
     with pytest.raises(TypeError, match="WorkItem has no field 'colour'"):
         with_fields(FULL, colour="red")
+
+
+def test_changes_checked_once_apply_like_attrs_evolve() -> None:
+    changes = field_changes(iteration_id="iteration-9", start=dt.date(2027, 3, 1), release_id=None)
+    planned = [with_changes(item, changes) for item in (FULL, make_sample_backlog().items[0])]
+    assert planned[0] == attrs.evolve(
+        FULL, iteration_id="iteration-9", start=dt.date(2027, 3, 1), release_id=None
+    )
+    assert planned[1].iteration_id == "iteration-9"
+    assert FULL.iteration_id == "iteration-2"
+    with pytest.raises(TypeError, match="WorkItem has no field 'colour'"):
+        field_changes(colour="red")
+
+
+def test_items_read_are_laid_out_as_attrs_makes_them() -> None:
+    """Read items are filled in without __init__, yet hold what it would, each its own refs and
+    extra, in a dict that shares its keys like one __init__ fills (no larger)."""
+    raw = orjson.loads(orjson.dumps([{"id": "a", "kind": "task", "title": "A", "estimate": 4}] * 2))
+    first, second = work_items_from_json(raw) or []
+    made = WorkItem(id="a", kind=WorkItemKind.TASK, title="A", estimate=4)
+    assert first == made
+    assert type(first.estimate) is float
+    assert list(first.__dict__) == list(made.__dict__)
+    assert sys.getsizeof(first.__dict__) == sys.getsizeof(made.__dict__)
+    assert first.extra == {}
+    assert first.extra is not second.extra
+    assert first.refs is not second.refs
 
 
 def test_estate_records_read_back_exactly_as_cattrs_reads_them() -> None:

@@ -22,6 +22,8 @@ __all__ = [
     "TrackerRef",
     "WorkItem",
     "WorkItemKind",
+    "field_changes",
+    "with_changes",
     "with_fields",
 ]
 
@@ -107,12 +109,25 @@ def with_fields(item: WorkItem, **changes: Any) -> WorkItem:
     engine's hot paths use it, with values already of their field's type (tuples, dicts,
     floats, dates), which are not copied. An unknown field name raises ``TypeError``, as
     ``attrs.evolve`` does."""
+    return with_changes(item, field_changes(**changes))
+
+
+def field_changes(**changes: Any) -> Mapping[str, Any]:
+    """``changes`` checked once, for :func:`with_changes` to apply to many items (a planned
+    iteration's fields to every item of a workload). An unknown field name raises
+    ``TypeError``, as ``attrs.evolve`` does."""
     unknown = changes.keys() - _WORK_ITEM_FIELDS
     if unknown:
         raise TypeError(f"WorkItem has no field {sorted(unknown)[0]!r}")
+    return changes
+
+
+def with_changes(item: WorkItem, changes: Mapping[str, Any]) -> WorkItem:
+    """A copy of ``item`` with ``changes`` from :func:`field_changes`, as :func:`with_fields`
+    makes it."""
     copy = object.__new__(WorkItem)
     state = copy.__dict__
-    state.update(item.__dict__)
+    state.update(item.__dict__)  # first all fields in order: the copy shares its dict's keys
     state.update(changes)
     return copy
 

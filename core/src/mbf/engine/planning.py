@@ -21,6 +21,7 @@ import re
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -36,7 +37,7 @@ from mbf.domain import (
     WorkItem,
     WorkItemKind,
 )
-from mbf.domain.backlog import with_fields
+from mbf.domain.backlog import field_changes, with_changes, with_fields
 
 __all__ = [
     "NON_PROD_ENVIRONMENTS",
@@ -302,6 +303,15 @@ def read_planning_model(backlog: Backlog, config: MbfConfig) -> PlanningModel:
     return PlanningModel(units=tuple(units), datacenters=datacenters, feature_of=feature_of)
 
 
+def _plan_fields(iteration: Iteration, release_id: str | None) -> Mapping[str, Any]:
+    return field_changes(
+        iteration_id=iteration.id,
+        release_id=release_id,
+        start=iteration.start,
+        finish=iteration.finish,
+    )
+
+
 def apply_plan(
     backlog: Backlog,
     placement: Mapping[str, int],
@@ -321,21 +331,28 @@ def apply_plan(
     if feature_of is None:
         feature_of = feature_index(backlog.items)
     feature, task, epic = WorkItemKind.FEATURE, WorkItemKind.TASK, WorkItemKind.EPIC
-    # Per placed feature, worked out once: its iteration, its release, and the earlier
-    # iteration its open remediation tasks land in.
-    targets: dict[str, tuple[Iteration, str | None, Iteration]] = {}
+    # Per placed feature, worked out once: the fields of its items (its iteration and release)
+    # and those of its open remediation tasks (an earlier iteration), and its iteration.
+    targets: dict[str, tuple[Mapping[str, Any], Mapping[str, Any], Iteration]] = {}
     for item in backlog.items:
         if item.kind is feature and item.id in placement:
             number = placement[item.id]
             release_id = release_of.get(item.source[0] if item.source else "")
+            iteration = by_number[number]
             remediation = by_number[max(1, number - remediation_lead)]
-            targets[item.id] = (by_number[number], release_id, remediation)
+            targets[item.id] = (
+                _plan_fields(iteration, release_id),
+                _plan_fields(remediation, release_id),
+                iteration,
+            )
+    unplan = field_changes(iteration_id=None, release_id=None, start=None, finish=None)
     spans: dict[str, tuple[dt.date, dt.date]] = {}
     planned: list[WorkItem] = []
+    append = planned.append
     for item in backlog.items:
         kind = item.kind
         if kind is epic:
-            planned.append(item)
+            append(item)
             continue
         feature_id = feature_of.get(item.id)
         target = targets.get(feature_id) if feature_id is not None else None
@@ -346,28 +363,16 @@ def apply_plan(
                 and item.start is None
                 and item.finish is None
             )
-            planned.append(
-                item
-                if unplanned
-                else with_fields(item, iteration_id=None, release_id=None, start=None, finish=None)
-            )
+            append(item if unplanned else with_changes(item, unplan))
             continue
-        iteration, release_id, remediation = target
+        changes, remediation_changes, iteration = target
         if (
             kind is task
             and _REMEDIATION in item.id
             and item.state_category is not StateCategory.DONE
         ):
-            iteration = remediation
-        planned.append(
-            with_fields(
-                item,
-                iteration_id=iteration.id,
-                release_id=release_id,
-                start=iteration.start,
-                finish=iteration.finish,
-            )
-        )
+            changes = remediation_changes
+        append(with_changes(item, changes))
         if kind is feature and item.parent_id and iteration.start and iteration.finish:
             first, last = spans.get(item.parent_id, (iteration.start, iteration.finish))
             spans[item.parent_id] = (min(first, iteration.start), max(last, iteration.finish))

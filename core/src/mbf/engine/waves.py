@@ -1284,8 +1284,11 @@ def plan_waves(backlog: Backlog, context: Context) -> PlanResult:
     cadence = make_cadence(config)
     model = read_planning_model(backlog, config)
     plan = place_workloads(model, cadence, config.planning, config.iterations.max_iterations)
-    features = {item.id: item for item in backlog.items if item.id in plan.placement}
-    workload_ids = {fid: (item.source[0] if item.source else fid) for fid, item in features.items()}
+    # Every placed feature is a unit, which knows where its item is: no pass over the items.
+    features = {u.feature_id: backlog.items[u.position] for u in model.units}
+    workload_ids = {
+        fid: (features[fid].source[0] if features[fid].source else fid) for fid in plan.placement
+    }
     releases = _releases(model, plan.placement, cadence, config.planning, workload_ids)
     iterations = [cadence.iteration(n) for n in range(1, plan.iterations + 1)]
     planned = apply_plan(
