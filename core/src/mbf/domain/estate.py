@@ -21,6 +21,8 @@ __all__ = [
     "Readiness",
     "Server",
     "Workload",
+    "normalised_dependency",
+    "normalised_server",
 ]
 
 
@@ -158,3 +160,81 @@ class Estate:
     """Server-to-server and server-to-endpoint dependencies."""
     sources: tuple[EstateSource, ...] = attrs.field(default=(), converter=to_tuple)
     """The exports this estate was built from."""
+
+
+# -- building many records fast -----------------------------------------------------------------
+#
+# A discovery of 50,000 servers builds a quarter of a million servers and dependencies, and the
+# attrs ``__init__`` with its converters was a second of it. These build the same objects from
+# values already in the form the converters give, without running them.
+
+_new = object.__new__
+(
+    _set_id, _set_name, _set_datacenter_id, _set_os, _set_os_version, _set_cores, _set_memory_mb,
+    _set_storage_gb, _set_environment, _set_ip_addresses, _set_readiness, _set_blockers,
+    _set_workload_ids, _set_sources, _set_extra,
+) = (getattr(Server, field.name).__set__ for field in attrs.fields(Server))  # fmt: skip
+(
+    _set_source_id, _set_target_id, _set_port, _set_protocol, _set_process, _set_weight,
+) = (getattr(Dependency, field.name).__set__ for field in attrs.fields(Dependency))  # fmt: skip
+
+
+def normalised_server(
+    *,
+    id: str,
+    name: str,
+    datacenter_id: str | None = None,
+    os: str = "",
+    os_version: str = "",
+    cores: int | None = None,
+    memory_mb: int | None = None,
+    storage_gb: float | None = None,
+    environment: str = "",
+    ip_addresses: tuple[str, ...] = (),
+    readiness: Readiness = Readiness.UNKNOWN,
+    blockers: tuple[str, ...] = (),
+    workload_ids: tuple[str, ...] = (),
+    sources: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Server:
+    """``Server(...)`` of values already as its converters leave them: ``storage_gb`` a float
+    (or ``None``), sequences tuples, and ``sources`` and ``extra`` dicts of the server's own
+    (they are not copied); equal to the server ``Server`` builds, in half the time."""
+    server = _new(Server)
+    _set_id(server, id)
+    _set_name(server, name)
+    _set_datacenter_id(server, datacenter_id)
+    _set_os(server, os)
+    _set_os_version(server, os_version)
+    _set_cores(server, cores)
+    _set_memory_mb(server, memory_mb)
+    _set_storage_gb(server, storage_gb)
+    _set_environment(server, environment)
+    _set_ip_addresses(server, ip_addresses)
+    _set_readiness(server, readiness)
+    _set_blockers(server, blockers)
+    _set_workload_ids(server, workload_ids)
+    _set_sources(server, {} if sources is None else sources)
+    _set_extra(server, {} if extra is None else extra)
+    return server
+
+
+def normalised_dependency(
+    *,
+    source_id: str,
+    target_id: str,
+    port: int | None = None,
+    protocol: str = "",
+    process: str = "",
+    weight: float = 1.0,
+) -> Dependency:
+    """``Dependency(...)`` of values already as its converter leaves them (``weight`` a
+    float); equal to the dependency ``Dependency`` builds, in half the time."""
+    dependency = _new(Dependency)
+    _set_source_id(dependency, source_id)
+    _set_target_id(dependency, target_id)
+    _set_port(dependency, port)
+    _set_protocol(dependency, protocol)
+    _set_process(dependency, process)
+    _set_weight(dependency, weight)
+    return dependency

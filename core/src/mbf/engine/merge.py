@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from mbf.domain import Datacenter, Dependency, Estate, Readiness, Server, Workload, server_id
+from mbf.domain.estate import normalised_dependency, normalised_server
 from mbf.plugin import Diagnostics
 
 __all__ = ["SourcedEstate", "canonical_ip", "merge_estates", "normalise_environment"]
@@ -279,7 +280,7 @@ class _Drafts:
                 readiness,
             ) = row
             servers.append(
-                Server(
+                normalised_server(
                     id=merged_id,
                     name=name,
                     datacenter_id=datacenter_id,
@@ -293,7 +294,7 @@ class _Drafts:
                     readiness=readiness,
                     blockers=tuple(blockers.get(merged_id, ())),
                     workload_ids=tuple(sorted(workloads.get(merged_id, ()))),
-                    sources=sources,
+                    sources=dict(sources),
                     extra=extra,
                 )
             )
@@ -541,7 +542,7 @@ def _merge_dependencies(
     return tuple(
         kept
         if kept is not None
-        else Dependency(
+        else normalised_dependency(
             source_id=source,
             target_id=target,
             port=None if port < 0 else port,

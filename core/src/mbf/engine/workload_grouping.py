@@ -18,6 +18,7 @@ import attrs
 
 from mbf.config import DiscoveryConfig
 from mbf.domain import Dependency, Estate, Server, Workload
+from mbf.domain.estate import normalised_server
 
 __all__ = ["group_workloads", "hub_servers", "infrastructure_filter"]
 
@@ -72,10 +73,13 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
     if not unassigned:
         return estate
     noise_ports, noise_processes = infrastructure_filter(settings)
+    # A few hundred process names for a quarter of a million dependencies: each judged once.
+    noise = {
+        process: _process_key(process) in noise_processes
+        for process in {dep.process for dep in estate.dependencies}
+    }
     relevant = [
-        dep
-        for dep in estate.dependencies
-        if dep.port not in noise_ports and _process_key(dep.process) not in noise_processes
+        dep for dep in estate.dependencies if dep.port not in noise_ports and not noise[dep.process]
     ]
     hubs = hub_servers(relevant, settings.hub_fan_in)
     unassigned_set = set(unassigned)
@@ -149,11 +153,32 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
             assignment[sid] = target
 
     new_servers = tuple(
-        attrs.evolve(s, workload_ids=(assignment[s.id],)) if s.id in assignment else s
-        for s in estate.servers
+        _in_workload(s, assignment[s.id]) if s.id in assignment else s for s in estate.servers
     )
     return attrs.evolve(
         estate, servers=new_servers, workloads=tuple(workloads[k] for k in sorted(workloads))
+    )
+
+
+def _in_workload(server: Server, workload_id: str) -> Server:
+    """``server`` in workload ``workload_id`` only (``attrs.evolve``, without the converters its
+    values have been through already)."""
+    return normalised_server(
+        id=server.id,
+        name=server.name,
+        datacenter_id=server.datacenter_id,
+        os=server.os,
+        os_version=server.os_version,
+        cores=server.cores,
+        memory_mb=server.memory_mb,
+        storage_gb=server.storage_gb,
+        environment=server.environment,
+        ip_addresses=server.ip_addresses,
+        readiness=server.readiness,
+        blockers=server.blockers,
+        workload_ids=(workload_id,),
+        sources=dict(server.sources),
+        extra=dict(server.extra),
     )
 
 

@@ -20,7 +20,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from mbf.domain import Dependency, Estate, EstateSource, Server, server_id
+from mbf.domain import Estate, EstateSource, server_id
+from mbf.domain.estate import normalised_dependency, normalised_server
 from mbf.errors import InputError
 from mbf.tabular import Columns, ColumnSpec, Table, cell_int
 from mbf_azure_migrate.flow_counts import count_flows
@@ -193,14 +194,16 @@ def _estate(
     blank_port: bool,
 ) -> Estate:
     servers = tuple(
-        Server(id=sid, name=names[sid], ip_addresses=tuple(addresses.get(sid, ())))
+        normalised_server(id=sid, name=names[sid], ip_addresses=tuple(addresses.get(sid, ())))
         for sid in sorted(names)
     )
     items: Iterable[tuple[tuple[str, str, int | None], list[Any]]] = flows.items()
     # A blank port sorts first, as -1; only then do the keys need a sort key of their own.
     ordered = sorted(items, key=_flow_order) if blank_port else sorted(items)
     dependencies = tuple(
-        Dependency(source_id=s, target_id=t, port=p, process=flow[1], weight=flow[0])
+        normalised_dependency(
+            source_id=s, target_id=t, port=p, process=flow[1], weight=float(flow[0])
+        )
         for (s, t, p), flow in ordered
     )
     return Estate(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mbf.domain import Estate, EstateSource, Server, server_id
+from mbf.domain.estate import normalised_server
 from mbf.errors import InputError
 from mbf.tabular import (
     Columns,
@@ -193,7 +194,7 @@ def _read_by_column(
     )
     blank = [""] * len(rows)
     return [
-        Server(
+        normalised_server(
             id=server_id(name),
             name=name,
             os=os_name,

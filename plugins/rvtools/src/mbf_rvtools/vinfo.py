@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from mbf.domain import Datacenter, Estate, EstateSource, Server, server_id, slug
+from mbf.domain.estate import normalised_server
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.tabular import (
@@ -403,7 +404,7 @@ def _read_by_column(
             if datacenter_id and datacenter_id not in datacenters:
                 datacenters[datacenter_id] = Datacenter(id=datacenter_id, name=datacenter)
         servers.append(
-            Server(
+            normalised_server(
                 id=server_id(name),
                 name=name,
                 datacenter_id=datacenter_id,
