@@ -38,6 +38,7 @@ from mbf.domain import (
     Workload,
     item_id,
 )
+from mbf.domain.backlog import with_changes
 from mbf.plugin.types import Context
 
 __all__ = [
@@ -280,17 +281,28 @@ def _asset_items(
         },
     )
     source = (server.id,)
+    prefix = item_id("task", server.id, "")  # + the task's name: item_id("task", server.id, task)
+    story_id = story.id
+    # Each task is its task's template with this server's values (WorkItem(...) with keywords
+    # costs twice as much, and a server has six tasks).
     tasks = [
-        WorkItem(
-            id=item_id("task", server.id, task),
-            kind=WorkItemKind.TASK,
-            title=pattern.format(server=server.name, workload=workload.name),
-            parent_id=story.id,
-            estimate=plan.estimate(task, family, size),
-            tags=tags,
-            source=source,
+        with_changes(
+            template,
+            {
+                "id": prefix + task,
+                "title": pattern.format(server=server.name, workload=workload.name),
+                "parent_id": story_id,
+                "estimate": estimate,
+                "source": source,
+                "refs": {},
+                "extra": {},
+            },
         )
-        for task, pattern, tags in (plan.retire_tasks if retired else plan.tasks)
+        for (task, pattern, template), estimate in zip(
+            plan.retire_tasks if retired else plan.tasks,
+            plan.estimates(retired, family, size),
+            strict=True,
+        )
     ]
     return [story, *tasks]
 
@@ -301,17 +313,27 @@ class _TaskPlan:
 
     def __init__(self, config: GenerationConfig) -> None:
         self.config = config
-        self.tasks = [(t, _task_title_pattern(t, config), (t,)) for t in config.tasks]
-        self.retire_tasks = [(t, _task_title_pattern(t, config), (t,)) for t in config.retire_tasks]
-        self._estimates: dict[tuple[str, str, str], float] = {}
+        self.tasks = [(t, _task_title_pattern(t, config), _task_template(t)) for t in config.tasks]
+        self.retire_tasks = [
+            (t, _task_title_pattern(t, config), _task_template(t)) for t in config.retire_tasks
+        ]
+        self._estimates: dict[tuple[bool, str, str], tuple[float, ...]] = {}
 
-    def estimate(self, task: str, family: str, size: str) -> float:
-        """:func:`task_estimate`, remembered."""
-        key = (task, family, size)
+    def estimates(self, retired: bool, family: str, size: str) -> tuple[float, ...]:
+        """:func:`task_estimate` of each task of a server (retired or not), remembered."""
+        key = (retired, family, size)
         found = self._estimates.get(key)
         if found is None:
-            found = self._estimates[key] = task_estimate(task, family, size, self.config)
+            tasks = self.retire_tasks if retired else self.tasks
+            found = self._estimates[key] = tuple(
+                float(task_estimate(task, family, size, self.config)) for task, _, _ in tasks
+            )
         return found
+
+
+def _task_template(task: str) -> WorkItem:
+    """What every asset's ``task`` item has in common: its kind and its tag."""
+    return WorkItem(id=item_id("task", "", task), kind=WorkItemKind.TASK, title="", tags=(task,))
 
 
 def _server_workloads(estate: Estate) -> dict[str, Workload]:

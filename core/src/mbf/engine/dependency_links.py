@@ -110,14 +110,23 @@ def add_dependency_links(estate: Estate, backlog: Backlog, context: Context) -> 
             )
         return found
 
-    def linked(item: WorkItem) -> WorkItem:
-        targets = (feature_links if item.kind is WorkItemKind.FEATURE else story_links).get(item.id)
-        group = move_group(item.id) if item.kind is WorkItemKind.FEATURE else None
-        if not targets and group is None:
-            return item
+    def linked(item: WorkItem, targets: set[str] | None, group: str | None) -> WorkItem:
         have = {link.target_id for link in item.links if link.kind is LinkKind.DEPENDS_ON}
         new_links = tuple(link(t) for t in sorted(targets or ()) if t not in have)
         extra = item.extra if group is None else {**item.extra, "move_group": group}
         return with_fields(item, links=(*item.links, *new_links), extra=extra)
 
-    return attrs.evolve(backlog, items=tuple(linked(item) for item in backlog.items))
+    items: list[WorkItem] = []
+    append = items.append
+    story, feature = WorkItemKind.STORY, WorkItemKind.FEATURE
+    for item in backlog.items:  # mostly tasks, which take no links: they are tested first
+        kind = item.kind
+        if kind is story:
+            targets = story_links.get(item.id)
+            append(linked(item, targets, None) if targets else item)
+        elif kind is feature:
+            targets, group = feature_links.get(item.id), move_group(item.id)
+            append(linked(item, targets, group) if targets or group is not None else item)
+        else:
+            append(item)
+    return attrs.evolve(backlog, items=tuple(items))
