@@ -58,8 +58,8 @@ OwnLayout = tuple[bytes, list[RawTask]]
 """The bytes before ``<Tasks>`` (to parse with lxml, closed by ``</Project>``), and the tasks."""
 
 _SPACE = "[ \t\n]*"
-# Task children in the writer's order (the project summary task's among them); the ones the
-# reader uses are captured, the others only checked.
+# Task children mbf writes (the project summary task's among them) in the order of Project's
+# schema; the ones the reader uses are captured, the others only checked.
 _TASK_CHILDREN: Final = (
     ("UID", "uid"),
     ("ID", "row"),
@@ -82,8 +82,8 @@ _TASK_CHILDREN: Final = (
     ("Summary", "summary"),
     ("PercentComplete", "percent"),
     ("ConstraintType", None),
-    ("ConstraintDate", None),
     ("CalendarUID", None),
+    ("ConstraintDate", None),
     ("Notes", "notes"),
 )
 assert tuple(group for _, group in _TASK_CHILDREN if group) == SCALARS
