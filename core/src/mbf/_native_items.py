@@ -369,6 +369,8 @@ class _Record:
         if type(raw) is not dict:
             raise _Irregular
         _check_shape(raw, self.types, self.shapes)
+        if not self.enums and not self.text_lists and not self.text_maps:
+            return self.cls(**raw)  # scalars only (dependencies), each of its field's type
         fields = dict(raw)
         for name, members in self.enums.items():
             if name in fields:

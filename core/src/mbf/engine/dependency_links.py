@@ -61,20 +61,27 @@ def add_dependency_links(estate: Estate, backlog: Backlog, context: Context) -> 
     settings = context.config.generation
     ignored_ports = set(settings.ignore_ports)
     feature_of: dict[str, str] = {}
+    story_of: dict[str, str] = {}  # server id -> id of its story, worked out once per server
+    story = WorkItemKind.STORY
     for item in backlog.items:
-        if item.kind is WorkItemKind.STORY and item.source and item.parent_id is not None:
-            feature_of[item.source[0]] = item.parent_id
+        if item.kind is story and item.source and item.parent_id is not None:
+            server_id = item.source[0]
+            feature_of[server_id] = item.parent_id
+            story_of[server_id] = item_id("story", server_id)
     traffic: defaultdict[tuple[str, str], float] = defaultdict(float)
     story_links: defaultdict[str, set[str]] = defaultdict(set)
-    for dep in estate.dependencies:
-        if dep.weight < settings.dependency_min_weight or dep.port in ignored_ports:
+    min_weight = settings.dependency_min_weight
+    for dep in estate.dependencies:  # hundreds of thousands: kept to lookups
+        weight = dep.weight
+        if weight < min_weight or dep.port in ignored_ports:
             continue
-        source_feature = feature_of.get(dep.source_id)
-        target_feature = feature_of.get(dep.target_id)
+        source, target = dep.source_id, dep.target_id
+        source_feature = feature_of.get(source)
+        target_feature = feature_of.get(target)
         if source_feature is None or target_feature is None or source_feature == target_feature:
             continue
-        traffic[source_feature, target_feature] += dep.weight
-        story_links[item_id("story", dep.source_id)].add(item_id("story", dep.target_id))
+        traffic[source_feature, target_feature] += weight
+        story_links[story_of[source]].add(story_of[target])
     feature_links: defaultdict[str, set[str]] = defaultdict(set)
     groups = _Groups()
     for (source, target), weight in traffic.items():
@@ -118,7 +125,7 @@ def add_dependency_links(estate: Estate, backlog: Backlog, context: Context) -> 
 
     items: list[WorkItem] = []
     append = items.append
-    story, feature = WorkItemKind.STORY, WorkItemKind.FEATURE
+    feature = WorkItemKind.FEATURE
     for item in backlog.items:  # mostly tasks, which take no links: they are tested first
         kind = item.kind
         if kind is story:
