@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +18,29 @@ from mbf.domain import (
     server_id,
     slug,
 )
+from mbf.domain.estate import normalised_server
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf.tabular import Columns, ColumnSpec, cell_float, cell_int, read_csv_table, split_list
+from mbf.tabular import (
+    Columns,
+    ColumnSpec,
+    Table,
+    cell_float,
+    cell_int,
+    float_column,
+    int_column,
+    read_csv_table,
+    split_list,
+    text_column,
+)
 from mbf_cmdb_csv.settings import DEFAULT_HEADERS, CmdbSettings
 
 __all__ = ["read_cmdb"]
 
 _STRATEGIES = {s.value: s for s in MigrationStrategy}
+_STRATEGY_TEXTS = frozenset({"", *_STRATEGIES})
+_LIST_SEPARATOR = re.compile(r"[\s,;\[\]]")
+"""What :func:`mbf.tabular.split_list` splits at."""
 
 
 def _specs(settings: CmdbSettings) -> list[ColumnSpec]:
@@ -43,6 +61,33 @@ def read_cmdb(path: Path, context: Context) -> Estate:
     specs = _specs(settings)
     header_of = {field: spec.name for field, spec in zip(DEFAULT_HEADERS, specs, strict=True)}
     cols = Columns.locate(table.header, specs, table=table)
+    read = _read_by_column(table, cols, header_of, settings)
+    if read is None:  # a blank row, a cell to report or a row to warn about: row by row
+        read = _read_row_by_row(table, cols, header_of, settings, context)
+    servers, workloads, datacenters = read
+    if not servers:
+        raise InputError("the CMDB CSV has a header but no rows", path=table.where)
+    return Estate(
+        datacenters=tuple(datacenters[k] for k in sorted(datacenters)),
+        servers=tuple(servers),
+        workloads=tuple(workloads[k] for k in sorted(workloads)),
+        sources=(EstateSource(source="cmdb-csv", path=str(path), records=len(servers)),),
+    )
+
+
+_Read = tuple[list[Server], dict[str, Workload], dict[str, Datacenter]]
+"""The servers, and the workloads and datacenters by id."""
+
+
+def _read_row_by_row(
+    table: Table,
+    cols: Columns,
+    header_of: dict[str, str],
+    settings: CmdbSettings,
+    context: Context,
+) -> _Read:
+    """Every row, one at a time; a bad cell is an error naming its row and column, and a row
+    that disagrees with an earlier one about an application is reported by its number."""
     where = table.where
     servers: list[Server] = []
     workloads: dict[str, Workload] = {}
@@ -127,14 +172,138 @@ def read_cmdb(path: Path, context: Context) -> Estate:
                 workload_ids=tuple(workload_ids),
             )
         )
-    if not servers:
-        raise InputError("the CMDB CSV has a header but no rows", path=where)
-    return Estate(
-        datacenters=tuple(datacenters[k] for k in sorted(datacenters)),
-        servers=tuple(servers),
-        workloads=tuple(workloads[k] for k in sorted(workloads)),
-        sources=(EstateSource(source="cmdb-csv", path=str(path), records=len(servers)),),
+    return servers, workloads, datacenters
+
+
+def _read_by_column(
+    table: Table, cols: Columns, header_of: dict[str, str], settings: CmdbSettings
+) -> _Read | None:
+    """What :func:`_read_row_by_row` reads, a column at a time; ``None`` when a row is blank
+    or short, a cell needs the careful per-cell path, or rows disagree about an application
+    (the row-by-row way reports each by its row number)."""
+    try:
+        with table.bulk_rows() as bulk:
+            rows = list(bulk)
+    except InputError:
+        return None  # the numbered rows say on which line
+    if not rows or min(map(len, rows)) <= max(cols.index.values()):
+        return None
+    blank = [""] * len(rows)
+
+    def texts(field: str) -> list[str]:
+        at = cols.index.get(header_of[field])
+        return blank if at is None else text_column(list(map(operator.itemgetter(at), rows)))
+
+    names = texts("name")
+    if "" in names:
+        return None
+    numbers: list[Sequence[float | None]] = []
+    for field in ("cores", "memory_mb", "storage_gb"):
+        if header_of[field] not in cols:
+            numbers.append([None] * len(rows))
+            continue
+        column = (float_column if field == "storage_gb" else int_column)(texts(field))
+        if column is None:
+            return None
+        numbers.append(column)
+    strategy_texts = list(map(str.lower, texts("strategy")))
+    if not set(strategy_texts) <= _STRATEGY_TEXTS:
+        return None
+    datacenters: dict[str, Datacenter] = {}
+    slugs: dict[str, str] = {}
+    for datacenter in dict.fromkeys(texts("datacenter")):
+        if datacenter:
+            slugs[datacenter] = datacenter_id = slug(datacenter)
+            datacenters.setdefault(datacenter_id, Datacenter(id=datacenter_id, name=datacenter))
+    workloads = _workloads_by_column(
+        texts("application"), texts("owner"), texts("criticality"), strategy_texts, settings
     )
+    if workloads is None:
+        return None
+    workload_ids, applications = workloads
+    servers = [
+        normalised_server(
+            id=server_id(name),
+            name=name,
+            datacenter_id=(slugs[datacenter] or None) if datacenter else None,
+            os=os,
+            os_version=os_version,
+            cores=cores,
+            memory_mb=memory_mb,
+            storage_gb=storage_gb,
+            environment=environment,
+            ip_addresses=ips,
+            workload_ids=ids,
+        )
+        for (
+            name, datacenter, os, os_version, cores, memory_mb, storage_gb, environment, ips, ids,
+        ) in zip(
+            names, texts("datacenter"), texts("os"), texts("os_version"), *numbers,
+            texts("environment"), _list_column(texts("ip_addresses")), workload_ids, strict=True,
+        )
+    ]  # fmt: skip
+    return servers, applications, datacenters
+
+
+def _workloads_by_column(
+    cells: list[str],
+    owners: list[str],
+    criticalities: list[str],
+    strategies: list[str],
+    settings: CmdbSettings,
+) -> tuple[list[tuple[str, ...]], dict[str, Workload]] | None:
+    """The workload ids of each row's application cell and the workloads they name; ``None``
+    when two rows disagree about an application (a warning names the later row)."""
+    ids_of: dict[str, tuple[str, ...]] = {}
+    applications: dict[str, tuple[str, dict[str, Any]]] = {}
+    workload_ids: list[tuple[str, ...]] = []
+    for cell, owner, criticality, strategy_text in zip(
+        cells, owners, criticalities, strategies, strict=True
+    ):
+        ids = ids_of.get(cell)
+        if ids is None:
+            names = [a.strip() for a in cell.split(settings.application_separator)]
+            ids = ids_of[cell] = tuple(slug(a) for a in names if a)
+        details = {
+            "owner": owner,
+            "criticality": criticality,
+            "strategy": _STRATEGIES.get(strategy_text, MigrationStrategy.REHOST),
+        }
+        for position, workload_id in enumerate(ids):
+            kept = applications.get(workload_id)
+            if kept is None:
+                application = [a.strip() for a in cell.split(settings.application_separator)]
+                applications[workload_id] = ([a for a in application if a][position], details)
+            elif _differs(kept[1], details):
+                return None
+        workload_ids.append(ids)
+    workloads = {
+        workload_id: Workload(
+            id=workload_id, name=name, reason=f"CMDB application {name}", **details
+        )
+        for workload_id, (name, details) in applications.items()
+    }
+    return workload_ids, workloads
+
+
+def _differs(kept: dict[str, Any], details: dict[str, Any]) -> bool:
+    """Whether :func:`_add_workload` would warn about a row with ``details``."""
+    for field in ("owner", "criticality", "strategy"):
+        mine, theirs = kept[field], details[field]
+        if (
+            theirs
+            and mine != theirs
+            and (field != "strategy" or theirs is not MigrationStrategy.REHOST)
+        ):
+            return True
+    return False
+
+
+def _list_column(texts: list[str]) -> list[tuple[str, ...]]:
+    """:func:`split_list` of each cell; at C speed when no cell holds a list."""
+    if _LIST_SEPARATOR.search("\x00".join(texts)):  # NUL is no separator, so joins none
+        return list(map(split_list, texts))
+    return [(text,) if text else () for text in texts]
 
 
 def _add_workload(
