@@ -186,6 +186,7 @@ def scan_own_layout(data: bytes) -> OwnLayout | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    del data  # the caller passes the file's bytes on: drop them before the tasks are built
     prolog = _PROLOG.match(text)
     tasks_start = text.find(_TASKS_START)
     if prolog is None or tasks_start < prolog.end():

@@ -77,6 +77,8 @@ _LINK_CHILDREN = {
 }
 
 _KINDS = {kind.value: kind for kind in WorkItemKind}
+_ID = schema.MBF_ID.alias
+_KIND = schema.MBF_KIND.alias
 _STATE = schema.MBF_STATE.alias
 _ASSIGNEE = schema.MBF_ASSIGNEE.alias
 _PRIORITY = schema.MBF_PRIORITY.alias
@@ -313,11 +315,13 @@ class _Builder:
         return record.named.get(field.alias)
 
     def integer(self, record: _TaskRecord, name: str, text: str | None) -> int | None:
-        if text is None or not text.strip():
+        if text is None:
             return None
         try:
             return int(text)
         except ValueError:
+            if not text.strip():
+                return None
             raise self.fail(record, f"{name} {text!r} is not a whole number") from None
 
     def date(self, record: _TaskRecord, name: str, text: str | None) -> dt.date | None:
@@ -363,6 +367,16 @@ class _Builder:
 
     def ordered_records(self) -> list[_TaskRecord]:
         records = self.document.tasks
+        try:
+            # Whole-number UIDs and IDs, the usual case, need no check task by task.
+            for record in records:
+                int(record.uid or "")
+            rows = [int(record.row or "") for record in records]
+        except ValueError:
+            pass  # a missing or bad one: the careful pass below finds it
+        else:
+            order = sorted(range(len(records)), key=rows.__getitem__)
+            return [records[i] for i in order]
         for record in records:
             if record.uid is None or not record.uid.strip():
                 raise self.fail(record, "has no UID")
@@ -387,7 +401,7 @@ class _Builder:
             level = self.integer(record, "OutlineLevel", record.level)
             if record.uid == "0" or level == 0 or record.is_null == "1":
                 continue
-            mbf_id = self.field(record, schema.MBF_ID) or None  # an emptied id is no id
+            mbf_id = record.named.get(_ID) or None  # an emptied id is no id
             if not (record.name or "").strip() and mbf_id is None:
                 self.skipped += 1  # a blank row with no name: nothing to migrate
                 continue
@@ -396,7 +410,7 @@ class _Builder:
                 parent_stack.pop()
             parent_uid = parent_stack[-1][1] if parent_stack else None
             parent_stack.append((level, record.uid or ""))
-            kind = self.field(record, schema.MBF_KIND)
+            kind = record.named.get(_KIND)
             if kind in schema.PLANNING_KINDS:
                 self.planning_row(record, kind, mbf_id)
                 continue
@@ -567,7 +581,7 @@ class _Builder:
     def links(self, record: _TaskRecord) -> tuple[Link, ...]:
         """Predecessor links in file order, with the 'mbf links' entries put back at their places."""
         links = list(self.predecessor_links(record)) if record.links else []
-        if schema.MBF_LINKS.alias not in self.mbf_ids:
+        if _LINKS not in record.named:
             return tuple(links)
         try:
             for position, target, kind, type_, lag in self.json_field(
