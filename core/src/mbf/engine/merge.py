@@ -182,6 +182,16 @@ class _Drafts:
             origin.update(dict.fromkeys(merged_ids, label))
             return
         is_name = not extra and field == "name"
+        if unique and not normalise:
+            # Only the servers whose value differs from the kept one need a look, one by one.
+            kept_values = list(map(store.get, merged_ids))
+            differs = list(map(operator.ne, kept_values, column))
+            if is_name and None not in kept_values and not _has_blank(column, unknown):
+                differs = self._better_names(merged_ids, column, kept_values, differs, label)
+            if not any(differs):
+                return
+            merged_ids = list(itertools.compress(merged_ids, differs))
+            column = list(itertools.compress(column, differs))
         for merged_id, found in zip(merged_ids, column, strict=True):
             if found is None or found == "" or found is unknown:
                 continue
@@ -201,6 +211,26 @@ class _Drafts:
                     merged_id, field, kept=kept, value=value, label=label, conflicts=conflicts,
                     extra=extra,
                 )  # fmt: skip
+
+    def _better_names(
+        self,
+        merged_ids: list[str],
+        names: list[Any],
+        kept: list[Any],
+        differs: list[bool],
+        label: str,
+    ) -> list[bool]:
+        """Decide in bulk the common case of :meth:`_reconcile` for names: ``SRV01`` and
+        ``srv01.contoso.local`` name one host, and the longer name is kept. Returns ``differs``
+        without those servers."""
+        same_host = list(map(operator.eq, _short_names(kept), _short_names(names)))
+        longer = map(operator.gt, map(len, names), map(len, kept))
+        better = list(map(operator.and_, same_host, longer))
+        if any(better):
+            taken = list(itertools.compress(merged_ids, better))
+            self.values["name"].update(zip(taken, itertools.compress(names, better), strict=True))
+            self.origin["name"].update(dict.fromkeys(taken, label))
+        return list(map(operator.and_, differs, map(operator.not_, same_host)))
 
     def _reconcile(
         self,
@@ -299,6 +329,14 @@ class _Drafts:
                 )
             )
         return tuple(servers)
+
+
+def _short_names(names: list[Any]) -> list[str]:
+    """Each host name up to its first dot, lower-cased (``SRV01.contoso.local``: ``srv01``)."""
+    return list(map(str.lower, map(_first, map(str.partition, names, itertools.repeat(".")))))
+
+
+_first = operator.itemgetter(0)
 
 
 def _blank_column(column: list[Any], blanks: frozenset[object]) -> bool:

@@ -1,0 +1,105 @@
+"""Merging takes an export's servers a field at a time: the bulk paths (a field nobody had, a
+value equal to the kept one, a longer spelling of the same host name) decide as the server by
+server comparison does, and an export naming one server twice is compared in row order."""
+
+from __future__ import annotations
+
+from mbf.domain import Estate, EstateSource, Server
+from mbf.engine.merge import SourcedEstate, merge_estates
+from mbf.plugin import Diagnostics
+
+
+def part(label: str, *servers: Server) -> SourcedEstate:
+    source, path = label.split(":")
+    return SourcedEstate(
+        label=label,
+        estate=Estate(servers=servers, sources=(EstateSource(source=source, path=path),)),
+    )
+
+
+def test_each_field_keeps_the_first_value_and_the_longest_name_of_a_host() -> None:
+    diagnostics = Diagnostics()
+    estate = merge_estates(
+        [
+            part(
+                "rvtools:a.xlsx",
+                Server(id="web01", name="WEB01", cores=2, extra={"host": "esx1"}),
+                Server(id="db01", name="db01.contoso.local", cores=4),
+                Server(id="app01", name="app01", cores=8, os="Linux"),
+            ),
+            part(
+                "azure-migrate:b.csv",
+                Server(id="web01", name="web01.contoso.local", cores=2, memory_mb=1024),
+                Server(id="db01", name="DB01", cores=6, memory_mb=2048),
+                Server(id="app01", name="app-one", cores=8, os="linux", extra={"host": "esx2"}),
+            ),
+        ],
+        diagnostics,
+    )
+    by_id = {s.id: s for s in estate.servers}
+    assert by_id["web01"] == Server(
+        id="web01",
+        name="web01.contoso.local",
+        cores=2,
+        memory_mb=1024,
+        sources={
+            "name": "azure-migrate:b.csv",
+            "cores": "rvtools:a.xlsx",
+            "memory_mb": "azure-migrate:b.csv",
+        },
+        extra={"host": "esx1"},
+    )
+    assert by_id["db01"] == Server(
+        id="db01",
+        name="db01.contoso.local",
+        cores=4,
+        memory_mb=2048,
+        sources={
+            "name": "rvtools:a.xlsx",
+            "cores": "rvtools:a.xlsx",
+            "memory_mb": "azure-migrate:b.csv",
+        },
+        extra={"conflicts": {"cores": {"rvtools:a.xlsx": 4, "azure-migrate:b.csv": 6}}},
+    )
+    assert by_id["app01"] == Server(
+        id="app01",
+        name="app01",
+        os="Linux",
+        cores=8,
+        sources={"name": "rvtools:a.xlsx", "os": "rvtools:a.xlsx", "cores": "rvtools:a.xlsx"},
+        extra={
+            "host": "esx2",
+            "conflicts": {"name": {"rvtools:a.xlsx": "app01", "azure-migrate:b.csv": "app-one"}},
+        },
+    )
+    assert [s.id for s in estate.servers] == ["app01", "db01", "web01"]
+    assert diagnostics.warnings == [
+        "cores differs on 1 server(s) between rvtools:a.xlsx and azure-migrate:b.csv; kept the "
+        "value from rvtools:a.xlsx, the other is in the server's extra.conflicts (db01: 4 vs 6)",
+        "name differs on 1 server(s) between rvtools:a.xlsx and azure-migrate:b.csv; kept the "
+        "value from rvtools:a.xlsx, the other is in the server's extra.conflicts "
+        "(app01: 'app01' vs 'app-one')",
+    ]
+
+
+def test_a_server_named_twice_in_one_export_is_compared_in_row_order() -> None:
+    estate = merge_estates(
+        [
+            part("rvtools:a.xlsx", Server(id="web01", name="web01", cores=2)),
+            part(
+                "azure-migrate:b.csv",
+                Server(id="web01", name="WEB01.corp", cores=2, memory_mb=1024),
+                Server(id="web01", name="web01.corp.contoso.local", memory_mb=4096, cores=2),
+            ),
+        ],
+        Diagnostics(),
+    )
+    (server,) = estate.servers
+    assert (server.name, server.memory_mb, server.sources["name"]) == (
+        "web01.corp.contoso.local",
+        1024,
+        "azure-migrate:b.csv",
+    )
+    assert server.extra == {
+        "conflicts": {"memory_mb": {"azure-migrate:b.csv": 1024}},
+    }
