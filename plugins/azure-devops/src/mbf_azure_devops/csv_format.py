@@ -22,6 +22,8 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress, count, repeat
+from operator import contains, is_, itemgetter, methodcaller, not_, sub
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -390,6 +392,17 @@ class _CellParser(NamedTuple, Generic[_T]):
     problem: str
     """What the cell is not, after its quoted text: ``is not a date (use 2027-01-31)``."""
 
+    def value(self, cell: str) -> _T | None:
+        """The value of ``cell`` (``None`` when blank); ``_Irregular`` when it cannot be read,
+        for the row path to word the error."""
+        text = cell.strip()
+        if not text:
+            return None
+        try:
+            return self.parse(text)
+        except ValueError:
+            raise _Irregular from None
+
 
 _PRIORITY = _CellParser("Priority", int, "is not a priority (a whole number)")
 _ESTIMATE = _CellParser("Original Estimate", float, "is not a number of hours")
@@ -433,6 +446,195 @@ def _cells_getter(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str
     return lambda row: ()
 
 
+class _Irregular(Exception):
+    """A file the column path leaves to the row path (see :meth:`_BoardsReader.read_columns`)."""
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(dict[_K, _V]):
+    """``key -> compute(key)``, each key computed on its first lookup, so that
+    ``map(memo.__getitem__, cells)`` works out a whole column in C."""
+
+    def __init__(self, compute: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.compute(key)
+        return value
+
+
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+_THIRD = itemgetter(2)
+
+
+def _canonical_cells(text: str) -> tuple[list[str], list[str]] | None:
+    """The header and the data cells (row after row) of a file's ``text`` in the form mbf and
+    Boards write (every cell quoted and none holding a quote, every row as wide as the header
+    and ended by CRLF, the last one too); ``None`` for any other text.
+
+    Such a text is split in a few passes in C, and what the csv module would read from it is
+    certain: the cells joined back give the text again, and its quotes are only those around
+    the cells.
+    """
+    if text[:1] != '"' or not text.endswith('"\r\n') or "\0" in text:
+        return None
+    header_end = text.find('"\r\n')
+    header = text[1:header_end].split('","')
+    width = len(header)
+    data = text[header_end + 3 :]
+    cells = data[1:-3].replace('"\r\n"', '","').split('","') if data else []
+    rows, rest = divmod(len(cells), width)
+    if rest or text.count('"') != 2 * width * (rows + 1):
+        return None
+    limit = csv.field_size_limit()
+    if len(text) > limit and max(map(len, text.split("\r\n"))) > limit:
+        return None  # a cell may be longer than the csv module accepts
+    lines = map('","'.join, zip(*[iter(header + cells)] * width, strict=True))
+    if '"' + '"\r\n"'.join(lines) + '"\r\n' != text:
+        return None
+    return header, cells
+
+
+def _some_start(cells: Sequence[str], start: str) -> bool:
+    """Whether a cell starts with ``start`` (one character), in two passes in C. The cells are
+    from a text without NUL (see :func:`_canonical_cells`), which is then a safe separator."""
+    return "\0" + start in "\0" + "\0".join(cells)
+
+
+def _tag_fields(cell: str) -> tuple[str, str, list[str]]:
+    """A ``Tags`` cell's own id (``mbf:`` tag), parent id (``mbf-parent:`` tag) and other tags."""
+    own_id = ""
+    cross_file_parent = ""
+    tags: list[str] = []
+    if cell:
+        if cell[0] == "'":
+            cell = restore(cell)
+        for raw_tag in cell.split(";"):
+            tag = raw_tag.strip()
+            if tag.startswith(ID_TAG_PREFIX):
+                own_id = tag[_ID_TAG_LENGTH:]
+            elif tag.startswith(PARENT_TAG_PREFIX):
+                cross_file_parent = tag[_PARENT_TAG_LENGTH:]
+            elif tag:
+                tags.append(tag)
+    return own_id, cross_file_parent, tags
+
+
+def _head_tags(head: str) -> tuple[str, ...] | None:
+    """The tags of what comes before a cell's last ``mbf:``; ``None`` when that ``mbf:`` does not
+    start a tag, or an id or parent tag comes before it (the row is read by itself)."""
+    if head and not head.rstrip().endswith(";"):
+        return None
+    tags = []
+    for raw_tag in head.split(";"):
+        tag = raw_tag.strip()
+        if tag.startswith((ID_TAG_PREFIX, PARENT_TAG_PREFIX)):
+            return None
+        if tag:
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _title_level(filled: tuple[bool, ...]) -> int:
+    """The level of a row whose ``Title 1`` … ``Title N`` cells are ``filled`` or not."""
+    if filled.count(True) != 1:
+        raise _Irregular
+    return filled.index(True) + 1
+
+
+def _level_parents(levels: Sequence[int], own_ids: Sequence[str]) -> list[str | None]:
+    """Each row's parent in a tree file: the last row one level up (levels never skip one)."""
+    last: list[str | None] = [None] * (max(levels) + 1)  # last[n]: the last row at level n
+    parents: list[str | None] = []
+    append = parents.append
+    for level, own_id in zip(levels, own_ids, strict=True):
+        append(last[level - 1])
+        last[level] = own_id
+    return parents
+
+
+def _state(cell: str) -> tuple[str, StateCategory, bool]:
+    """A ``State`` cell's state, its category, and whether the state is unknown (to do)."""
+    state = cell.strip()
+    if state[:1] == "'":
+        state = restore(state)
+    state = state or "New"
+    category = state_category_of(state)
+    if category is None:
+        return state, StateCategory.TODO, True
+    return state, category, False
+
+
+def _description(cell: str) -> str:
+    """A ``Description`` cell (HTML) as the item's text."""
+    if cell:
+        if "\r" in cell:
+            cell = cell.replace("\r\n", "\n")
+        if cell[0] == "'":
+            cell = restore(cell)
+        if "<" in cell:
+            cell = html_to_text(cell)
+    return cell
+
+
+def _assignee(cell: str) -> str:
+    if cell:
+        cell = cell.strip()
+        if cell[:1] == "'":
+            cell = restore(cell)
+    return cell
+
+
+def _extra_value(value: str) -> str:
+    if "\r" in value:
+        value = value.replace("\r\n", "\n")
+    return restore(value)
+
+
+def _work_item(  # noqa: PLR0917  (map passes each row's fields by position)
+    id_: str,
+    kind: WorkItemKind,
+    title: str,
+    description: str,
+    parent_id: str | None,
+    state: str,
+    state_category: StateCategory,
+    assignee: str,
+    priority: int | None,
+    tags: tuple[str, ...],
+    iteration_id: str | None,
+    estimate: float | None,
+    start: dt.date | None,
+    finish: dt.date | None,
+    refs: dict[str, TrackerRef],
+    extra: dict[str, Any],
+) -> WorkItem:
+    """The item of one row, from its fields in :meth:`_BoardsReader.read_columns`'s order."""
+    return WorkItem(
+        id=id_,
+        kind=kind,
+        title=title,
+        description=description,
+        parent_id=parent_id,
+        state=state,
+        state_category=state_category,
+        assignee=assignee,
+        priority=priority,
+        tags=tags,
+        iteration_id=iteration_id,
+        estimate=estimate,
+        start=start,
+        finish=finish,
+        refs=refs,
+        extra=extra,
+    )
+
+
 class _BoardsReader:
     """Turns the rows of one or more Boards CSV files into work items.
 
@@ -452,6 +654,28 @@ class _BoardsReader:
         self.unknown_states: dict[str, int] = {}
         self.warnings: list[str] = []
         self.new_items = 0
+        # Each distinct cell of a column, worked out once for every file (the column path).
+        self.type_cells = _Memo(self._type)
+        self.state_cells = _Memo(_state)
+        self.priority_cells = _Memo(_PRIORITY.value)
+        self.estimate_cells = _Memo(_ESTIMATE.value)
+        self.date_cells = _Memo(_START.value)
+        self.title_levels = _Memo(_title_level)
+        self.tag_heads = _Memo(_head_tags)
+        self.description_cells = _Memo(_description)
+        self.assignee_cells = _Memo(_assignee)
+        self.iteration_cells = _Memo(self._iteration)
+
+    def _type(self, cell: str) -> tuple[str, WorkItemKind, bool]:
+        """A type cell's work item type, kind, and whether the type is kept in ``extra``."""
+        work_item_type = cell.strip()
+        if not work_item_type:
+            raise _Irregular
+        return (work_item_type, *self.kind_of(work_item_type))
+
+    def _iteration(self, cell: str) -> str | None:
+        path = cell.strip()
+        return self.iteration_id(restore(path)) if path else None
 
     def iteration_id(self, path: str) -> str:
         found = self.iterations.get(path)
@@ -488,9 +712,22 @@ class _BoardsReader:
     def read_file(self, path: Path, encoding: str) -> None:
         errors = "strict" if encoding.startswith("utf-8") else "replace"
         with path.open(encoding=encoding, errors=errors, newline="") as stream:
+            try:
+                text: str | None = stream.read()
+            except UnicodeDecodeError:  # the row path meets it where it did, after any row error
+                text = None
+        canonical = _canonical_cells(text) if text is not None else None
+        if canonical is not None:
+            header, cells = canonical
+            columns = _Columns.from_header(header, path)
+            width = len(header)
+            if self.read_columns([cells[i::width] for i in range(width)], columns):
+                return
+        # Anything else (and a file with a row the column path leaves alone), row by row.
+        with path.open(encoding=encoding, errors=errors, newline="") as stream:
             rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
             try:
-                header = next(rows, None)
+                header = next(rows, None)  # type: ignore[arg-type]
             except csv.Error as exc:
                 raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
             if header is None:
@@ -499,6 +736,182 @@ class _BoardsReader:
                     path=path,
                 )
             self.read_rows(rows, _Columns.from_header(header, path), path)
+
+    def read_columns(self, table: Sequence[Sequence[str]], columns: _Columns) -> bool:
+        """Read a file's rows given column by column (``table[i]``: column ``i``'s cells).
+
+        The usual file (every row well formed, its words repeated on thousands of rows) is read
+        in a few passes in C per column: each distinct cell is worked out once, and only rows
+        with something unusual (an id tag followed by a parent tag, no id tag…) are visited
+        one by one. Returns ``False``, having read nothing, when a row needs the row-by-row
+        path (a blank type or title, a cell that is no number or date, a ``Parent`` column,
+        a level skipped…), which then reads the file and words any error.
+        """
+        count_ = len(table[0]) if table else 0
+        if not count_:
+            return True
+        blank: Sequence[str] = ("",) * count_
+        index = columns.index
+
+        def column(name: str) -> Sequence[str]:
+            position = index.get(name)
+            return blank if position is None else table[position]
+
+        if any(column("Parent")):
+            return False  # parents named by ID are resolved row by row
+        try:
+            types = list(map(self.type_cells.__getitem__, column(WORK_ITEM_TYPE)))
+            levels, titles = self._titles(table, columns, column("Title"))
+            keys = column("ID")
+            if any(keys):
+                keys = list(map(str.strip, keys))
+                if not all(map(str.isdigit, filter(None, keys))):
+                    return False
+            states = list(map(self.state_cells.__getitem__, column("State")))
+            priorities = list(map(self.priority_cells.__getitem__, column("Priority")))
+            estimates = list(map(self.estimate_cells.__getitem__, column("Original Estimate")))
+            starts = list(map(self.date_cells.__getitem__, column("Start Date")))
+            finishes = list(map(self.date_cells.__getitem__, column("Target Date")))
+        except _Irregular:
+            return False
+
+        # Nothing below can fail: the reader's state changes from here on.
+        tag_cells = column("Tags")
+        own_ids, tags, cross_file_parents = self._tags(tag_cells)
+        for i in compress(count(), map(not_, own_ids)):  # no id tag: the ID, or a new id
+            if keys[i]:
+                own_ids[i] = f"ado:{keys[i]}"
+            else:
+                self.new_items += 1
+                own_ids[i] = f"ado:new-{self.new_items}"
+        if levels is None:
+            parents: list[str | None] = [None] * count_
+        else:
+            parents = _level_parents(levels, own_ids)
+        for i, parent in cross_file_parents.items():
+            if parents[i] is None:
+                parents[i] = parent
+        if keys is not blank:
+            self.item_of_key.update(compress(zip(keys, own_ids, strict=True), keys))
+        state_cells = column("State")
+        for cell in set(state_cells):
+            state, _, unknown = self.state_cells[cell]
+            if unknown:
+                self.unknown_states[state] = self.unknown_states.get(state, 0) + state_cells.count(
+                    cell
+                )
+        self.items.extend(
+            map(
+                _work_item,
+                own_ids,
+                map(_SECOND, types),
+                titles,
+                map(self.description_cells.__getitem__, column("Description")),
+                parents,
+                map(_FIRST, states),
+                map(_SECOND, states),
+                map(self.assignee_cells.__getitem__, column("Assigned To")),
+                priorities,
+                tags,
+                map(self.iteration_cells.__getitem__, column("Iteration Path")),
+                estimates,
+                starts,
+                finishes,
+                [{SERVICE_NAME: TrackerRef(key=key)} if key else {} for key in keys]
+                if keys is not blank
+                else repeat({}),
+                self._extras(table, columns, types),
+            )
+        )
+        return True
+
+    def _titles(
+        self, table: Sequence[Sequence[str]], columns: _Columns, flat_titles: Sequence[str]
+    ) -> tuple[list[int] | None, Sequence[str]]:
+        """Each row's title level (``None`` for a flat file or a single level: no parents) and
+        title; ``_Irregular`` for a row without exactly one title, or a level skipped."""
+        if not columns.levels:
+            if not all(map(str.strip, flat_titles)):
+                raise _Irregular
+            return None, self._restored(flat_titles)
+        title_columns = [table[i] for i in columns.levels]
+        if len(title_columns) == 1:
+            if not all(title_columns[0]):
+                raise _Irregular
+            return None, self._restored(title_columns[0])
+        levels = list(
+            map(
+                self.title_levels.__getitem__,
+                zip(*(map(bool, c) for c in title_columns), strict=True),
+            )
+        )
+        # The first row at level 1, each next one at most one level deeper than the row above.
+        if levels[0] != 1 or max(map(sub, levels[1:], levels), default=0) > 1:
+            raise _Irregular
+        return levels, self._restored(list(map("".join, zip(*title_columns, strict=True))))
+
+    @staticmethod
+    def _restored(cells: Sequence[str]) -> Sequence[str]:
+        """``cells`` with :func:`restore` applied, when one starts with ``'``."""
+        if _some_start(cells, "'"):
+            return list(map(restore, cells))
+        return cells
+
+    def _tags(
+        self, tag_cells: Sequence[str]
+    ) -> tuple[list[str], list[tuple[str, ...]], dict[int, str]]:
+        """Each row's own id (from its ``mbf:`` tag; empty when none), other tags, and the
+        parent of the rows with an ``mbf-parent:`` tag.
+
+        The usual cell ends with the id tag (``assess; mbf:task:srv01/assess``): what comes
+        before it repeats on many rows and is split once. Other rows are split one by one."""
+        parts = list(map(methodcaller("rpartition", ID_TAG_PREFIX), tag_cells))
+        own_ids = list(map(str.rstrip, map(_THIRD, parts)))
+        tags: list[tuple[str, ...] | None] = list(
+            map(self.tag_heads.__getitem__, map(_FIRST, parts))
+        )
+        odd = set(compress(count(), map(not_, map(_SECOND, parts))))  # no id tag
+        odd.update(compress(count(), map(contains, own_ids, repeat(";"))))  # tags after it
+        odd.update(compress(count(), map(not_, own_ids)))
+        odd.update(compress(count(), map(is_, tags, repeat(None))))
+        if _some_start(tag_cells, "'"):
+            odd.update(compress(count(), map(str.startswith, tag_cells, repeat("'"))))
+        cross_file_parents: dict[int, str] = {}
+        for i in sorted(odd):
+            own_ids[i], parent, row_tags = _tag_fields(tag_cells[i])
+            tags[i] = tuple(row_tags)
+            if parent:
+                cross_file_parents[i] = parent
+        return own_ids, tags, cross_file_parents  # type: ignore[return-value]  # no None left
+
+    def _extras(
+        self,
+        table: Sequence[Sequence[str]],
+        columns: _Columns,
+        types: Sequence[tuple[str, WorkItemKind, bool]],
+    ) -> list[dict[str, Any]]:
+        """Each row's ``extra``: its work item type when not its kind's default, and its
+        non-empty cells of columns mbf has no field for."""
+        count_ = len(types)
+        extras: list[dict[str, Any]] = [{}] * count_  # copied by each WorkItem
+        extra_columns = [table[i] for i, _ in columns.extras]
+        # The rows with a cell in some extra column (a backlog's tasks seldom have one).
+        holders = sorted(set().union(*map(compress, repeat(range(count_)), extra_columns)))
+        if holders:
+            names = tuple(name for _, name in columns.extras)
+            pick = itemgetter(*holders) if len(holders) > 1 else lambda cells: (cells[holders[0]],)
+            rows = zip(*map(pick, extra_columns), strict=True)
+            found: Iterable[dict[str, Any]] = map(
+                dict,
+                map(filter, repeat(_SECOND), map(zip, repeat(names), rows)),  # type: ignore[arg-type]
+            )
+            if any(_some_start(cells, "'") or "\r" in "".join(cells) for cells in extra_columns):
+                found = ({name: _extra_value(value) for name, value in e.items()} for e in found)
+            for i, extra in zip(holders, found, strict=True):
+                extras[i] = extra
+        for i in compress(count(), map(_THIRD, types)):  # a type of the site's own: kept
+            extras[i] = {WORK_ITEM_TYPE: types[i][0], **extras[i]}
+        return extras
 
     def read_rows(self, rows: Iterator[list[str]], columns: _Columns, path: Path) -> None:
         width = len(columns.header)
@@ -605,20 +1018,7 @@ class _BoardsReader:
                             f"{key!r} is not a work item ID", path=path, row=row_number, column="ID"
                         )
 
-                own_id = ""
-                cross_file_parent = ""
-                tags: list[str] = []
-                if tag_cell:
-                    if tag_cell[0] == "'":
-                        tag_cell = restore(tag_cell)
-                    for raw_tag in tag_cell.split(";"):
-                        tag = raw_tag.strip()
-                        if tag.startswith(ID_TAG_PREFIX):
-                            own_id = tag[_ID_TAG_LENGTH:]
-                        elif tag.startswith(PARENT_TAG_PREFIX):
-                            cross_file_parent = tag[_PARENT_TAG_LENGTH:]
-                        elif tag:
-                            tags.append(tag)
+                own_id, cross_file_parent, tags = _tag_fields(tag_cell)
                 if not own_id:
                     if key:
                         own_id = f"ado:{key}"
@@ -755,9 +1155,9 @@ class _BoardsReader:
                 f"{FORMAT_NAME}: {unresolved} item(s) have a parent that is not in the file; "
                 "its ID is kept in the extra field 'Parent'"
             )
-        for state, count in sorted(self.unknown_states.items()):
+        for state, times in sorted(self.unknown_states.items()):
             self.warnings.append(
-                f"{FORMAT_NAME}: state {state!r} ({count} item(s)) is not a known Boards state; "
+                f"{FORMAT_NAME}: state {state!r} ({times} item(s)) is not a known Boards state; "
                 "counted as to do"
             )
         return Backlog(items=self.items, iterations=tuple(self.iterations.values()))
