@@ -158,12 +158,15 @@ def _check_shape(
     types: dict[str, tuple[type, ...]],
     known: set[tuple[tuple[str, ...], tuple[type, ...]]],
     required: tuple[str, ...] = (),
+    value_types: tuple[type, ...] | None = None,
 ) -> None:
     """Raise :class:`_Irregular` unless every key of ``raw`` is a field, every value has one
-    of its field's JSON types and every ``required`` field is there. Records of a file come in a
-    few shapes (the same keys with values of the same types), so each shape is checked once and
-    then only looked up."""
-    shape = (tuple(raw), tuple(map(type, raw.values())))
+    of its field's JSON types (or ``value_types`` give them) and every ``required`` field is
+    there. Records of a file come in a few shapes (the same keys with values of the same
+    types), so each shape is checked once and then only looked up in ``known``."""
+    if value_types is None:
+        value_types = tuple(map(type, raw.values()))
+    shape = (tuple(raw), value_types)
     if shape in known:
         return
     for key, value_type in zip(*shape, strict=True):
@@ -175,55 +178,81 @@ def _check_shape(
     known.add(shape)
 
 
-_WORK_ITEM_SHAPES: set[tuple[tuple[str, ...], tuple[type, ...]]] = set()
-
-
 _SHARED_TEXT_FIELDS = ("parent_id", "state", "iteration_id", "release_id")
 _REQUIRED_FIELDS = ("id", "kind", "title")
 _DEFAULTS = WorkItem(id="", kind=WorkItemKind.TASK, title="").__dict__
 """Every field of a work item at its default (the three required ones are always replaced)."""
-_new_item = object.__new__
+
+_ItemBuilder = Callable[[dict[str, Any], "_Shared"], WorkItem]
+_ITEM_BUILDERS: dict[tuple[tuple[str, ...], tuple[type, ...]], _ItemBuilder] = {}
+"""A builder per shape of item seen (its keys, in order, and the JSON types of their values)."""
 
 
 def _work_item(raw: Any, shared: _Shared) -> WorkItem:
     if type(raw) is not dict:
         raise _Irregular
-    _check_shape(raw, _FIELD_TYPES, _WORK_ITEM_SHAPES, _REQUIRED_FIELDS)
-    # The item's own __dict__ is filled as attrs' __init__ would, defaults first and then the
-    # file's values converted as its converters would (tags, links, source to tuples, estimate
-    # to float, refs and extra to dicts of their own): twice as fast as calling __init__ with
-    # keywords. Filling from the defaults keeps the field order, so the dict keeps sharing its
-    # keys with every other item's, as one made by __init__ does.
-    item: WorkItem = _new_item(WorkItem)
-    fields = item.__dict__
-    fields.update(_DEFAULTS)
-    fields.update(raw)
-    fields["kind"] = _KINDS[fields["kind"]]
-    if "state_category" in raw:
-        fields["state_category"] = _STATE_CATEGORIES[fields["state_category"]]
-    text = shared.text
-    for name in _SHARED_TEXT_FIELDS:
-        value = fields[name]
-        if value is not None:
-            fields[name] = text.setdefault(value, value)
-    if "tags" in raw:
-        fields["tags"] = shared.texts(fields["tags"])
-    if "source" in raw:
-        fields["source"] = shared.texts(fields["source"])
-    if type(fields["estimate"]) is int:
-        fields["estimate"] = float(fields["estimate"])
-    for name in ("start", "finish"):
-        if fields[name] is not None:
-            fields[name] = shared.date(fields[name])
-    if "links" in raw:
-        fields["links"] = tuple([shared.link(link) for link in fields["links"]])
-    if "refs" in raw:
-        fields["refs"] = {service: _ref(ref) for service, ref in fields["refs"].items()}
-    else:
-        fields["refs"] = {}
-    if "extra" not in raw:
-        fields["extra"] = {}  # an item's own, as attrs' factory gives it
-    return item
+    shape = (tuple(raw), tuple(map(type, raw.values())))
+    build = _ITEM_BUILDERS.get(shape)
+    if build is None:
+        build = _ITEM_BUILDERS[shape] = _item_builder(*shape)
+    return build(raw, shared)
+
+
+def _item_builder(keys: tuple[str, ...], types: tuple[type, ...]) -> _ItemBuilder:
+    """A function that builds a work item from a JSON object with these ``keys`` whose values
+    have these ``types``, or :class:`_Irregular` when such objects need cattrs.
+
+    The function fills the item's own ``__dict__`` as attrs' ``__init__`` would: the defaults
+    first, which keeps the field order (so the dict shares its keys with every other item's),
+    then the file's values, converted as the converters would (tags, links, source to tuples,
+    estimate to float, refs and extra to dicts of their own). It is written out for the shape,
+    so an item costs no test of which fields it has: a third of the time of ``__init__`` with
+    keywords and of a generic loop over the fields. A file has a few dozen shapes at most.
+    """
+    _check_shape(dict.fromkeys(keys), _FIELD_TYPES, set(), _REQUIRED_FIELDS, types)
+    lines = [
+        "def build(raw, shared):",
+        "    item = new_item(WorkItem)",
+        "    fields = item.__dict__",
+        "    fields.update(DEFAULTS)",
+        "    fields.update(raw)",
+        "    text = shared.text",
+    ]
+    for key, value_type in zip(keys, types, strict=True):
+        value = f"raw[{key!r}]"
+        if value_type is _NONE:
+            continue  # None is the default of every field that may hold it
+        if key == "kind":
+            lines.append(f"    fields['kind'] = KINDS[{value}]")
+        elif key == "state_category":
+            lines.append(f"    fields['state_category'] = STATE_CATEGORIES[{value}]")
+        elif key in _SHARED_TEXT_FIELDS:
+            lines.append(f"    fields[{key!r}] = text.setdefault({value}, {value})")
+        elif key in ("tags", "source"):
+            lines.append(f"    fields[{key!r}] = shared.texts({value})")
+        elif key == "estimate" and value_type is int:
+            lines.append(f"    fields['estimate'] = float({value})")
+        elif key in ("start", "finish"):
+            lines.append(f"    fields[{key!r}] = shared.date({value})")
+        elif key == "links":
+            lines.append(f"    fields['links'] = tuple([shared.link(link) for link in {value}])")
+        elif key == "refs":
+            lines.append(f"    fields['refs'] = {{s: ref(r) for s, r in {value}.items()}}")
+    for key in ("refs", "extra"):
+        if key not in keys:
+            lines.append(f"    fields[{key!r}] = {{}}")  # an item's own, as attrs' factory gives
+    lines.append("    return item")
+    namespace: dict[str, Any] = {
+        "new_item": object.__new__,
+        "WorkItem": WorkItem,
+        "DEFAULTS": _DEFAULTS,
+        "KINDS": _KINDS,
+        "STATE_CATEGORIES": _STATE_CATEGORIES,
+        "ref": _ref,
+    }
+    exec("\n".join(lines), namespace)  # the text above: made of checked field names only
+    builder: _ItemBuilder = namespace["build"]
+    return builder
 
 
 def _link(raw: Any) -> Link:
