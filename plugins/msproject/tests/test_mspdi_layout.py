@@ -14,7 +14,7 @@ import pytest
 from mbf.domain import Backlog, Link, LinkKind, WorkItem, WorkItemKind
 from mbf.errors import InputError
 from mbf.plugin import Context, TrackerFormat
-from mbf_msproject import reader
+from mbf_msproject import layout, reader
 from mbf_msproject.layout import SCALARS
 
 TRICKY_TEXTS = (
@@ -241,3 +241,20 @@ def test_a_dtd_after_the_sniffed_head_is_refused(written_sample: Path, tmp_path:
     )
     with pytest.raises(InputError, match="XML with a DTD is refused"):
         reader.read_mspdi(path, Context())
+
+
+@pytest.mark.parametrize("piece_bytes", [1, 700, 5000])
+def test_pieces_of_any_size_scan_alike(
+    mspdi: TrackerFormat,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    piece_bytes: int,
+) -> None:
+    path = _write(mspdi, _tricky_backlog(), tmp_path / "plan.xml")
+    whole = reader._parse_own_layout(path)
+    monkeypatch.setattr(layout, "_PIECE_BYTES", piece_bytes)
+    in_pieces = reader._parse_own_layout(path)
+    assert in_pieces is not None
+    assert whole is not None
+    assert _without_lines(in_pieces) == _without_lines(whole)
+    _assert_scanned_like_lxml(path)

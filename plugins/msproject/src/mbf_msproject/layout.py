@@ -21,7 +21,8 @@ lxml before it reports an error in a task.
 from __future__ import annotations
 
 import re
-from typing import Final, cast
+from collections.abc import Iterator
+from typing import BinaryIO, Final, cast
 
 __all__ = ["SCALARS", "OwnLayout", "RawTask", "TaskTexts", "scan_own_layout"]
 
@@ -124,7 +125,9 @@ _PROLOG = re.compile(
     '(?:<\\?xml version="1\\.0" encoding="(?i:utf-8)"(?: standalone="(?:yes|no)")?\\?>)?'
     f'{_SPACE}<Project xmlns="http://schemas\\.microsoft\\.com/project">'
 )
-_TASKS_START = "<Tasks>"
+_TASKS_START = b"<Tasks>"
+_TASK_END = b"</Task>"
+_PIECE_BYTES = 1 << 20
 _END = re.compile(f"{_SPACE}</Tasks>{_SPACE}</Project>{_SPACE}")
 
 # Bytes no XML text holds: controls other than tab and line feed (carriage return is refused
@@ -178,24 +181,48 @@ def _has_only_xml_characters(data: bytes) -> bool:
     return data.isascii() or not any(marker in data for marker in _NON_CHARACTERS)
 
 
-def scan_own_layout(data: bytes) -> OwnLayout | None:
-    """The header bytes and the tasks of a file in mbf's own layout; ``None`` for any other."""
-    if not _has_only_xml_characters(data):
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    del data  # the caller passes the file's bytes on: drop them before the tasks are built
-    prolog = _PROLOG.match(text)
-    tasks_start = text.find(_TASKS_START)
-    if prolog is None or tasks_start < prolog.end():
-        return None
+def _read_header(stream: BinaryIO) -> tuple[bytes, bytes] | None:
+    """The bytes before ``<Tasks>`` and the bytes read after it; ``None`` without ``<Tasks>``."""
+    head = b""
+    while (chunk := stream.read(_PIECE_BYTES)) or head:
+        head += chunk
+        tasks_start = head.find(_TASKS_START)
+        if tasks_start != -1:
+            return head[:tasks_start], head[tasks_start + len(_TASKS_START) :]
+        if not chunk:
+            break
+    return None
+
+
+def _pieces(stream: BinaryIO, first: bytes) -> Iterator[str | None]:
+    """The file from ``first`` on, decoded in pieces that end after a ``</Task>`` (the last piece:
+    at the end of the file); ``None`` for a piece that is not plain UTF-8 XML text."""
+    pending = first
+    while True:
+        chunk = stream.read(_PIECE_BYTES)
+        data = pending + chunk
+        cut = data.rfind(_TASK_END) + len(_TASK_END) if chunk else len(data)
+        if cut < len(_TASK_END):  # no task ends in what was read yet
+            pending = data
+            continue
+        piece, pending = data[:cut], data[cut:]
+        if not _has_only_xml_characters(piece):
+            yield None
+            return
+        try:
+            text = piece.decode("utf-8")  # a cut after ">" never splits a character
+        except UnicodeDecodeError:
+            yield None
+            return
+        yield text if "&" not in text or _references_are_sound(text) else None
+        if not chunk:
+            return
+
+
+def _scan_tasks(text: str, tasks: list[RawTask]) -> int:
+    """Append the tasks ``text`` starts with to ``tasks``; return where the first non-task starts."""
     has_references = "&" in text
-    if has_references and not _references_are_sound(text):
-        return None
-    tasks: list[RawTask] = []
-    position = tasks_start + len(_TASKS_START)
+    position = 0
     match_task = _TASK.match
     while (task := match_task(text, position)) is not None:
         position = task.end()
@@ -216,6 +243,31 @@ def scan_own_layout(data: bytes) -> OwnLayout | None:
                 dict(fields),
             )
         )
-    if _END.fullmatch(text, position) is None:
+    return position
+
+
+def scan_own_layout(stream: BinaryIO) -> OwnLayout | None:
+    """The header bytes and the tasks of a file in mbf's own layout; ``None`` for any other.
+
+    The file is read in pieces of about a megabyte, so that no more than one piece of its text is
+    held beside the tasks.
+    """
+    header_and_rest = _read_header(stream)
+    if header_and_rest is None:
         return None
-    return text[:tasks_start].encode("utf-8"), tasks
+    header, rest = header_and_rest
+    try:
+        prolog = _PROLOG.match(header.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if prolog is None:
+        return None
+    tasks: list[RawTask] = []
+    for text in _pieces(stream, rest):
+        if text is None:
+            return None
+        end = _scan_tasks(text, tasks)
+        if end != len(text):
+            # Only the last piece goes on after its tasks: with the end of the file.
+            return (header, tasks) if _END.fullmatch(text, end) is not None else None
+    return None

@@ -217,7 +217,8 @@ def _parse(path: Path) -> _Document:
 def _parse_own_layout(path: Path) -> _Document | None:
     """The document of a plan in the layout mbf writes (see :mod:`mbf_msproject.layout`), its
     header parsed with lxml and its tasks scanned; ``None`` for any other file."""
-    layout = scan_own_layout(path.read_bytes())
+    with path.open("rb") as stream:
+        layout = scan_own_layout(stream)
     if layout is None:
         return None
     header, tasks = layout
