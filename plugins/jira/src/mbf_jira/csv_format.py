@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import add, attrgetter, contains, itemgetter, methodcaller, not_
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -208,7 +208,12 @@ def _extra_columns(
     extras: Iterable[Mapping[str, Any]], warn: Callable[[str], None]
 ) -> list[tuple[str, int]]:
     """``(key, number of columns)`` of every extra key, sorted by key."""
+    extras = list(extras)
     widths: dict[str, int] = {}
+    value_types = set(map(type, chain.from_iterable(map(methodcaller("values"), extras))))
+    if not any(issubclass(kind, (list, tuple)) for kind in value_types):
+        widths = dict.fromkeys(set().union(*extras), 1)  # no list: one column each, in C
+        extras = []
     for extra in extras:
         for key, value in extra.items():
             if isinstance(value, (list, tuple)):
