@@ -3,10 +3,12 @@ hands irregular servers to cattrs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import attrs
 import orjson
+import pytest
 
 from mbf import serialization
 from mbf._native_estate import dependencies_to_json, servers_to_json
@@ -146,3 +148,31 @@ def test_estate_files_are_the_bytes_cattrs_writes() -> None:
         "dependencies",
         "sources",
     ]
+
+
+def test_an_estate_written_in_parts_is_the_bytes_cattrs_writes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(serialization, "_RECORDS_PER_PART", 2)
+    tricky = Workload(
+        id="payroll",
+        name='"servers": []',
+        extra={"dependencies": [], "servers": [], "note": '\n  "dependencies": []'},
+    )
+    estates = [
+        Estate(
+            datacenters=(Datacenter(id="ams1", name='\n  "servers": []'),),
+            servers=(FULL, BARE, CONFLICTED, attrs.evolve(BARE, id="srv03")),
+            workloads=(tricky,),
+            dependencies=DEPENDENCIES,
+            sources=(EstateSource(source="rvtools", path="a.xlsx", records=2),),
+        ),
+        Estate(servers=(BARE,)),
+        Estate(dependencies=DEPENDENCIES[:2], workloads=(tricky,)),
+    ]
+    for estate in estates:
+        parts = list(serialization.estate_json_parts(estate))
+        assert b"".join(parts) == _cattrs_bytes(estate)
+        serialization.write_estate(estate, tmp_path / "estate.json")
+        assert (tmp_path / "estate.json").read_bytes() == _cattrs_bytes(estate)
+    assert len(list(serialization.estate_json_parts(estates[0]))) == 1 + 2 + 1 + 2 + 1
