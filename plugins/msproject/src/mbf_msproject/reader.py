@@ -1,8 +1,10 @@
 """Reading MSPDI files, mbf's own and those Microsoft Project saved, into a backlog.
 
 The file is streamed with ``lxml.etree.iterparse`` (entities unresolved, no network, DTDs
-refused), one ``<Task>`` at a time. Hierarchy comes from task order and ``OutlineLevel``, as in
-Project; the project summary task (UID 0) and null (blank) rows are skipped.
+refused), one ``<Task>`` at a time; a plan still in the layout mbf writes has its tasks scanned
+by :mod:`mbf_msproject.layout` instead, to the same texts. Hierarchy comes from task order and
+``OutlineLevel``, as in Project; the project summary task (UID 0) and null (blank) rows are
+skipped.
 """
 
 from __future__ import annotations
