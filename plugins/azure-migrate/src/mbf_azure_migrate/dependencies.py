@@ -140,6 +140,9 @@ def read_dependencies(table: Table) -> Estate:
         else:
             flow[0] += weight
             flow[1] = min(filter(None, (flow[1], process)), default="")  # stable choice
+    # The flows hold what the distinct rows said: free those (a hundred megabytes at 50,000
+    # servers) before the dependencies take their place.
+    del counts
     return _estate(table, names, addresses, flows, rows, blank_port=None in ports.values())
 
 
