@@ -22,6 +22,7 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import compress, count, repeat
 from operator import contains, is_, itemgetter, methodcaller, not_, sub
 from pathlib import Path
@@ -635,6 +636,57 @@ def _work_item(  # noqa: PLR0917  (map passes each row's fields by position)
     )
 
 
+class _Iterations:
+    """The iterations of the paths a backlog's files name, each with a unique id."""
+
+    def __init__(self) -> None:
+        self.iterations: dict[str, Iteration] = {}
+        self.ids: set[str] = set()
+
+    def id_of(self, path: str) -> str:
+        """The id of the iteration at ``path``, made on its first use."""
+        found = self.iterations.get(path)
+        if found is not None:
+            return found.id
+        name = path.rsplit("\\", 1)[-1]
+        candidate = slug(name) or "iteration"
+        if candidate in self.ids:  # same sprint name under another team or release
+            candidate = slug(path)
+            n = 2
+            while candidate in self.ids:
+                candidate = f"{slug(path)}-{n}"
+                n += 1
+        self.ids.add(candidate)
+        self.iterations[path] = Iteration(id=candidate, name=name, path=path)
+        return candidate
+
+
+def _iteration(iterations: _Iterations, cell: str) -> str | None:
+    """The iteration id of an ``Iteration Path`` cell (``None`` when blank)."""
+    path = cell.strip()
+    return iterations.id_of(restore(path)) if path else None
+
+
+def _kind_of(
+    kind_of_type: Mapping[str, WorkItemKind], types: Mapping[WorkItemKind, str], work_item_type: str
+) -> tuple[WorkItemKind, bool]:
+    """The kind of a type, and whether the type must be kept (it is not the kind's default)."""
+    kind = kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(work_item_type)
+    if kind is None:
+        kind = WorkItemKind.STORY
+    return kind, work_item_type != types[kind]
+
+
+def _type(
+    kind_of_type: Mapping[str, WorkItemKind], types: Mapping[WorkItemKind, str], cell: str
+) -> tuple[str, WorkItemKind, bool]:
+    """A type cell's work item type, kind, and whether the type is kept in ``extra``."""
+    work_item_type = cell.strip()
+    if not work_item_type:
+        raise _Irregular
+    return (work_item_type, *_kind_of(kind_of_type, types, work_item_type))
+
+
 class _BoardsReader:
     """Turns the rows of one or more Boards CSV files into work items.
 
@@ -647,15 +699,16 @@ class _BoardsReader:
         self.types = settings.types_by_kind()
         self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
         self.items: list[WorkItem] = []
-        self.iterations: dict[str, Iteration] = {}
-        self.iteration_ids: set[str] = set()
+        self.iteration_registry = _Iterations()
+        self.iterations = self.iteration_registry.iterations
         self.item_of_key: dict[str, str] = {}
         self.pending_parents: list[tuple[int, str]] = []
         self.unknown_states: dict[str, int] = {}
         self.warnings: list[str] = []
         self.new_items = 0
         # Each distinct cell of a column, worked out once for every file (the column path).
-        self.type_cells = _Memo(self._type)
+        # (No memo computes with a method of the reader: a cycle would keep it alive.)
+        self.type_cells = _Memo(partial(_type, self.kind_of_type, self.types))
         self.state_cells = _Memo(_state)
         self.priority_cells = _Memo(_PRIORITY.value)
         self.estimate_cells = _Memo(_ESTIMATE.value)
@@ -664,43 +717,14 @@ class _BoardsReader:
         self.tag_heads = _Memo(_head_tags)
         self.description_cells = _Memo(_description)
         self.assignee_cells = _Memo(_assignee)
-        self.iteration_cells = _Memo(self._iteration)
-
-    def _type(self, cell: str) -> tuple[str, WorkItemKind, bool]:
-        """A type cell's work item type, kind, and whether the type is kept in ``extra``."""
-        work_item_type = cell.strip()
-        if not work_item_type:
-            raise _Irregular
-        return (work_item_type, *self.kind_of(work_item_type))
-
-    def _iteration(self, cell: str) -> str | None:
-        path = cell.strip()
-        return self.iteration_id(restore(path)) if path else None
+        self.iteration_cells = _Memo(partial(_iteration, self.iteration_registry))
 
     def iteration_id(self, path: str) -> str:
-        found = self.iterations.get(path)
-        if found is not None:
-            return found.id
-        name = path.rsplit("\\", 1)[-1]
-        candidate = slug(name) or "iteration"
-        if candidate in self.iteration_ids:  # same sprint name under another team or release
-            candidate = slug(path)
-            n = 2
-            while candidate in self.iteration_ids:
-                candidate = f"{slug(path)}-{n}"
-                n += 1
-        self.iteration_ids.add(candidate)
-        self.iterations[path] = Iteration(id=candidate, name=name, path=path)
-        return candidate
+        return self.iteration_registry.id_of(path)
 
     def kind_of(self, work_item_type: str) -> tuple[WorkItemKind, bool]:
         """The kind of a type, and whether the type must be kept (it is not the kind's default)."""
-        kind = self.kind_of_type.get(work_item_type.casefold()) or kind_of_work_item_type(
-            work_item_type
-        )
-        if kind is None:
-            kind = WorkItemKind.STORY
-        return kind, work_item_type != self.types[kind]
+        return _kind_of(self.kind_of_type, self.types, work_item_type)
 
     def category_of(self, state: str) -> StateCategory:
         category = state_category_of(state)

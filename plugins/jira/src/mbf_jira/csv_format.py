@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from itertools import chain, compress, count, repeat
 from operator import add, attrgetter, contains, itemgetter, methodcaller, not_
 from pathlib import Path
@@ -394,34 +395,14 @@ class _ImporterColumns:
             numbers = list(map(self.issue_ids.__getitem__, fields.id))
         self.numbers = numbers
         self.spaced_labels = 0
-        self.label_cells: _Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = _Memo(self._labels)
-        self.assignee_cells: _Memo[str, tuple[str, str]] = _Memo(self._assignee)
+        self.label_cells: _Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = _Memo(
+            partial(_labels, formula_starts)
+        )
+        self.assignee_cells: _Memo[str, tuple[str, str]] = _Memo(partial(_assignee, formula_starts))
         self.priority_cells: _Memo[int | None, str] = _Memo(_priority_name, {None: ""})
         self.estimate_cells: _Memo[float | None, str] = _Memo(_seconds, {None: ""})
         self.date_cells: _Memo[dt.date | None, str] = _Memo(format_date, {None: ""})
         self.blank_labels = ("",) * self.label_width
-
-    def _labels(self, tags: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
-        """The label cells of ``tags``, and how many had spaces."""
-        labels = []
-        spaced = 0
-        for tag in tags:
-            if " " in tag:  # Jira labels cannot hold spaces
-                spaced += 1
-                tag = tag.replace(" ", "_")  # noqa: PLW2901
-            labels.append("'" + tag if tag[:1] in self.formula_starts else tag)
-        return tuple(labels), spaced
-
-    def _assignee(self, assignee: str) -> tuple[str, str]:
-        """The ``Assignee`` (e-mail address) and ``Assignee Name`` cells of ``Name <upn>``."""
-        name = ""
-        if assignee.endswith(">") and " <" in assignee:
-            name, _, assignee = assignee[:-1].partition(" <")
-            if name[:1] in self.formula_starts:
-                name = "'" + name
-        if assignee[:1] in self.formula_starts:
-            assignee = "'" + assignee
-        return assignee, name
 
     def of(self, fields: _ItemFields, numbers: Sequence[str]) -> list[Sequence[Any]]:
         """The cells of the items whose fields are ``fields`` (and Issue Ids ``numbers``),
@@ -529,6 +510,30 @@ class _ImporterColumns:
             for j, column in enumerate(columns):
                 column[i] = values[j] if j < len(values) else ""
         return columns
+
+
+def _labels(formula_starts: frozenset[str], tags: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """The label cells of ``tags``, and how many had spaces."""
+    labels = []
+    spaced = 0
+    for tag in tags:
+        if " " in tag:  # Jira labels cannot hold spaces
+            spaced += 1
+            tag = tag.replace(" ", "_")  # noqa: PLW2901
+        labels.append("'" + tag if tag[:1] in formula_starts else tag)
+    return tuple(labels), spaced
+
+
+def _assignee(formula_starts: frozenset[str], assignee: str) -> tuple[str, str]:
+    """The ``Assignee`` (e-mail address) and ``Assignee Name`` cells of ``Name <upn>``."""
+    name = ""
+    if assignee.endswith(">") and " <" in assignee:
+        name, _, assignee = assignee[:-1].partition(" <")
+        if name[:1] in formula_starts:
+            name = "'" + name
+    if assignee[:1] in formula_starts:
+        assignee = "'" + assignee
+    return assignee, name
 
 
 def _priority_name(priority: int) -> str:
