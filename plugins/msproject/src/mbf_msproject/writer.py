@@ -8,7 +8,7 @@ loop renders strings (every text value goes through :func:`~mbf_msproject.values
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -220,31 +220,30 @@ class _TaskRenderer:
         out.append("\t\t</Task>\n")
 
 
-def _item_fields(
-    item: WorkItem, extra_links: list[list[object]]
-) -> Iterator[tuple[CustomField, str]]:
-    yield schema.MBF_ID, item.id
-    yield schema.MBF_KIND, _KIND_TEXT[item.kind]
+def _item_fields(item: WorkItem, extra_links: list[list[object]]) -> list[tuple[CustomField, str]]:
+    fields = [(schema.MBF_ID, item.id), (schema.MBF_KIND, _KIND_TEXT[item.kind])]
+    add = fields.append
     if item.state:
-        yield schema.MBF_STATE, item.state
+        add((schema.MBF_STATE, item.state))
     if item.tags:
-        yield schema.MBF_TAGS, encode_list(item.tags)
+        add((schema.MBF_TAGS, encode_list(item.tags)))
     if item.assignee:
-        yield schema.MBF_ASSIGNEE, item.assignee
+        add((schema.MBF_ASSIGNEE, item.assignee))
     if item.iteration_id is not None:
-        yield schema.MBF_ITERATION, item.iteration_id
+        add((schema.MBF_ITERATION, item.iteration_id))
     if item.release_id is not None:
-        yield schema.MBF_RELEASE, item.release_id
+        add((schema.MBF_RELEASE, item.release_id))
     if item.source:
-        yield schema.MBF_SOURCE, encode_list(item.source)
+        add((schema.MBF_SOURCE, encode_list(item.source)))
     if item.refs:
-        yield schema.MBF_REFS, dump_json({k: attrs.asdict(v) for k, v in item.refs.items()})
+        add((schema.MBF_REFS, dump_json({k: attrs.asdict(v) for k, v in item.refs.items()})))
     if item.extra:
-        yield schema.MBF_EXTRA, dump_json(dict(item.extra))
+        add((schema.MBF_EXTRA, dump_json(dict(item.extra))))
     if item.priority is not None:
-        yield schema.MBF_PRIORITY, str(item.priority)
+        add((schema.MBF_PRIORITY, str(item.priority)))
     if extra_links:
-        yield schema.MBF_LINKS, dump_json(extra_links)
+        add((schema.MBF_LINKS, dump_json(extra_links)))
+    return fields
 
 
 def _split_links(
