@@ -157,9 +157,11 @@ def _parse_task(element: Any) -> _TaskRecord:
             setattr(record, attribute, child.text)
         elif tag == _EXTENDED_ATTRIBUTE:
             # Project always writes FieldID then Value; anything else takes the careful path.
-            if len(child) == 2 and child[0].tag == _FIELD_ID and child[1].tag == _VALUE:
-                fields[child[0].text or ""] = child[1].text or ""
-                continue
+            if len(child) == 2:
+                first, second = child[0], child[1]  # lxml makes a new proxy at each access
+                if first.tag == _FIELD_ID and second.tag == _VALUE:
+                    fields[first.text or ""] = second.text or ""
+                    continue
             field_id = value = None
             for part in child:
                 if part.tag == _FIELD_ID:
