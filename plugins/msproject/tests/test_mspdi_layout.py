@@ -258,3 +258,12 @@ def test_pieces_of_any_size_scan_alike(
     assert whole is not None
     assert _without_lines(in_pieces) == _without_lines(whole)
     _assert_scanned_like_lxml(path)
+
+
+def test_a_header_longer_than_mbf_writes_goes_to_lxml(
+    mspdi: TrackerFormat, written_sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(layout, "_HEADER_BYTES", 100)
+    assert reader._parse_own_layout(written_sample) is None
+    result, lxml_result = _read_both_ways(mspdi, written_sample)
+    assert result == lxml_result

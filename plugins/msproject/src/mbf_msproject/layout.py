@@ -128,6 +128,7 @@ _PROLOG = re.compile(
 _TASKS_START = b"<Tasks>"
 _TASK_END = b"</Task>"
 _PIECE_BYTES = 1 << 20
+_HEADER_BYTES = 1 << 20
 _END = re.compile(f"{_SPACE}</Tasks>{_SPACE}</Project>{_SPACE}")
 
 # Bytes no XML text holds: controls other than tab and line feed (carriage return is refused
@@ -182,16 +183,13 @@ def _has_only_xml_characters(data: bytes) -> bool:
 
 
 def _read_header(stream: BinaryIO) -> tuple[bytes, bytes] | None:
-    """The bytes before ``<Tasks>`` and the bytes read after it; ``None`` without ``<Tasks>``."""
-    head = b""
-    while (chunk := stream.read(_PIECE_BYTES)) or head:
-        head += chunk
-        tasks_start = head.find(_TASKS_START)
-        if tasks_start != -1:
-            return head[:tasks_start], head[tasks_start + len(_TASKS_START) :]
-        if not chunk:
-            break
-    return None
+    """The bytes before ``<Tasks>`` and the bytes read after it; ``None`` without ``<Tasks>`` in
+    the first piece (mbf's header is a few kilobytes: a file with more is not in its layout)."""
+    head = stream.read(_HEADER_BYTES)
+    tasks_start = head.find(_TASKS_START)
+    if tasks_start == -1:
+        return None
+    return head[:tasks_start], head[tasks_start + len(_TASKS_START) :]
 
 
 def _pieces(stream: BinaryIO, first: bytes) -> Iterator[str | None]:
