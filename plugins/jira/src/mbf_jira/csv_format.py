@@ -275,8 +275,9 @@ class _Memo(dict[_K, _V]):
         return value
 
 
-_ROWS_PER_BLOCK = 50_000
-"""Items whose columns are built and written at a time: bounds the memory the columns take."""
+_ROWS_PER_BLOCK = 2_000
+"""Items whose columns are built and written at a time: the columns of a block stay in the
+processor caches (at 50,000 servers, 2,000 rows a block write faster than 50,000 or 500)."""
 
 _TAGS = attrgetter("tags")
 _EXTRA = attrgetter("extra")
@@ -328,14 +329,12 @@ class _ItemFields(NamedTuple):
             return cls._make([()] * len(cls._fields))
         return cls._make(zip(*rows, strict=True))
 
-    def block(self, rows: slice) -> _ItemFields:
-        """The fields of the items at ``rows``."""
-        return _ItemFields._make(column[rows] for column in self)
-
 
 _ITEM_FIELDS = attrgetter(*_ItemFields._fields)
 _ROW_ID = itemgetter(_ItemFields._fields.index("id"))
 _ROW_PARENT_ID = itemgetter(_ItemFields._fields.index("parent_id"))
+_ROW_TAGS = itemgetter(_ItemFields._fields.index("tags"))
+_ROW_EXTRA = itemgetter(_ItemFields._fields.index("extra"))
 
 
 class _ImporterColumns:
@@ -349,7 +348,10 @@ class _ImporterColumns:
 
     def __init__(
         self,
-        fields: _ItemFields,
+        ids: Sequence[str],
+        tags: Sequence[tuple[str, ...]],
+        extras: Sequence[Mapping[str, Any]],
+        *,
         backlog: Backlog,
         settings: JiraCsvSettings,
         warn: Callable[[str], None],
@@ -365,12 +367,12 @@ class _ImporterColumns:
             it.id: text(it.name) for it in backlog.iterations
         }
         self.version_names: dict[str | None, str] = {r.id: text(r.name) for r in backlog.releases}
-        extras = list(filter(None, fields.extra))
+        extras = list(filter(None, extras))
         self.extra_keys: set[str] = set().union(*extras)
 
         # How many repeated columns each multi-value field needs: one more than the extras
         # hold, for the id label, the current sprint and the release.
-        self.label_width = max(map(len, fields.tags), default=0) + 1
+        self.label_width = max(map(len, tags), default=0) + 1
         self.sprint_width = self.version_width = 1
         for extra in extras if SPRINT in self.extra_keys or FIX_VERSION in self.extra_keys else ():
             if SPRINT in extra:
@@ -387,12 +389,12 @@ class _ImporterColumns:
             *[key for key, width in self.extra_columns for _ in range(width)],
         ]  # fmt: skip
 
-        numbers = list(map(str, range(1, len(fields.id) + 1)))
-        self.issue_ids: dict[str | None, str] = dict(zip(fields.id, numbers, strict=True))
+        numbers = list(map(str, range(1, len(ids) + 1)))
+        self.issue_ids: dict[str | None, str] = dict(zip(ids, numbers, strict=True))
         if len(self.issue_ids) < len(
             numbers
         ):  # a repeated id: each of its rows gets its last number
-            numbers = list(map(self.issue_ids.__getitem__, fields.id))
+            numbers = list(map(self.issue_ids.__getitem__, ids))
         self.numbers = numbers
         self.spaced_labels = 0
         self.label_cells: _Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = _Memo(
@@ -556,15 +558,21 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
     order = _top_down_order(items, list(map(_ROW_ID, rows)), list(map(_ROW_PARENT_ID, rows)))
     if len(order) > 1 and order != list(range(len(order))):
         rows = list(itemgetter(*order)(rows))
-    fields = _ItemFields.of_rows(rows)
-    del rows
-    columns = _ImporterColumns(fields, backlog, _settings(context), warn)
+    columns = _ImporterColumns(
+        list(map(_ROW_ID, rows)),
+        list(map(_ROW_TAGS, rows)),
+        list(map(_ROW_EXTRA, rows)),
+        backlog=backlog,
+        settings=_settings(context),
+        warn=warn,
+    )
     numbers = columns.numbers
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(csv_lines([[name] for name in columns.header]))
         for start in range(0, len(items), _ROWS_PER_BLOCK):
             block = slice(start, start + _ROWS_PER_BLOCK)
-            stream.write(csv_lines(columns.of(fields.block(block), numbers[block])))
+            fields = _ItemFields.of_rows(rows[block])
+            stream.write(csv_lines(columns.of(fields, numbers[block])))
     if columns.spaced_labels:
         warn(
             f"{FORMAT_NAME}: {columns.spaced_labels} label(s) contained spaces, written with '_' "
