@@ -212,3 +212,23 @@ def test_irregular_estate_records_are_left_to_cattrs(collection: str, raw: dict[
     from mbf._native_items import estate_records_from_json
 
     assert estate_records_from_json(collection, [raw]) is None
+
+
+def test_estate_numbers_written_as_integers_are_read_as_the_floats_cattrs_makes() -> None:
+    from mbf._native_items import estate_records_from_json
+
+    servers = estate_records_from_json(
+        "servers", [{"id": "srv01", "name": "SRV01", "storage_gb": 120, "blockers": ["x"]}]
+    )
+    dependencies = estate_records_from_json(
+        "dependencies",
+        [{"source_id": "a", "target_id": "b", "weight": 3}, {"source_id": "a", "target_id": "c"}],
+    )
+    assert servers is not None
+    assert dependencies is not None
+    assert (type(servers[0].storage_gb), servers[0].storage_gb, servers[0].blockers) == (
+        float,
+        120.0,
+        ("x",),
+    )
+    assert [(type(d.weight), d.weight) for d in dependencies] == [(float, 3.0), (float, 1.0)]
