@@ -145,3 +145,16 @@ def test_a_bad_cell_in_a_canonical_file_gets_the_row_paths_error(
     assert _canonical_cells(text) is not None
     with pytest.raises(InputError, match=message):
         read(tmp_path, text)
+
+
+def test_a_cell_longer_than_the_csv_limit_gets_the_csv_modules_error(tmp_path: Path) -> None:
+    text = csv_text([ROWS[0], ["", "Task", "", "x" * 40, *[""] * 12]], csv.QUOTE_ALL)
+    limit = csv.field_size_limit(30)
+    try:
+        assert _canonical_cells(text) is None
+        with pytest.raises(
+            InputError, match=r"row 3: malformed CSV: field larger than field limit"
+        ):
+            read(tmp_path, text)
+    finally:
+        csv.field_size_limit(limit)

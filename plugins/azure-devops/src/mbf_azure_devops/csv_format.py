@@ -492,12 +492,12 @@ def _canonical_cells(text: str) -> tuple[list[str], list[str]] | None:
     rows, rest = divmod(len(cells), width)
     if rest or text.count('"') != 2 * width * (rows + 1):
         return None
-    limit = csv.field_size_limit()
-    if len(text) > limit and max(map(len, text.split("\r\n"))) > limit:
-        return None  # a cell may be longer than the csv module accepts
-    lines = map('","'.join, zip(*[iter(header + cells)] * width, strict=True))
+    lines = list(map('","'.join, zip(*[iter(header + cells)] * width, strict=True)))
     if '"' + '"\r\n"'.join(lines) + '"\r\n' != text:
         return None
+    limit = csv.field_size_limit()
+    if len(text) > limit and max(map(len, lines)) > limit:
+        return None  # a cell may be longer than the csv module accepts
     return header, cells
 
 
