@@ -391,9 +391,8 @@ class _ImporterColumns:
 
         numbers = list(map(str, range(1, len(ids) + 1)))
         self.issue_ids: dict[str | None, str] = dict(zip(ids, numbers, strict=True))
-        if len(self.issue_ids) < len(
-            numbers
-        ):  # a repeated id: each of its rows gets its last number
+        if len(self.issue_ids) < len(numbers):
+            # A repeated id: each of its rows gets its last number.
             numbers = list(map(self.issue_ids.__getitem__, ids))
         self.numbers = numbers
         self.spaced_labels = 0
