@@ -12,7 +12,7 @@ import pytest
 from mbf.domain import Backlog, StateCategory, TrackerRef, WorkItemKind
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf_azure_devops.csv_format import _canonical_cells, read_ado_csv
+from mbf_azure_devops.csv_format import _canonical_columns, read_ado_csv
 
 HEADER = [
     "ID", "Work Item Type", "Title 1", "Title 2", "Title 3", "State", "Assigned To", "Priority",
@@ -49,10 +49,10 @@ def read(tmp_path: Path, text: str, name: str = "backlog.ado.csv") -> tuple[Back
     return read_ado_csv(path, context), context.diagnostics.warnings
 
 
-def test_canonical_text_is_split_into_its_header_and_cells() -> None:
+def test_canonical_text_is_split_into_its_header_and_columns() -> None:
     text = '"ID","Title"\r\n"1","a, b"\r\n"","multi\nline"\r\n'
-    assert _canonical_cells(text) == (["ID", "Title"], ["1", "a, b", "", "multi\nline"])
-    assert _canonical_cells('"ID","Title"\r\n') == (["ID", "Title"], [])
+    assert _canonical_columns(text) == (["ID", "Title"], [("1", ""), ("a, b", "multi\nline")])
+    assert _canonical_columns('"ID","Title"\r\n') == (["ID", "Title"], [(), ()])
 
 
 @pytest.mark.parametrize(
@@ -69,14 +69,14 @@ def test_canonical_text_is_split_into_its_header_and_cells() -> None:
     ],
 )
 def test_any_other_text_is_left_to_the_csv_module(text: str) -> None:
-    assert _canonical_cells(text) is None
+    assert _canonical_columns(text) is None
 
 
 def test_column_path_gives_the_backlog_of_the_row_path(tmp_path: Path) -> None:
     by_columns, warnings = read(tmp_path, csv_text(ROWS, csv.QUOTE_ALL))
     by_rows, row_warnings = read(tmp_path, csv_text(ROWS, csv.QUOTE_MINIMAL), "minimal.ado.csv")
-    assert _canonical_cells(csv_text(ROWS, csv.QUOTE_ALL)) is not None
-    assert _canonical_cells(csv_text(ROWS, csv.QUOTE_MINIMAL)) is None
+    assert _canonical_columns(csv_text(ROWS, csv.QUOTE_ALL)) is not None
+    assert _canonical_columns(csv_text(ROWS, csv.QUOTE_MINIMAL)) is None
     assert by_columns == by_rows
     assert (
         warnings
@@ -142,7 +142,7 @@ def test_a_bad_cell_in_a_canonical_file_gets_the_row_paths_error(
     for column, value in row.items():
         second[column] = value
     text = csv_text([ROWS[0], second], csv.QUOTE_ALL)
-    assert _canonical_cells(text) is not None
+    assert _canonical_columns(text) is not None
     with pytest.raises(InputError, match=message):
         read(tmp_path, text)
 
@@ -151,7 +151,7 @@ def test_a_cell_longer_than_the_csv_limit_gets_the_csv_modules_error(tmp_path: P
     text = csv_text([ROWS[0], ["", "Task", "", "x" * 40, *[""] * 12]], csv.QUOTE_ALL)
     limit = csv.field_size_limit(30)
     try:
-        assert _canonical_cells(text) is None
+        assert _canonical_columns(text) is None
         with pytest.raises(
             InputError, match=r"row 3: malformed CSV: field larger than field limit"
         ):

@@ -473,37 +473,38 @@ _SECOND = itemgetter(1)
 _THIRD = itemgetter(2)
 
 
-def _canonical_cells(text: str) -> tuple[list[str], list[str]] | None:
-    """The header and the data cells (row after row) of a file's ``text`` in the form mbf and
-    Boards write (every cell quoted and none holding a quote, every row as wide as the header
-    and ended by CRLF, the last one too); ``None`` for any other text.
+def _canonical_columns(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
+    """The header and the cells of each column of a file's ``text`` in the form mbf and Boards
+    write (every cell quoted and none holding a quote, every row as wide as the header and
+    ended by CRLF, the last one too); ``None`` for any other text.
 
     Such a text is split in a few passes in C, and what the csv module would read from it is
-    certain: the cells joined back give the text again, and its quotes are only those around
-    the cells.
+    certain: split at the quotes around each line break and each comma, it gives rows of as
+    many cells as the header, which joined back give the text again; and its quotes are only
+    those around the cells, so no cell holds one.
     """
     if text[:1] != '"' or not text.endswith('"\r\n') or "\0" in text:
         return None
-    header_end = text.find('"\r\n')
-    header = text[1:header_end].split('","')
-    width = len(header)
-    data = text[header_end + 3 :]
-    cells = data[1:-3].replace('"\r\n"', '","').split('","') if data else []
-    rows, rest = divmod(len(cells), width)
-    if rest or text.count('"') != 2 * width * (rows + 1):
-        return None
-    lines = list(map('","'.join, zip(*[iter(header + cells)] * width, strict=True)))
-    if '"' + '"\r\n"'.join(lines) + '"\r\n' != text:
-        return None
+    lines = text[1:-3].split('"\r\n"')
     limit = csv.field_size_limit()
     if len(text) > limit and max(map(len, lines)) > limit:
         return None  # a cell may be longer than the csv module accepts
-    return header, cells
+    rows = list(map(_CELLS_OF_LINE, lines))
+    width = len(rows[0])
+    if set(map(len, rows)) != {width} or text.count('"') != 2 * width * len(rows):
+        return None
+    columns: list[Sequence[str]] = (
+        list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * width
+    )
+    return rows[0], columns
+
+
+_CELLS_OF_LINE = methodcaller("split", '","')
 
 
 def _some_start(cells: Sequence[str], start: str) -> bool:
     """Whether a cell starts with ``start`` (one character), in two passes in C. The cells are
-    from a text without NUL (see :func:`_canonical_cells`), which is then a safe separator."""
+    from a text without NUL (see :func:`_canonical_columns`), which is then a safe separator."""
     return "\0" + start in "\0" + "\0".join(cells)
 
 
@@ -740,12 +741,10 @@ class _BoardsReader:
                 text: str | None = stream.read()
             except UnicodeDecodeError:  # the row path meets it where it did, after any row error
                 text = None
-        canonical = _canonical_cells(text) if text is not None else None
+        canonical = _canonical_columns(text) if text is not None else None
         if canonical is not None:
-            header, cells = canonical
-            columns = _Columns.from_header(header, path)
-            width = len(header)
-            if self.read_columns([cells[i::width] for i in range(width)], columns):
+            header, table = canonical
+            if self.read_columns(table, _Columns.from_header(header, path)):
                 return
         # Anything else (and a file with a row the column path leaves alone), row by row.
         with path.open(encoding=encoding, errors=errors, newline="") as stream:
