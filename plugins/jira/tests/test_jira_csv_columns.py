@@ -141,3 +141,21 @@ def test_an_empty_backlog_gives_the_header_alone(tmp_path: Path) -> None:
         b"Assignee Name,Description,Labels,Sprint,Fix Version,Original Estimate,Start Date,"
         b"Due Date\r\n"
     )
+
+
+def test_rows_past_the_first_block_keep_every_column(tmp_path: Path) -> None:
+    items = [WorkItem(id="epic:e", kind=WorkItemKind.EPIC, title="E", extra={"zone": "eu"})]
+    items += [
+        WorkItem(id=f"task:{n}", kind=WorkItemKind.TASK, title=f"T{n}", parent_id="epic:e")
+        for n in range(4500)
+    ]
+    items.append(WorkItem(id="epic:f", kind=WorkItemKind.EPIC, title="F", extra={"zone": "us"}))
+    path = tmp_path / "big.jira.csv"
+    write_jira_csv(Backlog(items=items), path, Context())
+    lines = path.read_bytes().decode().split("\r\n")
+    assert len(lines) == 4504  # the header, 4,502 rows and the empty string after the last CRLF
+    assert lines[1:3] == [
+        "E,1,,,Epic,New,To Do,,,,,mbf:epic:e,,,,,,eu",
+        "F,2,,,Epic,New,To Do,,,,,mbf:epic:f,,,,,,us",
+    ]
+    assert lines[4502] == "T4499,4502,1,,Sub-task,New,To Do,,,,,mbf:task:4499,,,,,,"

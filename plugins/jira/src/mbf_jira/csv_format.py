@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import chain, compress, count, repeat
-from operator import add, attrgetter, contains, itemgetter, methodcaller, not_
+from operator import add, attrgetter, contains, itemgetter, methodcaller, not_, or_
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -286,6 +286,16 @@ _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 
 
+def _cells_getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function returning a mapping's values at ``keys``, in one C call for two or more."""
+    if len(keys) >= 2:
+        return itemgetter(*keys)
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda mapping: (mapping[key],)
+    return lambda mapping: ()
+
+
 def _scattered(values: Sequence[str], positions: Sequence[int], blank: list[str]) -> Sequence[str]:
     """A column of ``blank``'s length holding ``values`` at ``positions``, blank elsewhere."""
     if len(values) == len(blank):
@@ -404,6 +414,9 @@ class _ImporterColumns:
         self.estimate_cells: _Memo[float | None, str] = _Memo(_seconds, {None: ""})
         self.date_cells: _Memo[dt.date | None, str] = _Memo(format_date, {None: ""})
         self.blank_labels = ("",) * self.label_width
+        extra_keys = [key for key, _ in self.extra_columns]
+        self.blank_extra = dict.fromkeys(extra_keys, "")
+        self.extra_values = _cells_getter(extra_keys)
 
     def of(self, fields: _ItemFields, numbers: Sequence[str]) -> list[Sequence[Any]]:
         """The cells of the items whose fields are ``fields`` (and Issue Ids ``numbers``),
@@ -473,11 +486,16 @@ class _ImporterColumns:
             list(map(self.date_cells.__getitem__, fields.start)),
             list(map(self.date_cells.__getitem__, fields.finish)),
         ]
-        # Extra fields: only the items that have some are visited (a backlog's tasks seldom do).
+        # Extra fields: only the items that have some are visited (a backlog's tasks seldom do),
+        # each once: laid over a blank value of every key, its values are taken in one call.
         holders = list(compress(count(), extras))
-        held = list(compress(extras, extras))
-        for key, width in self.extra_columns:
-            values = list(map(methodcaller("get", key, ""), held))
+        held = map(or_, repeat(self.blank_extra), compress(extras, extras))
+        value_columns: list[Sequence[Any]] = (
+            list(zip(*map(self.extra_values, held), strict=True))
+            if holders
+            else [()] * len(self.extra_columns)
+        )
+        for (_, width), values in zip(self.extra_columns, value_columns, strict=True):
             if set(map(type, values)) <= {str}:  # one text each (or none): the usual values
                 columns.append(_scattered(cells(values), holders, blank))
                 columns += [blank] * (width - 1)
