@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections.abc
 import datetime as dt
 import enum
+import functools
 import re
 import tomllib
 import typing
@@ -37,7 +38,7 @@ from mbf._native_items import (
     work_items_from_json,
     work_items_to_json,
 )
-from mbf.domain import Backlog, Estate, WorkItem, hierarchy_order
+from mbf.domain import Backlog, Estate, hierarchy_order
 from mbf.domain import backlog as backlog_module
 from mbf.domain import estate as estate_module
 from mbf.domain.validation import validate_backlog, validate_estate
@@ -316,55 +317,84 @@ def backlog_from_json(text: bytes | str, *, origin: str = "<backlog>") -> Backlo
     return validate_backlog(backlog, origin=origin)
 
 
-_WRITTEN_HEAD = (
-    f'{{\n  "format": "{BACKLOG_FORMAT}",\n  "version": {FORMAT_VERSION},\n  "items": [\n'.encode()
-)
-"""How a backlog file written by :func:`backlog_json_parts` begins."""
 _ITEM_BREAK = b"\n    },\n    {\n"
-"""What stands between two items in such a file: the items are its only objects indented by 4."""
+"""What stands between two records of a top-level list in a file mbf wrote: the records are its
+only objects indented by 4."""
 _BYTES_PER_PART = 1 << 16
+
+_PartReader = Callable[[list[Any]], list[Any] | None]
+
+
+def _lists_in_parts(
+    text: bytes, format_name: str, readers: Mapping[str, _PartReader]
+) -> tuple[dict[str, Any], dict[str, list[Any]]] | None:
+    """The document in ``text`` without the records of its ``readers``' top-level lists, and
+    those records as each reader builds them, parsed about 64 KB at a time; or ``None`` when the
+    file is not laid out as mbf writes it or a reader refuses a part (returns ``None``), and the
+    caller reads it whole (and so reports problems exactly as before).
+
+    Parsing a 150 MB file whole makes every record's JSON object before the first domain object
+    is built: hundreds of MB more at the peak, and as many more pages for the system to hand
+    out. Cutting a list at the text between two records is safe because JSON strings hold no raw
+    newline: when the document without those records parses, and each part parses as a list on
+    its own, the whole parses as the same records in the same order.
+    """
+    head = f'{{\n  "format": "{format_name}",\n  "version": {FORMAT_VERSION},\n'.encode()
+    if not text.startswith(head):
+        return None
+    outside: list[bytes] = []  # the text around the lists' records
+    records: dict[str, list[Any]] = {}
+    cursor = 0
+    for key, read_part in readers.items():
+        opening = f'\n  "{key}": [\n'.encode()
+        found = text.find(opening, cursor)
+        if found < 0:
+            continue  # an empty list is left out of the file
+        first = found + len(opening)
+        end = text.find(b"\n  ]", first)  # the first line indented by 2 after the records
+        if end < 0:
+            return None
+        outside.append(text[cursor : first - 1])
+        cursor = end
+        read: list[Any] = []
+        start = first
+        while start < end:
+            cut = text.find(_ITEM_BREAK, min(start + _BYTES_PER_PART, end), end)
+            stop = end if cut < 0 else cut + 6  # up to the closing brace of the part's last record
+            try:
+                raw = orjson.loads(b"[" + text[start:stop] + b"]")
+            except ValueError:  # orjson's JSONDecodeError, or bytes that are not UTF-8
+                return None
+            part = read_part(raw)
+            if part is None:
+                return None
+            read.extend(part)
+            start = stop + 1  # past the comma between the two records
+        records[key] = read
+    outside.append(text[cursor:])
+    try:
+        rest = orjson.loads(b"".join(outside))
+    except ValueError:
+        return None
+    if type(rest) is not dict or any(rest.get(key) != [] for key in records):
+        return None
+    return rest, records
 
 
 def _backlog_in_parts(text: bytes, origin: str) -> Backlog | None:
-    """The backlog of a file laid out as mbf writes it, its items parsed and built about 2 MB
-    at a time, or ``None`` for any other layout or content, which the caller reads whole (and
-    so reports problems exactly as before).
-
-    Parsing a 150 MB file whole makes every item's JSON object before the first work item is
-    built: 300 MB more at the peak, and as many more pages for the system to hand out. Cutting
-    the item list at the text between two items is safe because JSON strings hold no raw
-    newline: when the document without its items parses, and each part parses as a list on its
-    own, the whole parses as the same items in the same order.
-    """
-    if not text.startswith(_WRITTEN_HEAD):
-        return None
-    first = len(_WRITTEN_HEAD)
-    end = text.find(b"\n  ]", first)  # the first line indented by 2 after the items: their end
-    if end < 0:
-        return None
-    try:
-        rest = orjson.loads(text[: first - 1] + text[end:])
-    except ValueError:  # orjson's JSONDecodeError, or bytes that are not UTF-8
-        return None
-    if type(rest) is not dict or rest.get("items") != []:
-        return None
+    """The backlog of a file laid out as mbf writes it, its items read a part at a time
+    (:func:`_lists_in_parts`), or ``None``."""
     shared = shared_values()
-    items: list[WorkItem] = []
-    start = first
-    while start < end:
-        cut = text.find(_ITEM_BREAK, min(start + _BYTES_PER_PART, end), end)
-        stop = end if cut < 0 else cut + 6  # up to the closing brace of the part's last item
-        try:
-            raw_items = orjson.loads(b"[" + text[start:stop] + b"]")
-        except ValueError:
-            return None
-        part = work_items_from_json(raw_items, shared)
-        if part is None:
-            return None
-        items.extend(part)
-        start = stop + 1  # past the comma between the two items
+    read = _lists_in_parts(
+        text, BACKLOG_FORMAT, {"items": lambda raw: work_items_from_json(raw, shared)}
+    )
+    if read is None:
+        return None
+    rest, records = read
     others = _structure_document(rest, Backlog, origin)
-    return Backlog(items=items, iterations=others.iterations, releases=others.releases)
+    return Backlog(
+        items=records.get("items", ()), iterations=others.iterations, releases=others.releases
+    )
 
 
 def _structure_backlog(document: dict[str, Any], origin: str) -> Backlog:
@@ -432,11 +462,31 @@ def estate_json_parts(estate: Estate) -> Iterator[bytes]:
 
 def estate_from_json(text: bytes | str, *, origin: str = "<estate>") -> Estate:
     """Read a native estate file's content; raise :class:`MbfError` naming ``origin`` on any problem."""
-    document = _read_document(text, ESTATE_FORMAT, origin)
-    return validate_estate(_structure_estate(document, origin), origin=origin)
+    estate = _estate_in_parts(text, origin) if type(text) is bytes else None
+    if estate is None:
+        document = _read_document(text, ESTATE_FORMAT, origin)
+        estate = _structure_estate(document, origin)
+    return validate_estate(estate, origin=origin)
 
 
 _FAST_ESTATE_COLLECTIONS = ("servers", "workloads", "dependencies")
+
+
+def _estate_in_parts(text: bytes, origin: str) -> Estate | None:
+    """The estate of a file laid out as mbf writes it, its servers, workloads and dependencies
+    read a part at a time (:func:`_lists_in_parts`), or ``None``."""
+    read = _lists_in_parts(
+        text,
+        ESTATE_FORMAT,
+        {
+            collection: functools.partial(estate_records_from_json, collection)
+            for collection in _FAST_ESTATE_COLLECTIONS
+        },
+    )
+    if read is None:
+        return None
+    rest, records = read
+    return attrs.evolve(_structure_document(rest, Estate, origin), **records)
 
 
 def _structure_estate(document: dict[str, Any], origin: str) -> Estate:

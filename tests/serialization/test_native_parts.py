@@ -1,5 +1,5 @@
-"""Native backlog files are written and read a part at a time, with exactly the bytes and the
-backlog of doing it whole, and files mbf did not lay out are read whole as before."""
+"""Native backlog and estate files are written and read a part at a time, with exactly the bytes
+and the objects of doing it whole, and files mbf did not lay out are read whole as before."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import orjson
 import pytest
 
 from mbf import serialization
-from mbf.domain import Backlog, WorkItem
+from mbf.domain import Backlog, WorkItem, hierarchy_order
 from mbf.errors import InputError, ValidationError
-from mbf.testing import make_sample_backlog
+from mbf.testing import make_sample_backlog, make_sample_estate
 
 _CONVERTER = serialization._native_converter
 
@@ -37,7 +37,7 @@ def _large_backlog() -> Backlog:
 
 def _whole(backlog: Backlog) -> bytes:
     """The file as cattrs and one orjson call write it: the reference."""
-    ordered = attrs.evolve(backlog, items=serialization.hierarchy_order(backlog.items))
+    ordered = attrs.evolve(backlog, items=hierarchy_order(backlog.items))
     return serialization._dump_document(
         serialization.BACKLOG_FORMAT, _CONVERTER.unstructure(ordered)
     )
@@ -127,3 +127,38 @@ def test_an_irregular_item_in_a_later_part_gets_cattrs_message(
     with pytest.raises(ValidationError) as caught:
         serialization.backlog_from_json(broken, origin="planned.json")
     assert str(caught.value) == "planned.json: item 'story:pay-app01-0': unknown field 'colour'"
+
+
+@pytest.mark.parametrize("bytes_per_part", [1, 200, 1 << 16])
+def test_an_estate_read_in_parts_is_the_estate_read_whole(
+    monkeypatch: pytest.MonkeyPatch, bytes_per_part: int
+) -> None:
+    monkeypatch.setattr(serialization, "_BYTES_PER_PART", bytes_per_part)
+    estate = make_sample_estate()
+    text = serialization.estate_to_json(estate)
+    document = orjson.loads(text)
+    assert serialization._estate_in_parts(text, "x") == serialization._structure_estate(
+        document, "x"
+    )
+    assert serialization.estate_from_json(text) == estate
+    compact = orjson.dumps(document)
+    assert serialization._estate_in_parts(compact, "x") is None
+    assert serialization.estate_from_json(compact) == estate
+
+
+def test_an_irregular_dependency_in_a_later_part_gets_cattrs_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serialization, "_BYTES_PER_PART", 1)
+    text = serialization.estate_to_json(make_sample_estate())
+    broken = text.replace(b'"port": 1433', b'"port": "ms-sql"', 1)
+    assert broken != text
+    with pytest.raises(ValidationError) as caught:
+        serialization.estate_from_json(broken, origin="estate.json")
+    with pytest.raises(ValidationError) as whole:
+        serialization.estate_from_json(orjson.dumps(orjson.loads(broken)), origin="estate.json")
+    assert str(caught.value) == str(whole.value)
+    assert str(caught.value) == (
+        "estate.json: dependencies[0].port: invalid value "
+        "(invalid literal for int() with base 10: 'ms-sql')"
+    )
