@@ -12,7 +12,7 @@ import pytest
 from mbf.domain import Backlog, StateCategory, TrackerRef, WorkItemKind
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf_azure_devops.csv_format import _canonical_columns, read_ado_csv
+from mbf_azure_devops.csv_reader import _canonical_columns, read_ado_csv
 
 HEADER = [
     "ID", "Work Item Type", "Title 1", "Title 2", "Title 3", "State", "Assigned To", "Priority",

@@ -8,7 +8,8 @@ import pytest
 from mbf.domain import Iteration, StateCategory, TrackerRef, WorkItemKind
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf_azure_devops.csv_format import looks_like_ado_csv, read_ado_csv, write_ado_csv
+from mbf_azure_devops.csv_format import write_ado_csv
+from mbf_azure_devops.csv_reader import looks_like_ado_csv, read_ado_csv
 
 FLAT_EXPORT = (
     '"ID","Work Item Type","Title","Assigned To","State","Tags","Parent"\r\n'

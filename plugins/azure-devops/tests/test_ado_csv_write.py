@@ -9,7 +9,8 @@ import pytest
 from mbf.domain import Backlog, Iteration, StateCategory, TrackerRef, WorkItem, WorkItemKind
 from mbf.errors import ConfigError
 from mbf.plugin import Context
-from mbf_azure_devops.csv_format import AdoCsvSettings, read_ado_csv, write_ado_csv
+from mbf_azure_devops.csv_format import AdoCsvSettings, write_ado_csv
+from mbf_azure_devops.csv_reader import read_ado_csv
 
 HEADER = (
     '"ID","Work Item Type","Title 1","Title 2","State","Assigned To","Priority","Tags",'

@@ -10,7 +10,8 @@ from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.testing.suites import project_backlog
 from mbf_jira.cells import parse_date
-from mbf_jira.csv_format import CAPABILITIES, looks_like_jira_csv, read_jira_csv, write_jira_csv
+from mbf_jira.csv_format import CAPABILITIES, write_jira_csv
+from mbf_jira.csv_reader import looks_like_jira_csv, read_jira_csv
 
 CLOUD_EXPORT = (
     "Summary,Issue key,Issue id,Issue Type,Status,Project key,Priority,Assignee,Assignee Id,"

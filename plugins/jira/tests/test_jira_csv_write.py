@@ -16,7 +16,8 @@ from mbf.domain import (
     WorkItemKind,
 )
 from mbf.plugin import Context
-from mbf_jira.csv_format import JiraCsvSettings, read_jira_csv, top_down, write_jira_csv
+from mbf_jira.csv_format import JiraCsvSettings, top_down, write_jira_csv
+from mbf_jira.csv_reader import read_jira_csv
 
 HEADER = (
     "Summary,Issue Id,Parent,Issue key,Issue Type,Status,Status Category,Priority,Assignee,"

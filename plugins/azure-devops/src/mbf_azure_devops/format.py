@@ -1,5 +1,6 @@
 """The ``ado-csv`` format as mbf registers it: its name, what it holds, its settings, and
-entry points that import the Boards CSV reader and writer (:mod:`.csv_format`) on first use.
+entry points that import the Boards CSV reader (:mod:`.csv_reader`) and writer
+(:mod:`.csv_format`) on first use.
 Every ``mbf convert`` collects all installed formats, and loading this module costs nothing like
 the reader and writer do."""
 
@@ -68,7 +69,7 @@ class AdoCsvSettings:
 
 
 def _read(path: Path, context: Context) -> Backlog:
-    from mbf_azure_devops.csv_format import read_ado_csv
+    from mbf_azure_devops.csv_reader import read_ado_csv
 
     return read_ado_csv(path, context)
 
@@ -80,7 +81,7 @@ def _write(backlog: Backlog, path: Path, context: Context) -> None:
 
 
 def _can_read(path: Path) -> bool:
-    from mbf_azure_devops.csv_format import looks_like_ado_csv
+    from mbf_azure_devops.csv_reader import looks_like_ado_csv
 
     return looks_like_ado_csv(path)
 

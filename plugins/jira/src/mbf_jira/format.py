@@ -1,7 +1,7 @@
 """The ``jira-csv`` format as mbf registers it: its name, what it holds, its settings, and
-entry points that import the CSV reader and writer (:mod:`.csv_format`) on first use. Every
-``mbf convert`` collects all installed formats, and loading this module costs nothing like the
-reader and writer do."""
+entry points that import the CSV reader (:mod:`.csv_reader`) and writer (:mod:`.csv_format`)
+on first use. Every ``mbf convert`` collects all installed formats, and loading this module
+costs nothing like the reader and writer do."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class JiraCsvSettings:
 
 
 def _read(path: Path, context: Context) -> Backlog:
-    from mbf_jira.csv_format import read_jira_csv
+    from mbf_jira.csv_reader import read_jira_csv
 
     return read_jira_csv(path, context)
 
@@ -77,7 +77,7 @@ def _write(backlog: Backlog, path: Path, context: Context) -> None:
 
 
 def _can_read(path: Path) -> bool:
-    from mbf_jira.csv_format import looks_like_jira_csv
+    from mbf_jira.csv_reader import looks_like_jira_csv
 
     return looks_like_jira_csv(path)
 
