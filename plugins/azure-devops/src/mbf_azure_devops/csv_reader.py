@@ -892,24 +892,13 @@ class _BoardsReader:
                     iteration_id = iteration_of_cell[iteration_cell] = (
                         self.iteration_id(restore(iteration_path)) if iteration_path else None
                     )
-                if description:
-                    if "\r" in description:
-                        description = description.replace("\r\n", "\n")
-                    if description[0] == "'":
-                        description = restore(description)
-                    if "<" in description:
-                        description = html_to_text(description)
+                description = _description(description)
                 values = extra_cells(row)
                 if values.count("") != len(values):  # most rows leave every extra column empty
                     for name, value in zip(extra_names, values, strict=True):
                         if value:
-                            if "\r" in value:
-                                value = value.replace("\r\n", "\n")  # noqa: PLW2901
-                            extra[name] = restore(value)
-                if assignee:
-                    assignee = assignee.strip()
-                    if assignee[:1] == "'":
-                        assignee = restore(assignee)
+                            extra[name] = _extra_value(value)
+                assignee = _assignee(assignee)
                 if title[:1] == "'":
                     title = restore(title)
 
