@@ -157,25 +157,30 @@ def _check_shape(
     raw: dict[str, Any],
     types: dict[str, tuple[type, ...]],
     known: set[tuple[tuple[str, ...], tuple[type, ...]]],
-    required: tuple[str, ...] = (),
-    value_types: tuple[type, ...] | None = None,
 ) -> None:
-    """Raise :class:`_Irregular` unless every key of ``raw`` is a field, every value has one
-    of its field's JSON types (or ``value_types`` give them) and every ``required`` field is
-    there. Records of a file come in a few shapes (the same keys with values of the same
-    types), so each shape is checked once and then only looked up in ``known``."""
-    if value_types is None:
-        value_types = tuple(map(type, raw.values()))
-    shape = (tuple(raw), value_types)
-    if shape in known:
-        return
-    for key, value_type in zip(*shape, strict=True):
+    """Raise :class:`_Irregular` unless every key of ``raw`` is a field and every value has one
+    of its field's JSON types. Records of a file come in a few shapes (the same keys with values
+    of the same types), so each shape is checked once and then only looked up in ``known``."""
+    shape = (tuple(raw), tuple(map(type, raw.values())))
+    if shape not in known:
+        _check_fields(*shape, types)
+        known.add(shape)
+
+
+def _check_fields(
+    keys: tuple[str, ...],
+    value_types: tuple[type, ...],
+    types: dict[str, tuple[type, ...]],
+    required: tuple[str, ...] = (),
+) -> None:
+    """Raise :class:`_Irregular` unless every key is a field whose JSON types hold its value's
+    type, and every ``required`` field is among the keys."""
+    for key, value_type in zip(keys, value_types, strict=True):
         allowed = types.get(key)
         if allowed is None or value_type not in allowed:
             raise _Irregular
-    if not all(name in raw for name in required):
+    if not all(name in keys for name in required):
         raise _Irregular
-    known.add(shape)
 
 
 _SHARED_TEXT_FIELDS = ("parent_id", "state", "iteration_id", "release_id")
@@ -209,7 +214,7 @@ def _item_builder(keys: tuple[str, ...], types: tuple[type, ...]) -> _ItemBuilde
     so an item costs no test of which fields it has: a third of the time of ``__init__`` with
     keywords and of a generic loop over the fields. A file has a few dozen shapes at most.
     """
-    _check_shape(dict.fromkeys(keys), _FIELD_TYPES, set(), _REQUIRED_FIELDS, types)
+    _check_fields(keys, types, _FIELD_TYPES, _REQUIRED_FIELDS)
     lines = [
         "def build(raw, shared):",
         "    item = new_item(WorkItem)",

@@ -393,7 +393,8 @@ def _work_item(  # noqa: PLR0917  (map passes each row's fields by position)
     refs: dict[str, TrackerRef],
     extra: dict[str, Any],
 ) -> WorkItem:
-    """The item of one row, from its fields in :meth:`_BoardsReader.read_columns`'s order."""
+    """The item of one row, from its fields in :meth:`_BoardsReader.read_columns`'s order (the
+    row path gives them in the same order)."""
     return WorkItem(
         id=id_,
         kind=kind,
@@ -904,26 +905,11 @@ class _BoardsReader:
 
                 if key:
                     item_of_key[key] = own_id
-                items.append(
-                    WorkItem(
-                        id=own_id,
-                        kind=kind,
-                        title=title,
-                        description=description,
-                        parent_id=parent_id,
-                        state=state,
-                        state_category=category,
-                        assignee=assignee,
-                        priority=priority,
-                        tags=tags,
-                        iteration_id=iteration_id,
-                        estimate=estimate,
-                        start=start,
-                        finish=finish,
-                        refs={SERVICE_NAME: TrackerRef(key=key)} if key else {},
-                        extra=extra,
-                    )
-                )
+                refs = {SERVICE_NAME: TrackerRef(key=key)} if key else {}
+                items.append(_work_item(
+                    own_id, kind, title, description, parent_id, state, category, assignee,
+                    priority, tuple(tags), iteration_id, estimate, start, finish, refs, extra,
+                ))  # fmt: skip
         except csv.Error as exc:  # raised while reading the row after the last one read
             raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
 
