@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable
 from itertools import chain
 from operator import attrgetter
+from typing import Any, TypeVar
 
-from mbf.domain.backlog import Backlog, WorkItem
+from mbf.domain.backlog import Backlog
+from mbf.domain.columns import BacklogColumns, column_of
 from mbf.domain.estate import Estate
 from mbf.errors import ValidationError
 
@@ -18,6 +20,8 @@ __all__ = [
     "validate_backlog",
     "validate_estate",
 ]
+
+_B = TypeVar("_B", Backlog, BacklogColumns)
 
 EXTERNAL_PREFIXES = ("ip:", "external:")
 """Dependency endpoints with these prefixes stand outside the estate and need no server."""
@@ -61,12 +65,15 @@ def estate_problems(estate: Estate) -> list[str]:
     return problems
 
 
-def backlog_problems(backlog: Backlog) -> list[str]:
-    """Every broken rule of ``backlog``, one message each, in a stable order."""
-    items = backlog.items
-    parents = dict(zip(map(_ID, items), map(_PARENT_ID, items), strict=True))
+def backlog_problems(backlog: Backlog | BacklogColumns) -> list[str]:
+    """Every broken rule of ``backlog`` (items or their columns), one message each, in a stable
+    order."""
+    column = column_of(backlog)
+    ids = column("id")
+    parents = dict(zip(ids, column("parent_id"), strict=True))
+    count = len(backlog.items)
     # Counting ids is only needed when some repeat, which the dictionary's size tells at once.
-    problems = _duplicates("item", map(_ID, items)) if len(parents) < len(items) else []
+    problems = _duplicates("item", column("id")) if len(parents) < count else []
     problems += _duplicates("iteration", (i.id for i in backlog.iterations))
     problems += _duplicates("release", (r.id for r in backlog.releases))
     iteration_ids = {i.id for i in backlog.iterations}
@@ -74,21 +81,16 @@ def backlog_problems(backlog: Backlog) -> list[str]:
     # A valid backlog, the usual case, is recognised in bulk; only one that breaks a rule is
     # walked item by item, for messages in item order.
     if (
-        _unknown(map(_PARENT_ID, items), parents)
-        or _unknown(map(_TARGET_ID, chain.from_iterable(map(_LINKS, items))), parents)
-        or _unknown(map(_ITERATION_ID, items), iteration_ids)
-        or _unknown(map(_RELEASE_ID, items), release_ids)
+        _unknown(column("parent_id"), parents)
+        or _unknown(map(_TARGET_ID, chain.from_iterable(column("links"))), parents)
+        or _unknown(column("iteration_id"), iteration_ids)
+        or _unknown(column("release_id"), release_ids)
     ):
-        problems += _dangling_references(items, parents, iteration_ids, release_ids)
+        problems += _dangling_references(column, parents, iteration_ids, release_ids)
     problems += _parent_cycles(parents)
     return problems
 
 
-_ID = attrgetter("id")
-_PARENT_ID = attrgetter("parent_id")
-_ITERATION_ID = attrgetter("iteration_id")
-_RELEASE_ID = attrgetter("release_id")
-_LINKS = attrgetter("links")
 _TARGET_ID = attrgetter("target_id")
 
 
@@ -100,30 +102,36 @@ def _unknown(ids: Iterable[str | None], known: Collection[str]) -> bool:
 
 
 def _dangling_references(
-    items: Iterable[WorkItem],
+    column: Callable[[str], Iterable[Any]],
     parents: Container[str],
     iteration_ids: Container[str],
     release_ids: Container[str],
 ) -> list[str]:
-    """A message for every parent, link target, iteration or release an item names that does
-    not exist."""
+    """A message for every parent, link target, iteration or release an item (its fields given
+    by ``column``) names that does not exist."""
     problems: list[str] = []
-    for item in items:
-        if item.parent_id is not None and item.parent_id not in parents:
-            problems.append(f"item {item.id!r} has parent {item.parent_id!r}, which does not exist")
+    fields = zip(
+        column("id"),
+        column("parent_id"),
+        column("links"),
+        column("iteration_id"),
+        column("release_id"),
+        strict=True,
+    )
+    for item_id, parent_id, links, iteration_id, release_id in fields:
+        if parent_id is not None and parent_id not in parents:
+            problems.append(f"item {item_id!r} has parent {parent_id!r}, which does not exist")
         problems += [
-            f"item {item.id!r} links to {link.target_id!r}, which does not exist"
-            for link in item.links
+            f"item {item_id!r} links to {link.target_id!r}, which does not exist"
+            for link in links
             if link.target_id not in parents
         ]
-        if item.iteration_id is not None and item.iteration_id not in iteration_ids:
+        if iteration_id is not None and iteration_id not in iteration_ids:
             problems.append(
-                f"item {item.id!r} is planned in iteration {item.iteration_id!r}, which does not exist"
+                f"item {item_id!r} is planned in iteration {iteration_id!r}, which does not exist"
             )
-        if item.release_id is not None and item.release_id not in release_ids:
-            problems.append(
-                f"item {item.id!r} is in release {item.release_id!r}, which does not exist"
-            )
+        if release_id is not None and release_id not in release_ids:
+            problems.append(f"item {item_id!r} is in release {release_id!r}, which does not exist")
     return problems
 
 
@@ -162,8 +170,9 @@ def validate_estate(estate: Estate, *, origin: object | None = None) -> Estate:
     return estate
 
 
-def validate_backlog(backlog: Backlog, *, origin: object | None = None) -> Backlog:
-    """Return ``backlog`` unchanged, or raise :class:`ValidationError` listing every problem."""
+def validate_backlog(backlog: _B, *, origin: object | None = None) -> _B:
+    """Return ``backlog`` (items or their columns) unchanged, or raise :class:`ValidationError`
+    listing every problem."""
     problems = backlog_problems(backlog)
     if problems:
         raise ValidationError(problems, origin=origin)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from itertools import repeat
-from operator import attrgetter, ne
+from operator import ne
 from pathlib import Path
 
 import attrs
 
 from mbf.config import plugin_settings
 from mbf.domain import Backlog, WorkItem, WorkItemKind, validate_backlog
+from mbf.domain.columns import ITEM_FIELDS, BacklogColumns, column_of
 from mbf.errors import ConfigError
 from mbf.files import atomic_output
 from mbf.plugin import Context, TrackerFormat
@@ -37,25 +39,24 @@ class ConvertReport:
 
 
 def lost_fields(
-    backlog: Backlog,
+    backlog: Backlog | BacklogColumns,
     capabilities: frozenset[str],
     kinds: frozenset[WorkItemKind] = frozenset(WorkItemKind),
 ) -> dict[str, int]:
     """Per field the format cannot hold, how many items (or iterations, releases) carry a value;
     items of a kind the format cannot hold count under ``"<kind> items"``."""
+    column = column_of(backlog)
     lost: dict[str, int] = {}
-    for kind in WorkItemKind:
-        if kind not in kinds:
-            count = sum(1 for item in backlog.items if item.kind is kind)
-            if count:
-                lost[f"{kind.value} items"] = count
-    for field in (a.name for a in attrs.fields(WorkItem)):
+    if not kinds >= set(WorkItemKind):
+        counts = Counter(column("kind"))
+        for kind in WorkItemKind:
+            if kind not in kinds and counts[kind]:
+                lost[f"{kind.value} items"] = counts[kind]
+    for field in ITEM_FIELDS:
         if field in capabilities:
             continue
         # item.field != default for every item, in C: a convert counts hundreds of thousands.
-        count = sum(
-            map(ne, map(attrgetter(field), backlog.items), repeat(getattr(_BLANK_ITEM, field)))
-        )
+        count = sum(map(ne, column(field), repeat(getattr(_BLANK_ITEM, field))))
         if count:
             lost[field] = count
     for field in ("iterations", "releases"):
@@ -115,12 +116,24 @@ def convert(
     to_format: str | None = None,
     context: Context | None = None,
 ) -> ConvertReport:
-    """Read ``source`` and write it to ``target``; report what the target format cannot hold."""
+    """Read ``source`` and write it to ``target``; report what the target format cannot hold.
+
+    Between a format that reads columns and one that writes them, the items stay in columns
+    (see :mod:`mbf.domain.columns`); otherwise they are read and written as work items.
+    """
     context = context or Context()
     writer = plugin_manager.find_tracker_format(target, to_format, for_reading=False)
-    backlog, reader = read_backlog_file(plugin_manager, source, from_format, context)
-    lost = lost_fields(backlog, writer.capabilities, writer.kinds)
-    write_backlog_file(plugin_manager, backlog, target, writer.name, context)
-    return ConvertReport(
-        reader=reader.name, writer=writer.name, items=len(backlog.items), lost=lost
-    )
+    reader = plugin_manager.find_tracker_format(source, from_format, for_reading=True)
+    if reader.read_columns is None or writer.write_columns is None:
+        backlog, reader = read_backlog_file(plugin_manager, source, reader.name, context)
+        lost = lost_fields(backlog, writer.capabilities, writer.kinds)
+        write_backlog_file(plugin_manager, backlog, target, writer.name, context)
+        items = len(backlog.items)
+    else:
+        columns = reader.read_columns(source, format_context(reader, context))
+        validate_backlog(columns, origin=source)
+        lost = lost_fields(columns, writer.capabilities, writer.kinds)
+        with atomic_output(target) as staged:
+            writer.write_columns(columns, staged, format_context(writer, context))
+        items = len(columns.items)
+    return ConvertReport(reader=reader.name, writer=writer.name, items=items, lost=lost)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mbf.config import MbfConfig
     from mbf.domain import Backlog, Estate, WorkItemKind
+    from mbf.domain.columns import BacklogColumns
     from mbf.sync import SyncLedger
 
 __all__ = [
@@ -160,9 +162,17 @@ class TrackerFormat(MbfPlugin):
     """A file format a backlog can be read from and/or written to."""
 
     read: Callable[[Path, Context], Backlog] | None = None
-    """``read(path, context)``: the backlog in the file."""
+    """``read(path, context)``: the backlog in the file. Made from :attr:`read_columns` when
+    only that is given."""
     write: Callable[[Backlog, Path, Context], None] | None = None
-    """``write(backlog, path, context)``: write the file; may add numbered siblings of ``path``."""
+    """``write(backlog, path, context)``: write the file; may add numbered siblings of ``path``.
+    Made from :attr:`write_columns` when only that is given."""
+    read_columns: Callable[[Path, Context], BacklogColumns] | None = None
+    """Optional ``read_columns(path, context)``: the backlog in the file with its items as
+    columns (:class:`mbf.domain.columns.BacklogColumns`), for a reader that works out the file
+    column by column. ``mbf convert`` keeps the columns when the target writes columns too."""
+    write_columns: Callable[[BacklogColumns, Path, Context], None] | None = None
+    """Optional ``write_columns(backlog, path, context)``: write a backlog given as columns."""
     can_read: Callable[[Path], bool] | None = None
     """Cheap content sniff: ``True`` when the file is in this format; never raises."""
     default_filenames: tuple[str, ...] = ()
@@ -184,6 +194,10 @@ class TrackerFormat(MbfPlugin):
         _set(self, "aliases", _names("aliases", self.aliases))
         _set(self, "capabilities", frozenset(self.capabilities))
         _set(self, "kinds", _kinds(self.kinds))
+        if self.read is None and self.read_columns is not None:
+            _set(self, "read", partial(_read_from_columns, self.read_columns))
+        if self.write is None and self.write_columns is not None:
+            _set(self, "write", partial(_write_as_columns, self.write_columns))
         if self.read is None and self.write is None:
             raise ValueError(f"tracker format {self.name!r} can neither read nor write")
         unknown = self.capabilities - ALL_CAPABILITIES
@@ -191,6 +205,23 @@ class TrackerFormat(MbfPlugin):
             raise ValueError(
                 f"tracker format {self.name!r} declares unknown capabilities {sorted(unknown)}"
             )
+
+
+def _read_from_columns(
+    read_columns: Callable[[Path, Context], BacklogColumns], path: Path, context: Context
+) -> Backlog:
+    return read_columns(path, context).backlog()
+
+
+def _write_as_columns(
+    write_columns: Callable[[BacklogColumns, Path, Context], None],
+    backlog: Backlog,
+    path: Path,
+    context: Context,
+) -> None:
+    from mbf.domain.columns import BacklogColumns
+
+    write_columns(BacklogColumns.of(backlog), path, context)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

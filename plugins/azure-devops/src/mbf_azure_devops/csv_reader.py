@@ -27,10 +27,10 @@ from mbf.domain import (
     Iteration,
     StateCategory,
     TrackerRef,
-    WorkItem,
     WorkItemKind,
     slug,
 )
+from mbf.domain.columns import BacklogColumns, ItemColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf_azure_devops.cells import parse_date, restore
@@ -53,7 +53,7 @@ from mbf_azure_devops.vocabulary import (
     state_category_of,
 )
 
-__all__ = ["looks_like_ado_csv", "read_ado_csv"]
+__all__ = ["looks_like_ado_csv", "read_ado_csv", "read_ado_csv_columns"]
 
 
 _ALIASES: dict[str, str] = {}
@@ -375,44 +375,13 @@ def _extra_value(value: str) -> str:
     return restore(value)
 
 
-def _work_item(  # noqa: PLR0917  (map passes each row's fields by position)
-    id_: str,
-    kind: WorkItemKind,
-    title: str,
-    description: str,
-    parent_id: str | None,
-    state: str,
-    state_category: StateCategory,
-    assignee: str,
-    priority: int | None,
-    tags: tuple[str, ...],
-    iteration_id: str | None,
-    estimate: float | None,
-    start: dt.date | None,
-    finish: dt.date | None,
-    refs: dict[str, TrackerRef],
-    extra: dict[str, Any],
-) -> WorkItem:
-    """The item of one row, from its fields in :meth:`_BoardsReader.read_columns`'s order (the
-    row path gives them in the same order)."""
-    return WorkItem(
-        id=id_,
-        kind=kind,
-        title=title,
-        description=description,
-        parent_id=parent_id,
-        state=state,
-        state_category=state_category,
-        assignee=assignee,
-        priority=priority,
-        tags=tags,
-        iteration_id=iteration_id,
-        estimate=estimate,
-        start=start,
-        finish=finish,
-        refs=refs,
-        extra=extra,
-    )
+_ITEM_FIELDS = (
+    "id", "kind", "title", "description", "parent_id", "state", "state_category", "assignee",
+    "priority", "tags", "iteration_id", "estimate", "start", "finish", "refs", "extra",
+)  # fmt: skip
+"""The item fields a Boards file gives, in the order the readers below work them out."""
+_PARENT_AT = _ITEM_FIELDS.index("parent_id")
+_EXTRA_AT = _ITEM_FIELDS.index("extra")
 
 
 class _Iterations:
@@ -477,7 +446,8 @@ class _BoardsReader:
     def __init__(self, settings: AdoCsvSettings) -> None:
         self.types = settings.types_by_kind()
         self.kind_of_type = {name.casefold(): kind for kind, name in self.types.items()}
-        self.items: list[WorkItem] = []
+        # The items read so far, a list per field of _ITEM_FIELDS.
+        self.fields: tuple[list[Any], ...] = tuple([] for _ in _ITEM_FIELDS)
         self.iteration_registry = _Iterations()
         self.iterations = self.iteration_registry.iterations
         self.item_of_key: dict[str, str] = {}
@@ -601,29 +571,28 @@ class _BoardsReader:
                 self.unknown_states[state] = self.unknown_states.get(state, 0) + state_cells.count(
                     cell
                 )
-        self.items.extend(
-            map(
-                _work_item,
-                own_ids,
-                map(_SECOND, types),
-                titles,
-                map(self.description_cells.__getitem__, column("Description")),
-                parents,
-                map(_FIRST, states),
-                map(_SECOND, states),
-                map(self.assignee_cells.__getitem__, column("Assigned To")),
-                priorities,
-                tags,
-                map(self.iteration_cells.__getitem__, column("Iteration Path")),
-                estimates,
-                starts,
-                finishes,
-                [{SERVICE_NAME: TrackerRef(key=key)} if key else {} for key in keys]
-                if keys is not blank
-                else repeat({}),
-                self._extras(table, columns, types),
-            )
+        file_fields = (
+            own_ids,
+            map(_SECOND, types),
+            titles,
+            map(self.description_cells.__getitem__, column("Description")),
+            parents,
+            map(_FIRST, states),
+            map(_SECOND, states),
+            map(self.assignee_cells.__getitem__, column("Assigned To")),
+            priorities,
+            tags,
+            map(self.iteration_cells.__getitem__, column("Iteration Path")),
+            estimates,
+            starts,
+            finishes,
+            [{SERVICE_NAME: TrackerRef(key=key)} if key else {} for key in keys]
+            if keys is not blank
+            else [{}] * count_,
+            self._extras(table, columns, types),
         )
+        for field, values in zip(self.fields, file_fields, strict=True):
+            field.extend(values)
         return True
 
     def _titles(
@@ -694,7 +663,7 @@ class _BoardsReader:
         """Each row's ``extra``: its work item type when not its kind's default, and its
         non-empty cells of columns mbf has no field for."""
         count_ = len(types)
-        extras: list[dict[str, Any]] = [{}] * count_  # copied by each WorkItem
+        extras: list[dict[str, Any]] = [{}] * count_  # read-only (see ItemColumns)
         extra_columns = [table[i] for i, _ in columns.extras]
         # The rows with a cell in some extra column (a backlog's tasks seldom have one).
         holders = sorted(set().union(*map(compress, repeat(range(count_)), extra_columns)))
@@ -743,7 +712,8 @@ class _BoardsReader:
         estimates: dict[str, float | None] = {"": None}
         dates: dict[str, dt.date | None] = {"": None}
         iteration_of_cell: dict[str, str | None] = {"": None}
-        items = self.items
+        items: list[tuple[Any, ...]] = []  # each row's fields (_ITEM_FIELDS)
+        first_position = len(self.fields[0])
         item_of_key = self.item_of_key
         unknown_states = self.unknown_states
         row_number = 1
@@ -884,7 +854,7 @@ class _BoardsReader:
                         # A parent further down the file is resolved at the end.
                         parent_id = item_of_key.get(parent_key)
                         if parent_id is None:
-                            self.pending_parents.append((len(items), parent_key))
+                            self.pending_parents.append((first_position + len(items), parent_key))
 
                 if iteration_cell in iteration_of_cell:
                     iteration_id = iteration_of_cell[iteration_cell]
@@ -906,24 +876,27 @@ class _BoardsReader:
                 if key:
                     item_of_key[key] = own_id
                 refs = {SERVICE_NAME: TrackerRef(key=key)} if key else {}
-                items.append(_work_item(
+                items.append((
                     own_id, kind, title, description, parent_id, state, category, assignee,
                     priority, tuple(tags), iteration_id, estimate, start, finish, refs, extra,
                 ))  # fmt: skip
         except csv.Error as exc:  # raised while reading the row after the last one read
             raise InputError(f"malformed CSV: {exc}", path=path, row=row_number + 1) from None
+        for field, values in zip(
+            self.fields, zip(*items, strict=True), strict=False
+        ):  # no rows: none
+            field.extend(values)
 
-    def backlog(self) -> Backlog:
+    def backlog(self) -> BacklogColumns:
+        """The backlog of every file read, its items as columns."""
+        parents, extras = self.fields[_PARENT_AT], self.fields[_EXTRA_AT]
         unresolved = 0
         for position, parent_key in self.pending_parents:
-            item = self.items[position]
             parent_id = self.item_of_key.get(parent_key)
             if parent_id is not None:
-                self.items[position] = attrs.evolve(item, parent_id=parent_id)
+                parents[position] = parent_id
             else:  # the parent was not in the query; keep its ID so nothing is lost
-                self.items[position] = attrs.evolve(
-                    item, extra={**item.extra, "Parent": parent_key}
-                )
+                extras[position] = {**extras[position], "Parent": parent_key}
                 unresolved += 1
         if unresolved:
             self.warnings.append(
@@ -935,7 +908,10 @@ class _BoardsReader:
                 f"{FORMAT_NAME}: state {state!r} ({times} item(s)) is not a known Boards state; "
                 "counted as to do"
             )
-        return Backlog(items=self.items, iterations=tuple(self.iterations.values()))
+        return BacklogColumns(
+            items=ItemColumns(dict(zip(_ITEM_FIELDS, self.fields, strict=True))),
+            iterations=tuple(self.iterations.values()),
+        )
 
 
 def _parts_to_read(path: Path) -> list[Path]:
@@ -951,6 +927,12 @@ def _parts_to_read(path: Path) -> list[Path]:
 
 def read_ado_csv(path: Path, context: Context) -> Backlog:
     """Read a Boards CSV (an export or an mbf-written file with its numbered parts)."""
+    return read_ado_csv_columns(path, context).backlog()
+
+
+def read_ado_csv_columns(path: Path, context: Context) -> BacklogColumns:
+    """Read a Boards CSV (an export or an mbf-written file with its numbered parts); its items
+    come as columns (see :mod:`mbf.domain.columns`)."""
     paths = _parts_to_read(path)
     for encoding in ("utf-8-sig", "cp1252"):  # Excel's "Save as CSV" gives Windows-1252
         reader = _BoardsReader(settings_of(context))

@@ -19,6 +19,7 @@ from mbf_azure_devops.vocabulary import DEFAULT_WORK_ITEM_TYPES
 
 if TYPE_CHECKING:
     from mbf.domain import Backlog
+    from mbf.domain.columns import BacklogColumns
 
 __all__ = ["CAPABILITIES", "FORMAT_NAME", "AdoCsvSettings", "ado_csv_format"]
 
@@ -68,10 +69,10 @@ class AdoCsvSettings:
         }
 
 
-def _read(path: Path, context: Context) -> Backlog:
-    from mbf_azure_devops.csv_reader import read_ado_csv
+def _read_columns(path: Path, context: Context) -> BacklogColumns:
+    from mbf_azure_devops.csv_reader import read_ado_csv_columns
 
-    return read_ado_csv(path, context)
+    return read_ado_csv_columns(path, context)
 
 
 def _write(backlog: Backlog, path: Path, context: Context) -> None:
@@ -93,7 +94,7 @@ def ado_csv_format() -> TrackerFormat:
         description="Azure Boards CSV: 'Import work items' files and query-result exports",
         aliases=("azure-boards-csv", "ado"),
         default_filenames=("*.ado.csv", "*-ado.csv", "*_ado.csv", "*azure*devops*.csv"),
-        read=_read,
+        read_columns=_read_columns,
         write=_write,
         can_read=_can_read,
         capabilities=CAPABILITIES,

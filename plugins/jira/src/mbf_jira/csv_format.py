@@ -31,6 +31,7 @@ from mbf.domain import (
     WorkItemKind,
     hierarchy_order,
 )
+from mbf.domain.columns import BacklogColumns
 from mbf.plugin import Context
 from mbf_jira.cells import (
     FORMULA_STARTS,
@@ -55,6 +56,7 @@ __all__ = [
     "settings_of",
     "top_down",
     "write_jira_csv",
+    "write_jira_csv_columns",
 ]
 
 ID_LABEL_PREFIX = "mbf:"
@@ -118,20 +120,24 @@ def settings_of(context: Context) -> JiraCsvSettings:
 
 def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
     """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
-    order = _top_down_order(items, list(map(_ID, items)), list(map(_PARENT_ID, items)))
+    order = _top_down_order(
+        list(map(_ID, items)), list(map(_PARENT_ID, items)), lambda: tuple(items)
+    )
     return list(map(items.__getitem__, order))
 
 
 def _top_down_order(
-    items: Sequence[WorkItem], ids: Sequence[str], parents: Sequence[str | None]
+    ids: Sequence[str], parents: Sequence[str | None], items: Callable[[], tuple[WorkItem, ...]]
 ) -> list[int]:
-    """The positions of :func:`top_down`'s items in ``items`` (whose ids and parent ids are
-    ``ids`` and ``parents``)."""
+    """The positions of :func:`top_down`'s items (whose ids and parent ids are ``ids`` and
+    ``parents``; ``items()`` gives the items themselves, only needed when they are not in
+    hierarchy order) in their sequence."""
     levels = _levels_in_order(ids, parents)
     if levels is not None:
         return [position for level in levels for position in level]
-    ordered = hierarchy_order(tuple(items))
-    position_of = {id(item): position for position, item in enumerate(items)}
+    items_ = items()
+    ordered = hierarchy_order(items_)
+    position_of = {id(item): position for position, item in enumerate(items_)}
     depth: dict[str | None, int] = {}
     for item in ordered:
         parent_depth = depth.get(item.parent_id)  # None (a root) is never a key
@@ -312,20 +318,6 @@ class _ItemFields(NamedTuple):
     refs: Sequence[Mapping[str, TrackerRef]]
     extra: Sequence[Mapping[str, Any]]
 
-    @classmethod
-    def of_rows(cls, rows: Sequence[tuple[Any, ...]]) -> _ItemFields:
-        """The fields of items from ``rows`` of fields (:data:`_ITEM_FIELDS`)."""
-        if not rows:
-            return cls._make([()] * len(cls._fields))
-        return cls._make(zip(*rows, strict=True))
-
-
-_ITEM_FIELDS = attrgetter(*_ItemFields._fields)
-_ROW_ID = itemgetter(_ItemFields._fields.index("id"))
-_ROW_PARENT_ID = itemgetter(_ItemFields._fields.index("parent_id"))
-_ROW_TAGS = itemgetter(_ItemFields._fields.index("tags"))
-_ROW_EXTRA = itemgetter(_ItemFields._fields.index("extra"))
-
 
 class _ImporterColumns:
     """The columns of an importer file for a sequence of items (in the order written).
@@ -342,7 +334,7 @@ class _ImporterColumns:
         tags: Sequence[tuple[str, ...]],
         extras: Sequence[Mapping[str, Any]],
         *,
-        backlog: Backlog,
+        backlog: BacklogColumns,
         settings: JiraCsvSettings,
         warn: Callable[[str], None],
     ) -> None:
@@ -544,21 +536,24 @@ def _seconds(hours: float) -> str:
 
 
 def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
-    """Write ``backlog`` as a Jira CSV importer file, column by column (see
-    :class:`_ImporterColumns`)."""
+    """Write ``backlog`` as a Jira CSV importer file (see :func:`write_jira_csv_columns`)."""
+    write_jira_csv_columns(BacklogColumns.of(backlog), path, context)
+
+
+def write_jira_csv_columns(backlog: BacklogColumns, path: Path, context: Context) -> None:
+    """Write ``backlog`` (its items as columns) as a Jira CSV importer file, column by column
+    (see :class:`_ImporterColumns`)."""
     warn = context.diagnostics.warn
     items = backlog.items
-    # Every field of every item in one pass, in the backlog's order: items are large objects, and
-    # visiting them once, in the order they were made (and lie in memory), costs far less than a
-    # visit per column in the order written. The rows of fields are then put in that order.
-    rows = list(map(_ITEM_FIELDS, items))
-    order = _top_down_order(items, list(map(_ROW_ID, rows)), list(map(_ROW_PARENT_ID, rows)))
+    fields = _ItemFields._make(map(items.column, _ItemFields._fields))
+    order = _top_down_order(fields.id, fields.parent_id, items.items)
     if len(order) > 1 and order != list(range(len(order))):
-        rows = list(itemgetter(*order)(rows))
+        in_order = itemgetter(*order)
+        fields = _ItemFields._make(map(in_order, fields))
     columns = _ImporterColumns(
-        list(map(_ROW_ID, rows)),
-        list(map(_ROW_TAGS, rows)),
-        list(map(_ROW_EXTRA, rows)),
+        fields.id,
+        fields.tags,
+        fields.extra,
         backlog=backlog,
         settings=settings_of(context),
         warn=warn,
@@ -568,8 +563,8 @@ def write_jira_csv(backlog: Backlog, path: Path, context: Context) -> None:
         stream.write(csv_lines([[name] for name in columns.header]))
         for start in range(0, len(items), _ROWS_PER_BLOCK):
             block = slice(start, start + _ROWS_PER_BLOCK)
-            fields = _ItemFields.of_rows(rows[block])
-            stream.write(csv_lines(columns.of(fields, numbers[block])))
+            block_fields = _ItemFields._make(field[block] for field in fields)
+            stream.write(csv_lines(columns.of(block_fields, numbers[block])))
     if columns.spaced_labels:
         warn(
             f"{FORMAT_NAME}: {columns.spaced_labels} label(s) contained spaces, written with '_' "

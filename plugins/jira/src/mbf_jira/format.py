@@ -18,6 +18,7 @@ from mbf_jira.vocabulary import DEFAULT_ISSUE_TYPES
 
 if TYPE_CHECKING:
     from mbf.domain import Backlog
+    from mbf.domain.columns import BacklogColumns
 
 __all__ = ["CAPABILITIES", "FORMAT_NAME", "JiraCsvSettings", "jira_csv_format"]
 
@@ -70,10 +71,10 @@ def _read(path: Path, context: Context) -> Backlog:
     return read_jira_csv(path, context)
 
 
-def _write(backlog: Backlog, path: Path, context: Context) -> None:
-    from mbf_jira.csv_format import write_jira_csv
+def _write_columns(backlog: BacklogColumns, path: Path, context: Context) -> None:
+    from mbf_jira.csv_format import write_jira_csv_columns
 
-    write_jira_csv(backlog, path, context)
+    write_jira_csv_columns(backlog, path, context)
 
 
 def _can_read(path: Path) -> bool:
@@ -90,7 +91,7 @@ def jira_csv_format() -> TrackerFormat:
         aliases=("jira",),
         default_filenames=("*.jira.csv", "jira*.csv", "*-jira.csv", "*_jira.csv"),
         read=_read,
-        write=_write,
+        write_columns=_write_columns,
         can_read=_can_read,
         capabilities=CAPABILITIES,
         settings_type=JiraCsvSettings,
