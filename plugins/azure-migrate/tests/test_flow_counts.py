@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,32 @@ def test_a_plain_export_and_the_same_export_quoted_read_alike(tmp_path: Path) ->
         ("web01", "WEB01", ("10.1.0.11", "10.1.0.12")),
     ]
     assert plain.sources[0].records == quoted.sources[0].records == 4
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_split_lines_give_the_cells_the_csv_module_gives(tmp_path: Path, newline: str) -> None:
+    rows = [
+        *ROWS,
+        "7/29/2026 00:00-06:00,WEB04,10.1.0.14,DB01,",  # a blank last cell
+        "7/29/2026 00:00-06:00,,,,",  # separators only
+        "7/29/2026 06:00-12:00, WEB05 ,\t10.1.0.15,DB01 ,1433",  # spaces kept, as csv does
+    ]
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *rows], newline=newline))
+    expected = {
+        **COUNTS,
+        ("WEB04", "10.1.0.14", "DB01", ""): 1,
+        ("", "", "", ""): 1,
+        (" WEB05 ", "\t10.1.0.15", "DB01 ", "1433"): 1,
+    }
+    assert _count_plain_lines(table, POSITIONS) == expected
+    with table.bulk_rows() as csv_rows:  # the csv module's reading of the same file
+        assert Counter(tuple(row[p] for p in POSITIONS) for row in csv_rows) == expected
+
+
+def test_a_line_that_may_hold_a_cell_over_the_csv_limit_is_left_to_the_csv_module(
+    tmp_path: Path,
+) -> None:
+    long_name = "W" * (csv.field_size_limit() + 1)
+    rows = [*ROWS, f"7/29/2026 00:00-06:00,{long_name},10.1.0.11,DB01,1433"]
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *rows]))
+    assert _count_plain_lines(table, POSITIONS) is None
