@@ -371,6 +371,11 @@ def check_kind_keys(
 
 def plugin_settings(raw: Mapping[str, Any] | None, settings_type: type[T], *, origin: str) -> T:
     """Structure a plugin's table of mbf.toml into its ``settings_type``, refusing unknown keys."""
+    if not raw:
+        try:  # the defaults, without importing cattrs: a convert with no config never needs it
+            return settings_type()
+        except TypeError:
+            pass  # a required setting: cattrs says which
     from mbf.serialization import structure_strict
 
     try:

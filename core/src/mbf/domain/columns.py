@@ -21,6 +21,7 @@ import attrs
 from mbf.domain._converters import to_tuple
 from mbf.domain.backlog import Backlog, Iteration, Release, WorkItem
 from mbf.domain.enums import WorkItemKind
+from mbf.domain.order import hierarchy_levels
 
 __all__ = ["ITEM_FIELDS", "BacklogColumns", "ItemColumns"]
 
@@ -45,7 +46,7 @@ class ItemColumns:
     columns gets a copy of its own). A field without a column holds its default on every item.
     """
 
-    __slots__ = ("_columns", "_items", "_length")
+    __slots__ = ("_columns", "_items", "_length", "_levels")
 
     def __init__(self, columns: Mapping[str, Sequence[Any]]) -> None:
         unknown = columns.keys() - set(ITEM_FIELDS)
@@ -60,6 +61,7 @@ class ItemColumns:
         self._columns = dict(columns)
         self._length = lengths.pop()
         self._items: tuple[WorkItem, ...] | None = None
+        self._levels: list[list[int]] | bool | None = False  # False: not worked out yet
 
     @classmethod
     def of_items(cls, items: Iterable[WorkItem]) -> ItemColumns:
@@ -85,6 +87,13 @@ class ItemColumns:
 
     def __len__(self) -> int:
         return self._length
+
+    def hierarchy_levels(self) -> list[list[int]] | None:
+        """:func:`~mbf.domain.order.hierarchy_levels` of these items, worked out once (both
+        validation and a writer putting items top-down ask for it)."""
+        if self._levels is False:
+            self._levels = hierarchy_levels(self.column("id"), self.column("parent_id"))
+        return self._levels  # type: ignore[return-value]  # (False replaced above)
 
     def items(self) -> tuple[WorkItem, ...]:
         """The work items, built once: each item's ``__dict__`` is filled as attrs' ``__init__``

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from itertools import count
 
 from mbf.domain.backlog import WorkItem
 
-__all__ = ["hierarchy_order"]
+__all__ = ["hierarchy_levels", "hierarchy_order"]
 
 
 def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
@@ -56,3 +58,42 @@ def _in_hierarchy_order(items: tuple[WorkItem, ...], known: set[str]) -> bool:
                 return False  # the parent is not an ancestor of the previous item, or comes later
         path.append(item.id)
     return True
+
+
+def hierarchy_levels(ids: Iterable[str], parents: Iterable[str | None]) -> list[list[int]] | None:
+    """The positions of the items of each depth, when the items (``ids`` unique, ``parents``
+    their parent ids) are already in hierarchy order, as a backlog read from a file usually is;
+    else ``None``.
+
+    They are when each item's parent is the previous item or one of its ancestors (see
+    :func:`~mbf.domain.hierarchy_order`); one pass then gives every item's depth. An item whose
+    parent is not among the items is a root. Levels also prove that no parent cycle exists:
+    every parent comes before its children.
+    """
+    depth: dict[str, int] = {}
+    levels: list[list[int]] = []
+    path: list[str] = []  # ids from a root down to the previous item
+    absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
+    for position, item_id, parent in zip(count(), ids, parents):
+        if parent is None:
+            path.clear()
+        elif parent in depth:
+            while path[-1] != parent:  # an item seen already is on the path, or was left
+                path.pop()
+                if not path:
+                    return None
+        else:
+            absent_parents.add(parent)
+            path.clear()
+        level = len(path)
+        if item_id in depth:
+            return None
+        depth[item_id] = level
+        if level == len(levels):
+            levels.append([position])
+        else:
+            levels[level].append(position)
+        path.append(item_id)
+    if not absent_parents.isdisjoint(depth):
+        return None  # a parent comes after its child
+    return levels

@@ -571,7 +571,7 @@ class _BoardsReader:
                 self.unknown_states[state] = self.unknown_states.get(state, 0) + state_cells.count(
                     cell
                 )
-        file_fields = (
+        file_fields: tuple[Iterable[Any], ...] = (
             own_ids,
             map(_SECOND, types),
             titles,
@@ -587,8 +587,8 @@ class _BoardsReader:
             starts,
             finishes,
             [{SERVICE_NAME: TrackerRef(key=key)} if key else {} for key in keys]
-            if keys is not blank
-            else [{}] * count_,
+            if any(keys)
+            else [{}] * count_,  # one read-only dictionary (see ItemColumns)
             self._extras(table, columns, types),
         )
         for field, values in zip(self.fields, file_fields, strict=True):

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import chain, compress, count, repeat
-from operator import add, attrgetter, contains, itemgetter, methodcaller, not_, or_
+from operator import add, attrgetter, contains, getitem, itemgetter, methodcaller, not_, or_
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -32,6 +32,7 @@ from mbf.domain import (
     hierarchy_order,
 )
 from mbf.domain.columns import BacklogColumns
+from mbf.domain.order import hierarchy_levels
 from mbf.plugin import Context
 from mbf_jira.cells import (
     FORMULA_STARTS,
@@ -120,19 +121,17 @@ def settings_of(context: Context) -> JiraCsvSettings:
 
 def top_down(items: Sequence[WorkItem]) -> list[WorkItem]:
     """``items`` level by level (all roots, then their children, …), siblings in backlog order."""
-    order = _top_down_order(
-        list(map(_ID, items)), list(map(_PARENT_ID, items)), lambda: tuple(items)
-    )
+    levels = hierarchy_levels(map(_ID, items), map(_PARENT_ID, items))
+    order = _top_down_order(levels, lambda: tuple(items))
     return list(map(items.__getitem__, order))
 
 
 def _top_down_order(
-    ids: Sequence[str], parents: Sequence[str | None], items: Callable[[], tuple[WorkItem, ...]]
+    levels: list[list[int]] | None, items: Callable[[], tuple[WorkItem, ...]]
 ) -> list[int]:
-    """The positions of :func:`top_down`'s items (whose ids and parent ids are ``ids`` and
-    ``parents``; ``items()`` gives the items themselves, only needed when they are not in
-    hierarchy order) in their sequence."""
-    levels = _levels_in_order(ids, parents)
+    """The positions of :func:`top_down`'s items in their sequence, given the items'
+    :func:`~mbf.domain.order.hierarchy_levels` (``items()`` gives the items themselves, only
+    needed when there are none: the items are not in hierarchy order)."""
     if levels is not None:
         return [position for level in levels for position in level]
     items_ = items()
@@ -144,43 +143,6 @@ def _top_down_order(
         depth[item.id] = 0 if parent_depth is None else parent_depth + 1
     by_depth = sorted(ordered, key=lambda item: depth[item.id])  # stable: keeps sibling order
     return [position_of[id(item)] for item in by_depth]
-
-
-def _levels_in_order(ids: Sequence[str], parents: Sequence[str | None]) -> list[list[int]] | None:
-    """The positions of the items of each depth, when the items (``ids`` unique, ``parents``
-    their parent ids) are already in hierarchy order, as a backlog read from a file usually is;
-    else ``None``.
-
-    They are when each item's parent is the previous item or one of its ancestors (see
-    :func:`~mbf.domain.hierarchy_order`); one pass then gives every item's depth.
-    """
-    depth: dict[str, int] = {}
-    levels: list[list[int]] = []
-    path: list[str] = []  # ids from a root down to the previous item
-    absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
-    for position, item_id, parent in zip(count(), ids, parents):
-        if parent is None:
-            path.clear()
-        elif parent in depth:
-            while path[-1] != parent:  # an item seen already is on the path, or was left
-                path.pop()
-                if not path:
-                    return None
-        else:
-            absent_parents.add(parent)
-            path.clear()
-        level = len(path)
-        if item_id in depth:
-            return None
-        depth[item_id] = level
-        if level == len(levels):
-            levels.append([position])
-        else:
-            levels[level].append(position)
-        path.append(item_id)
-    if not absent_parents.isdisjoint(depth):
-        return None  # a parent comes after its child
-    return levels
 
 
 def _as_list(value: Any) -> list[str]:
@@ -232,15 +194,15 @@ def _as_is(cells: Sequence[str]) -> Sequence[str]:
     return cells
 
 
-_STARTS = tuple(FORMULA_STARTS)
+_FIRST_CHARACTER = slice(0, 1)
 
 
 def _neutralised(cells: Sequence[str]) -> Sequence[str]:
     """``cells`` made inert for spreadsheets (see :func:`neutralise`); the list itself when no
-    cell needs it, which one pass in C tells."""
-    if any(map(str.startswith, cells, repeat(_STARTS))):
-        return list(map(neutralise, cells))
-    return cells
+    cell needs it, which their first characters, taken in one pass in C, tell."""
+    if FORMULA_STARTS.isdisjoint(map(getitem, cells, repeat(_FIRST_CHARACTER))):
+        return cells
+    return list(map(neutralise, cells))
 
 
 _K = TypeVar("_K")
@@ -546,7 +508,7 @@ def write_jira_csv_columns(backlog: BacklogColumns, path: Path, context: Context
     warn = context.diagnostics.warn
     items = backlog.items
     fields = _ItemFields._make(map(items.column, _ItemFields._fields))
-    order = _top_down_order(fields.id, fields.parent_id, items.items)
+    order = _top_down_order(items.hierarchy_levels(), items.items)
     if len(order) > 1 and order != list(range(len(order))):
         in_order = itemgetter(*order)
         fields = _ItemFields._make(map(in_order, fields))
