@@ -103,3 +103,57 @@ def test_a_server_named_twice_in_one_export_is_compared_in_row_order() -> None:
     assert server.extra == {
         "conflicts": {"memory_mb": {"azure-migrate:b.csv": 1024}},
     }
+
+
+def test_extra_values_every_server_has_are_taken_as_columns_in_first_seen_order() -> None:
+    estate = merge_estates(
+        [
+            part(
+                "rvtools:a.xlsx",
+                Server(id="web01", name="web01", cores=2, extra={"vcenter": "vc1", "host": "e1"}),
+                Server(id="db01", name="db01", cores=4, extra={"host": "e2", "vcenter": "vc1"}),
+            ),
+            part(
+                "azure-migrate:b.csv",
+                Server(id="db01", name="db01", cores=8, extra={"cluster": "c1"}),
+                Server(id="web01", name="web01", extra={"cluster": "c2"}),
+            ),
+        ],
+        Diagnostics(),
+    )
+    assert [(s.id, list(s.extra.items())) for s in estate.servers] == [
+        (
+            "db01",
+            [
+                ("vcenter", "vc1"),
+                ("host", "e2"),
+                ("cluster", "c1"),
+                ("conflicts", {"cores": {"rvtools:a.xlsx": 4, "azure-migrate:b.csv": 8}}),
+            ],
+        ),
+        ("web01", [("vcenter", "vc1"), ("host", "e1"), ("cluster", "c2")]),
+    ]
+    # The sources of each server are its own mapping, though the servers share a combination.
+    first, second = estate.servers
+    assert first.sources == second.sources == {"name": "rvtools:a.xlsx", "cores": "rvtools:a.xlsx"}
+    assert first.sources is not second.sources
+    assert first.extra is not second.extra
+
+
+def test_extra_values_only_some_servers_have_keep_the_same_order() -> None:
+    estate = merge_estates(
+        [
+            part(
+                "rvtools:a.xlsx",
+                Server(id="web01", name="web01", extra={"vcenter": "vc1"}),
+                Server(id="db01", name="db01", extra={"host": "e2", "vcenter": "vc2"}),
+            ),
+            part("azure-migrate:b.csv", Server(id="app01", name="app01", extra={"host": "e3"})),
+        ],
+        Diagnostics(),
+    )
+    assert [(s.id, list(s.extra.items())) for s in estate.servers] == [
+        ("app01", [("host", "e3")]),
+        ("db01", [("vcenter", "vc2"), ("host", "e2")]),
+        ("web01", [("vcenter", "vc1")]),
+    ]

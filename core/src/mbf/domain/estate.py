@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,8 +23,10 @@ __all__ = [
     "Readiness",
     "Server",
     "Workload",
+    "normalised_dependencies",
     "normalised_dependency",
     "normalised_server",
+    "normalised_servers",
 ]
 
 
@@ -238,3 +242,83 @@ def normalised_dependency(
     _set_process(dependency, process)
     _set_weight(dependency, weight)
     return dependency
+
+
+# -- building many records a field at a time ------------------------------------------------------
+#
+# Where a source or the merge has its values as columns, the records are made empty and each
+# field is set for all of them in one pass: no Python call per record. Same records as the
+# functions above, in about two thirds of the time.
+
+_SERVER_SETTERS = dict(zip((field.name for field in attrs.fields(Server)), (
+    _set_id, _set_name, _set_datacenter_id, _set_os, _set_os_version, _set_cores, _set_memory_mb,
+    _set_storage_gb, _set_environment, _set_ip_addresses, _set_readiness, _set_blockers,
+    _set_workload_ids, _set_sources, _set_extra,
+), strict=True))  # fmt: skip
+_SERVER_DEFAULTS: dict[str, Any] = {
+    field.name: field.default
+    for field in attrs.fields(Server)
+    if field.name not in ("id", "name", "sources", "extra")
+}
+_DEPENDENCY_SETTERS = (
+    _set_source_id, _set_target_id, _set_port, _set_protocol, _set_process, _set_weight,
+)  # fmt: skip
+
+
+def _fill(
+    records: list[Any],
+    setter: Callable[[Any, Any], None],
+    column: Sequence[Any] | None,
+    default: Any,
+) -> None:
+    """Set one field of every record: ``column[i]`` on ``records[i]``, or ``default`` on all."""
+    if column is None:
+        values: Iterable[Any] = itertools.repeat(default, len(records))
+    elif len(column) != len(records):
+        raise ValueError(f"a column of {len(column)} values for {len(records)} records")
+    else:
+        values = column
+    collections.deque(map(setter, records, values), maxlen=0)
+
+
+def normalised_servers(
+    ids: Sequence[str], names: Sequence[str], **columns: Sequence[Any] | None
+) -> list[Server]:
+    """``[normalised_server(id=ids[i], name=names[i], field=columns[field][i], ...)]``: a server
+    per id, each field from its column (keyword: the field's name); a field without a column (or
+    whose column is ``None``) has its default, and each server its own empty ``sources`` and
+    ``extra`` unless given. Values as :func:`normalised_server` takes them."""
+    unknown = columns.keys() - _SERVER_SETTERS.keys() - {"id", "name"}
+    if unknown:
+        raise TypeError(f"not fields of a server: {', '.join(sorted(unknown))}")
+    servers: list[Server] = list(map(_new, itertools.repeat(Server, len(ids))))
+    _fill(servers, _set_id, ids, None)
+    _fill(servers, _set_name, names, None)
+    for field, default in _SERVER_DEFAULTS.items():
+        _fill(servers, _SERVER_SETTERS[field], columns.get(field), default)
+    for field in ("sources", "extra"):
+        own = columns.get(field)
+        if own is None:
+            own = [{} for _ in servers]
+        _fill(servers, _SERVER_SETTERS[field], own, None)
+    return servers
+
+
+def normalised_dependencies(
+    source_ids: Sequence[str],
+    target_ids: Sequence[str],
+    *,
+    ports: Sequence[int | None] | None = None,
+    protocols: Sequence[str] | None = None,
+    processes: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
+) -> list[Dependency]:
+    """``[normalised_dependency(source_id=source_ids[i], ...)]``: a dependency per pair of ids,
+    each other field from its column, or its default where it has none (``None``). Values as
+    :func:`normalised_dependency` takes them (weights floats)."""
+    dependencies: list[Dependency] = list(map(_new, itertools.repeat(Dependency, len(source_ids))))
+    defaults = (None, None, None, "", "", 1.0)
+    columns = (source_ids, target_ids, ports, protocols, processes, weights)
+    for setter, column, default in zip(_DEPENDENCY_SETTERS, columns, defaults, strict=True):
+        _fill(dependencies, setter, column, default)
+    return dependencies

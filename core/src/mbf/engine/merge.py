@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from mbf.domain import Datacenter, Dependency, Estate, Readiness, Server, Workload, server_id
-from mbf.domain.estate import normalised_dependency, normalised_server
+from mbf.domain.estate import normalised_dependency, normalised_servers
 from mbf.plugin import Diagnostics
 
 __all__ = ["SourcedEstate", "canonical_ip", "merge_estates", "normalise_environment"]
@@ -270,65 +270,63 @@ class _Drafts:
         )
 
     def build(self, merged_ids: list[str]) -> tuple[Server, ...]:
-        """The merged servers ``merged_ids`` name, in that order."""
+        """The merged servers ``merged_ids`` name, in that order, made a field at a time."""
         values = self.values
-        columns = [
-            list(map(values[field].get, merged_ids, itertools.repeat(default)))
+        columns: dict[str, Any] = {
+            field: list(map(values[field].get, merged_ids, itertools.repeat(default)))
             for field, default in _DEFAULTS.items()
-        ]
-        labels = zip(
-            *(map(self.origin[field].get, merged_ids) for field in _SCALAR_FIELDS), strict=True
-        )
-        sources_of: dict[tuple[str | None, ...], dict[str, str]] = {}
-        extras = [(key, store) for key, store in self.extra.items() if store]
-        ips, blockers, workloads = self.ips, self.blockers, self.workloads
-        conflicts = self.conflicts
-        servers = []
-        for merged_id, row, origin in zip(
-            merged_ids, zip(*columns, strict=True), labels, strict=True
-        ):
-            sources = sources_of.get(origin)
-            if sources is None:  # a few combinations of exports for thousands of servers
-                sources = sources_of[origin] = {
-                    field: label
-                    for field, label in zip(_SCALAR_FIELDS, origin, strict=True)
-                    if label is not None
-                }
-            extra = {key: store[merged_id] for key, store in extras if merged_id in store}
-            found = conflicts.get(merged_id)
-            if found:
-                extra["conflicts"] = {field: dict(seen) for field, seen in sorted(found.items())}
-            (
-                name,
-                datacenter_id,
-                os,
-                os_version,
-                cores,
-                memory_mb,
-                storage_gb,
-                environment,
-                readiness,
-            ) = row
-            servers.append(
-                normalised_server(
-                    id=merged_id,
-                    name=name,
-                    datacenter_id=datacenter_id,
-                    os=os,
-                    os_version=os_version,
-                    cores=cores,
-                    memory_mb=memory_mb,
-                    storage_gb=storage_gb,
-                    environment=environment,
-                    ip_addresses=tuple(ips.get(merged_id, ())),
-                    readiness=readiness,
-                    blockers=tuple(blockers.get(merged_id, ())),
-                    workload_ids=tuple(sorted(workloads.get(merged_id, ()))),
-                    sources=dict(sources),
-                    extra=extra,
-                )
+        }
+        # Which export each field came from: a few combinations of exports for thousands of
+        # servers, each made a mapping once and copied for each of its servers.
+        combinations = list(
+            zip(
+                *(map(self.origin[field].get, merged_ids) for field in _SCALAR_FIELDS),
+                strict=True,
             )
-        return tuple(servers)
+        )
+        sources_of = {
+            origin: {
+                field: label
+                for field, label in zip(_SCALAR_FIELDS, origin, strict=True)
+                if label is not None
+            }
+            for origin in dict.fromkeys(combinations)
+        }
+        columns["sources"] = list(map(dict, map(sources_of.__getitem__, combinations)))
+        columns["extra"] = self._extras(merged_ids)
+        no_values = itertools.repeat(())
+        columns["ip_addresses"] = list(map(tuple, map(self.ips.get, merged_ids, no_values)))
+        columns["blockers"] = list(map(tuple, map(self.blockers.get, merged_ids, no_values)))
+        workloads = map(sorted, map(self.workloads.get, merged_ids, no_values))
+        columns["workload_ids"] = list(map(tuple, workloads))
+        names = columns.pop("name")
+        return tuple(normalised_servers(merged_ids, names, **columns))
+
+    def _extras(self, merged_ids: list[str]) -> list[dict[str, Any]]:
+        """Each merged server's ``extra``: the extra values it was given, in the order their
+        keys were first seen, then its conflicts."""
+        extras = [(key, store) for key, store in self.extra.items() if store]
+        wanted = set(merged_ids)
+        if not extras:
+            found: list[dict[str, Any]] = [{} for _ in merged_ids]
+        elif all(store.keys() >= wanted for _key, store in extras):
+            # Every server has every key (as every VM of an RVTools export): a column each.
+            keys = [key for key, _store in extras]
+            rows = zip(*(map(store.__getitem__, merged_ids) for _key, store in extras), strict=True)
+            found = list(map(dict, map(zip, itertools.repeat(keys), rows)))
+        else:
+            found = [
+                {key: store[merged_id] for key, store in extras if merged_id in store}
+                for merged_id in merged_ids
+            ]
+        if self.conflicts:
+            position = dict(zip(merged_ids, range(len(merged_ids)), strict=True))
+            for merged_id, seen in self.conflicts.items():
+                if seen and merged_id in position:
+                    found[position[merged_id]]["conflicts"] = {
+                        field: dict(values) for field, values in sorted(seen.items())
+                    }
+        return found
 
 
 def _short_names(names: list[Any]) -> list[str]:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from mbf.domain import Estate, EstateSource, server_id
-from mbf.domain.estate import normalised_dependency, normalised_server
+from mbf.domain.estate import normalised_dependencies, normalised_servers
 from mbf.errors import InputError
 from mbf.tabular import Columns, ColumnSpec, Table, cell_int
 from mbf_azure_migrate.flow_counts import count_flows
@@ -196,26 +195,32 @@ def _estate(
     *,
     blank_port: bool,
 ) -> Estate:
-    servers = tuple(
-        normalised_server(id=sid, name=names[sid], ip_addresses=tuple(addresses.get(sid, ())))
-        for sid in sorted(names)
+    ids = sorted(names)
+    servers = normalised_servers(
+        ids,
+        list(map(names.__getitem__, ids)),
+        ip_addresses=[tuple(addresses.get(sid, ())) for sid in ids],
     )
-    items: Iterable[tuple[tuple[str, str, int | None], list[Any]]] = flows.items()
     # A blank port sorts first, as -1; only then do the keys need a sort key of their own.
-    ordered = sorted(items, key=_flow_order) if blank_port else sorted(items)
-    dependencies = tuple(
-        normalised_dependency(
-            source_id=s, target_id=t, port=p, process=flow[1], weight=float(flow[0])
-        )
-        for (s, t, p), flow in ordered
+    ordered = sorted(flows, key=_flow_order) if blank_port else sorted(flows)
+    totals = list(map(flows.__getitem__, ordered))
+    dependencies = normalised_dependencies(
+        list(map(_first, ordered)),
+        list(map(_second, ordered)),
+        ports=list(map(_third, ordered)),
+        processes=list(map(_second, totals)),
+        weights=list(map(float, map(_first, totals))),
     )
     return Estate(
-        servers=servers,
-        dependencies=dependencies,
+        servers=tuple(servers),
+        dependencies=tuple(dependencies),
         sources=(EstateSource(source="azure-migrate", path=str(table.path), records=rows),),
     )
 
 
-def _flow_order(item: tuple[tuple[str, str, int | None], list[Any]]) -> tuple[str, str, int]:
-    (source, target, port), _flow = item
+def _flow_order(key: tuple[str, str, int | None]) -> tuple[str, str, int]:
+    source, target, port = key
     return source, target, -1 if port is None else port
+
+
+_first, _second, _third = map(operator.itemgetter, range(3))
