@@ -15,6 +15,7 @@ from mbf.domain import (
     validate_backlog,
     validate_estate,
 )
+from mbf.domain.columns import BacklogColumns
 from mbf.errors import ValidationError
 
 
@@ -23,8 +24,13 @@ def item(id_: str, parent: str | None = None, **kw) -> WorkItem:
 
 
 def problems_of(backlog: Backlog) -> tuple[str, ...]:
+    """The problems validation finds in ``backlog``, the same whether its items are given as
+    items or as columns."""
     with pytest.raises(ValidationError) as caught:
         validate_backlog(backlog)
+    with pytest.raises(ValidationError) as caught_in_columns:
+        validate_backlog(BacklogColumns.of(backlog))
+    assert caught_in_columns.value.problems == caught.value.problems
     return caught.value.problems
 
 

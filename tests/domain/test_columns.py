@@ -1,0 +1,135 @@
+"""Work items as columns: the same items either way, defaults for absent fields, items of their
+own, and the hierarchy levels worked out once."""
+
+from types import MappingProxyType
+
+import pytest
+
+from mbf.domain import Backlog, TrackerRef, WorkItem, WorkItemKind
+from mbf.domain.columns import ITEM_FIELDS, BacklogColumns, ItemColumns
+from mbf.domain.order import hierarchy_levels
+from mbf.testing.samples import make_sample_backlog
+
+TASK = WorkItemKind.TASK
+
+
+def test_item_fields_are_the_work_item_fields_in_class_order() -> None:
+    assert ITEM_FIELDS == (
+        "id", "kind", "title", "description", "parent_id", "state", "state_category",
+        "assignee", "priority", "tags", "iteration_id", "release_id", "estimate", "start",
+        "finish", "links", "source", "refs", "extra",
+    )  # fmt: skip
+
+
+def test_a_backlog_as_columns_gives_back_equal_items_and_the_same_lists() -> None:
+    backlog = make_sample_backlog()
+    columns = BacklogColumns.of(backlog)
+    assert len(columns.items) == len(backlog.items) == 9
+    assert list(columns.items.column("title")) == [item.title for item in backlog.items]
+    assert columns.iterations == backlog.iterations
+    assert columns.releases == backlog.releases
+    assert columns.backlog() == backlog
+
+
+def test_items_built_from_columns_equal_items_made_with_init() -> None:
+    columns = ItemColumns(
+        {
+            "id": ("a", "b"),
+            "kind": (WorkItemKind.EPIC, TASK),
+            "title": ("Alpha", "Beta"),
+            "parent_id": (None, "a"),
+            "tags": (("x", "y"), ()),
+            "estimate": (None, 2.5),
+            "refs": ({}, {"ado": TrackerRef(key="12")}),
+        }
+    )
+    assert columns.items() == (
+        WorkItem(id="a", kind=WorkItemKind.EPIC, title="Alpha", tags=("x", "y")),
+        WorkItem(
+            id="b", kind=TASK, title="Beta", parent_id="a", estimate=2.5,
+            refs={"ado": TrackerRef(key="12")},
+        ),
+    )  # fmt: skip
+    assert columns.items() is columns.items()  # built once
+    # Same dictionary layout as attrs' __init__ gives (the keys shared between items).
+    assert list(vars(columns.items()[0])) == list(vars(WorkItem(id="", kind=TASK, title="")))
+
+
+def test_a_field_without_a_column_is_its_default_on_every_item() -> None:
+    columns = ItemColumns({"id": ("a", "b"), "kind": (TASK, TASK), "title": ("A", "B")})
+    assert columns.column("state") == ("New", "New")
+    assert columns.column("tags") == ((), ())
+    assert columns.column("refs") == (MappingProxyType({}), MappingProxyType({}))
+    with pytest.raises(KeyError):
+        columns.column("colour")
+
+
+def test_items_get_dictionaries_of_their_own_from_shared_read_only_ones() -> None:
+    shared: dict[str, object] = {}
+    columns = ItemColumns(
+        {"id": ("a", "b"), "kind": (TASK, TASK), "title": ("A", "B"), "extra": (shared, shared)}
+    )
+    a, b = columns.items()
+    assert a.extra == b.extra == {}
+    assert a.extra is not b.extra
+    assert a.extra is not shared
+    assert a.refs is not b.refs
+    assert type(a.refs) is dict
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"id": ("a",), "kind": (TASK,), "title": ("A",), "colour": ("red",)},
+         "not work item fields: ['colour']"),
+        ({"id": ("a",), "kind": (TASK,)}, "item columns need ['title']"),
+        ({"id": ("a", "b"), "kind": (TASK,), "title": ("A",)},
+         "item columns of different lengths: [1, 2]"),
+    ],
+)  # fmt: skip
+def test_malformed_columns_are_refused(
+    columns: dict[str, tuple[object, ...]], message: str
+) -> None:
+    with pytest.raises(ValueError, match=r"^" + message.replace("[", r"\[")):
+        ItemColumns(columns)
+
+
+def test_no_items_give_empty_columns() -> None:
+    columns = BacklogColumns.of(Backlog())
+    assert len(columns.items) == 0
+    assert columns.items.column("id") == ()
+    assert columns.backlog() == Backlog()
+
+
+def test_hierarchy_levels_are_worked_out_once() -> None:
+    backlog = make_sample_backlog()
+    columns = ItemColumns.of_items(backlog.items)
+    levels = columns.hierarchy_levels()
+    assert levels == hierarchy_levels(
+        (item.id for item in backlog.items), (item.parent_id for item in backlog.items)
+    )
+    assert levels is not None
+    assert columns.hierarchy_levels() is levels
+
+
+class TestHierarchyLevels:
+    def test_items_in_hierarchy_order_give_the_positions_of_each_depth(self) -> None:
+        ids = ["e1", "f1", "s1", "t1", "s2", "e2", "f2"]
+        parents = [None, "e1", "f1", "s1", "f1", None, "e2"]
+        assert hierarchy_levels(ids, parents) == [[0, 5], [1, 6], [2, 4], [3]]
+
+    def test_a_parent_that_is_not_an_item_makes_a_root(self) -> None:
+        assert hierarchy_levels(["a", "b"], ["elsewhere", "a"]) == [[0], [1]]
+
+    def test_a_child_whose_parent_was_left_is_out_of_order(self) -> None:
+        # f2's parent e1 is not on the path e2 -> ..., so the items are not depth-first.
+        assert hierarchy_levels(["e1", "e2", "f2"], [None, None, "e1"]) is None
+
+    def test_a_parent_after_its_child_is_out_of_order(self) -> None:
+        assert hierarchy_levels(["s1", "f1"], ["f1", None]) is None
+
+    def test_a_repeated_id_gives_no_levels(self) -> None:
+        assert hierarchy_levels(["a", "a"], [None, None]) is None
+
+    def test_a_cycle_gives_no_levels(self) -> None:
+        assert hierarchy_levels(["a", "b"], ["b", "a"]) is None
