@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from itertools import count
 
 from mbf.domain.backlog import WorkItem
 
@@ -71,29 +70,32 @@ def hierarchy_levels(ids: Iterable[str], parents: Iterable[str | None]) -> list[
     every parent comes before its children.
     """
     depth: dict[str, int] = {}
+    depth_of = depth.get
     levels: list[list[int]] = []
-    path: list[str] = []  # ids from a root down to the previous item
+    path: list[str] = []  # path[:length]: the ids from a root down to the previous item
+    length = 0
     absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
-    for position, item_id, parent in zip(count(), ids, parents):
-        if parent is None:
-            path.clear()
-        elif parent in depth:
-            while path[-1] != parent:  # an item seen already is on the path, or was left
-                path.pop()
-                if not path:
-                    return None
+    position = -1
+    for position, (item_id, parent) in enumerate(zip(ids, parents, strict=True)):
+        parent_depth = depth_of(parent)  # type: ignore[arg-type]  # (None is never a key)
+        if parent_depth is None:  # a root, or its parent is missing or comes later
+            if parent is not None:
+                absent_parents.add(parent)
+            level = 0
+        elif parent_depth < length and path[parent_depth] == parent:
+            level = parent_depth + 1
         else:
-            absent_parents.add(parent)
-            path.clear()
-        level = len(path)
-        if item_id in depth:
-            return None
+            return None  # the parent is not an ancestor of the previous item
+        if level < len(path):
+            path[level] = item_id
+        else:
+            path.append(item_id)
+        length = level + 1
         depth[item_id] = level
-        if level == len(levels):
-            levels.append([position])
-        else:
+        if level < len(levels):
             levels[level].append(position)
-        path.append(item_id)
-    if not absent_parents.isdisjoint(depth):
-        return None  # a parent comes after its child
+        else:
+            levels.append([position])
+    if len(depth) <= position or not absent_parents.isdisjoint(depth):
+        return None  # a repeated id, or a parent after its child
     return levels
