@@ -142,3 +142,53 @@ def test_blank_and_short_rows_are_left_to_the_row_by_row_way() -> None:
         table = Table(path=Path("RVTools.xlsx"), header=HEADER, rows=rows, sheet="vInfo")
         cols = Columns.locate(HEADER, _VINFO, table=table)
         assert _read_by_column(table, cols, disks={}, hosts={}) is None
+
+
+FULL_ROWS: list[list[Any]] = [
+    ["web01", "poweredOn", False, False, 2, 8192, 102400, 51200, "AMS 1", "Web", "esx01",
+     "10.1.0.11", "Windows 2016", "", "uuid-1", "web01.contoso.local"],
+    ["db01", "poweredOff", False, False, 4, 16384, 2048, 1024, "AMS 1", "Db", "esx02",
+     "10.1.0.21", "RHEL 8", "Red Hat 8", "uuid-2", "db01.contoso.local"],
+]  # fmt: skip
+
+
+def test_extra_values_every_vm_has_read_as_columns_in_the_row_order_of_keys() -> None:
+    by_column, by_row = read_both(FULL_ROWS)
+    assert by_column == by_row
+    servers = by_column[0]
+    assert [list(server.extra.items()) for server in servers] == [
+        [
+            ("cluster", "Web"),
+            ("host", "esx01"),
+            ("power_state", "poweredOn"),
+            ("dns_name", "web01.contoso.local"),
+            ("vm_uuid", "uuid-1"),
+            ("storage_used_gb", 50.0),
+        ],
+        [
+            ("cluster", "Db"),
+            ("host", "esx02"),
+            ("power_state", "poweredOff"),
+            ("dns_name", "db01.contoso.local"),
+            ("vm_uuid", "uuid-2"),
+            ("storage_used_gb", 1.0),
+        ],
+    ]
+    assert [list(server.extra) for server in by_row[0]] == [list(s.extra) for s in servers]
+    assert servers[0].extra is not servers[1].extra
+
+
+def test_hosts_and_partitions_fill_columns_as_they_fill_rows() -> None:
+    hosts = {"esx01": _HostInfo(datacenter="Dublin 2", cluster="Other", esx_version="8.0")}
+    disks = {"uuid-2": _Disks(capacity_mib=4096.0, consumed_mib=3072.0)}
+    rows = [[*FULL_ROWS[0][:8], "", "", *FULL_ROWS[0][10:]], FULL_ROWS[1]]
+    by_column, by_row = read_both(rows, hosts=hosts, disks=disks)
+    assert by_column == by_row
+    servers, datacenters, _templates, _placeholders = by_column
+    assert list(datacenters) == ["dublin-2", "ams-1"]
+    assert [(s.datacenter_id, s.storage_gb, s.extra["cluster"]) for s in servers] == [
+        ("dublin-2", 100.0, "Other"),
+        ("ams-1", 4.0, "Db"),
+    ]
+    assert [s.extra.get("esx_version") for s in servers] == ["8.0", None]
+    assert servers[1].extra["storage_used_gb"] == 3.0

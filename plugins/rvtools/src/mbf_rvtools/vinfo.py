@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from mbf.domain import Datacenter, Estate, EstateSource, Server, server_id, slug
-from mbf.domain.estate import normalised_server
+from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.tabular import (
@@ -260,6 +260,27 @@ _Read = tuple[list[Server], dict[str, Datacenter], int, int]
 """The servers, datacenters by id, and how many templates and SRM placeholders were skipped."""
 
 
+def _extras(columns: dict[str, Sequence[Any]], count: int) -> list[dict[str, Any]]:
+    """Each VM's ``extra``: the values of ``columns`` (one list per key, ``count`` long) that
+    are neither blank nor ``None``, keys in the order of ``columns``."""
+    keys = [key for key, column in columns.items() if not _all_blank(column)]
+    if all(_no_blank(columns[key]) for key in keys):  # every VM has every one of those keys
+        rows = zip(*(columns[key] for key in keys), strict=True) if keys else [()] * count
+        return list(map(dict, map(zip, itertools.repeat(keys), rows)))
+    return [
+        {key: value for key, value in zip(keys, row, strict=True) if value not in ("", None)}
+        for row in zip(*(columns[key] for key in keys), strict=True)
+    ]
+
+
+def _all_blank(column: Sequence[Any]) -> bool:
+    return set(column) <= {"", None}
+
+
+def _no_blank(column: Sequence[Any]) -> bool:
+    return "" not in column and None not in column
+
+
 def _read_row_by_row(
     vinfo: Table, cols: Columns, *, disks: dict[str, _Disks], hosts: dict[str, _HostInfo]
 ) -> _Read:
@@ -352,68 +373,68 @@ def _read_by_column(
     provisioned, in_use = sizes.get("Provisioned MiB"), sizes.get("In Use MiB")
     hosts_of, uuids = texts("Host"), texts("VM UUID")
     datacenter_names, clusters = texts("Datacenter"), texts("Cluster")
-    columns = zip(  # noqa: B905  (equal lengths; two may be endless repeats of None)
-        names,
-        hosts_of,
-        datacenter_names,
-        clusters,
-        uuids,
-        cores,
-        memory,
-        provisioned or itertools.repeat(None),
-        in_use or itertools.repeat(None),
-        texts("OS according to the VMware Tools"),
-        texts("OS according to the configuration file"),
-        texts("Primary IP Address"),
-        texts("VI SDK Server"),
-        texts("Powerstate"),
-        texts("DNS Name"),
-        texts("Firmware"),
-    )
-    servers: list[Server] = []
-    datacenters: dict[str, Datacenter] = {}
+    count = len(names)
+    storage: Sequence[float | None] = provisioned or [None] * count
+    used: Sequence[float | None] = in_use or [None] * count
+    esx_versions = blank
+    if hosts:
+        host_infos = [hosts.get(host.lower()) for host in hosts_of]
+        datacenter_names = [
+            name or info.datacenter if info else name
+            for name, info in zip(datacenter_names, host_infos, strict=True)
+        ]
+        clusters = [
+            name or info.cluster if info else name
+            for name, info in zip(clusters, host_infos, strict=True)
+        ]
+        esx_versions = [info.esx_version if info else "" for info in host_infos]
+    if disks:
+        found = [
+            (disks.get(uuid.lower()) if uuid else None) or disks.get(name.lower())
+            for name, uuid in zip(names, uuids, strict=True)
+        ]
+        storage = [
+            size if partitions is None else partitions.capacity_mib
+            for size, partitions in zip(storage, found, strict=True)
+        ]
+        used = [
+            size if partitions is None else partitions.consumed_mib
+            for size, partitions in zip(used, found, strict=True)
+        ]
+    # A handful of datacenters for thousands of VMs: each slugged once, in the order first seen.
     datacenter_ids: dict[str, str | None] = {}
-    for (
-        name, host, vm_datacenter, vm_cluster, uuid, cpus, memory_mib, provisioned_mib,
-        in_use_mib, os_tools, os_config, ip, vcenter, power_state, dns_name, firmware,
-    ) in columns:  # fmt: skip
-        host_info = hosts.get(host.lower()) if hosts else None
-        datacenter, cluster = vm_datacenter, vm_cluster
-        if host_info is not None:
-            datacenter = datacenter or host_info.datacenter
-            cluster = cluster or host_info.cluster
-        storage, used = provisioned_mib, in_use_mib
-        if disks:
-            partitions = (disks.get(uuid.lower()) if uuid else None) or disks.get(name.lower())
-            if partitions is not None:
-                storage, used = partitions.capacity_mib, partitions.consumed_mib
-        extra = {
-            "vcenter": vcenter,
-            "cluster": cluster,
-            "host": host,
-            "power_state": power_state,
-            "dns_name": dns_name,
-            "vm_uuid": uuid,
-            "firmware": firmware,
-            "esx_version": host_info.esx_version if host_info else "",
-            "storage_used_gb": _gib(used),
-        }
-        datacenter_id = datacenter_ids.get(datacenter, _NOT_SEEN)
-        if datacenter_id is _NOT_SEEN:  # a handful of datacenters for thousands of VMs
-            datacenter_id = datacenter_ids[datacenter] = slug(datacenter) or None
-            if datacenter_id and datacenter_id not in datacenters:
-                datacenters[datacenter_id] = Datacenter(id=datacenter_id, name=datacenter)
-        servers.append(
-            normalised_server(
-                id=server_id(name),
-                name=name,
-                datacenter_id=datacenter_id,
-                os=os_tools or os_config,
-                cores=cpus,
-                memory_mb=memory_mib,
-                storage_gb=_gib(storage),
-                ip_addresses=(ip,) if ip else (),
-                extra={k: v for k, v in extra.items() if v not in ("", None)},
+    datacenters: dict[str, Datacenter] = {}
+    for datacenter in dict.fromkeys(datacenter_names):
+        datacenter_id = datacenter_ids[datacenter] = slug(datacenter) or None
+        if datacenter_id and datacenter_id not in datacenters:
+            datacenters[datacenter_id] = Datacenter(id=datacenter_id, name=datacenter)
+    extra: dict[str, Sequence[Any]] = {
+        "vcenter": texts("VI SDK Server"),
+        "cluster": clusters,
+        "host": hosts_of,
+        "power_state": texts("Powerstate"),
+        "dns_name": texts("DNS Name"),
+        "vm_uuid": uuids,
+        "firmware": texts("Firmware"),
+        "esx_version": esx_versions,
+        "storage_used_gb": list(map(_gib, used)),
+    }
+    servers = normalised_servers(
+        list(map(server_id, names)),
+        names,
+        datacenter_id=list(map(datacenter_ids.__getitem__, datacenter_names)),
+        os=[
+            tools or config
+            for tools, config in zip(
+                texts("OS according to the VMware Tools"),
+                texts("OS according to the configuration file"),
+                strict=True,
             )
-        )
+        ],
+        cores=cores,
+        memory_mb=memory,
+        storage_gb=list(map(_gib, storage)),
+        ip_addresses=[(ip,) if ip else () for ip in texts("Primary IP Address")],
+        extra=_extras(extra, count),
+    )
     return servers, datacenters, templates, placeholders
