@@ -39,6 +39,7 @@ ROWS = (
     "discover",
     "generate + plan",
     "convert ado-csv -> jira-csv",
+    "convert jira-csv -> ado-csv",
     "write the backlog as xlsx",
     "MSPDI read + write",
     "push to the loopback fakes",
@@ -224,6 +225,20 @@ def bench_convert(runner: Runner) -> Row:
         [*runner.mbf, "convert", "backlog.ado.csv", "backlog.jira.csv"],
     )
     return Row("convert ado-csv -> jira-csv", f"{floor.output.split()[0]} rows in {len(parts)} Boards files",
+               mbf.seconds, "csv module reading + writing the rows", floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
+
+
+def bench_convert_back(runner: Runner) -> Row:
+    """The other direction: the Jira file the previous row wrote, back to Boards files."""
+    floor = runner.best(
+        "floor: csv read + write the jira-csv rows",
+        runner.python("floors.py", "copy-csv", "floor.csv", "backlog.jira.csv"),
+    )
+    mbf = runner.best(
+        "mbf convert jira-csv -> ado-csv",
+        [*runner.mbf, "convert", "backlog.jira.csv", "from-jira.ado.csv"],
+    )
+    return Row("convert jira-csv -> ado-csv", f"{floor.output.split()[0]} rows in one Jira file",
                mbf.seconds, "csv module reading + writing the rows", floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
 
 
@@ -419,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         discover,
         bench_generate_plan(runner, discover),
         bench_convert(runner),
+        bench_convert_back(runner),
         bench_xlsx(runner),
         bench_mspdi(runner, MSPDI_WAVES[args.scale], None if args.no_mpxj else args.mpxj_python),
         bench_push(runner),

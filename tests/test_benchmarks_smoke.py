@@ -15,6 +15,7 @@ ROWS = (
     "discover",
     "generate + plan",
     "convert ado-csv -> jira-csv",
+    "convert jira-csv -> ado-csv",
     "write the backlog as xlsx",
     "MSPDI read + write",
     "push to the loopback fakes",
@@ -25,6 +26,7 @@ MEASURED = {
     "discover": "read the exports with csv / calamine",
     "generate + plan": "the discover floor",
     "convert ado-csv -> jira-csv": "csv module reading + writing the rows",
+    "convert jira-csv -> ado-csv": "csv module reading + writing the rows",
     "write the backlog as xlsx": "xlsxwriter writing the same cells alone",
     "mbf --help": "`python -c pass`",
 }
