@@ -4,8 +4,10 @@ server comparison does, and an export naming one server twice is compared in row
 
 from __future__ import annotations
 
+import pytest
+
 from mbf.domain import Estate, EstateSource, Server
-from mbf.engine.merge import SourcedEstate, merge_estates
+from mbf.engine.merge import SourcedEstate, _put, merge_estates
 from mbf.plugin import Diagnostics
 
 
@@ -157,3 +159,56 @@ def test_extra_values_only_some_servers_have_keep_the_same_order() -> None:
         ("db01", [("vcenter", "vc2"), ("host", "e2")]),
         ("web01", [("vcenter", "vc1")]),
     ]
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)], ids=["in first-seen order", "reversed"])
+def test_a_field_none_of_an_exports_servers_has_yet_is_taken_whole(order: tuple[int, int]) -> None:
+    later = [
+        Server(id="db01", name="db01", os="RHEL", memory_mb=2048),
+        Server(id="app01", name="app01", os="Windows", memory_mb=1024),
+    ]
+    estate = merge_estates(
+        [
+            part(
+                "rvtools:a.xlsx",
+                Server(id="web01", name="web01", os="Linux"),
+                Server(id="db01", name="db01"),
+                Server(id="app01", name="app01"),
+            ),
+            part("azure-migrate:b.csv", *(later[i] for i in order)),
+        ],
+        Diagnostics(),
+    )
+    assert [(s.id, s.os, s.memory_mb, dict(s.sources)) for s in estate.servers] == [
+        (
+            "app01",
+            "Windows",
+            1024,
+            {
+                "name": "rvtools:a.xlsx",
+                "os": "azure-migrate:b.csv",
+                "memory_mb": "azure-migrate:b.csv",
+            },
+        ),
+        (
+            "db01",
+            "RHEL",
+            2048,
+            {
+                "name": "rvtools:a.xlsx",
+                "os": "azure-migrate:b.csv",
+                "memory_mb": "azure-migrate:b.csv",
+            },
+        ),
+        ("web01", "Linux", None, {"name": "rvtools:a.xlsx", "os": "rvtools:a.xlsx"}),
+    ]
+
+
+def test_positions_are_put_as_one_slice_or_one_by_one_alike() -> None:
+    for at in ([2, 3, 4], [4, 2, 3], [3]):
+        values: list[object] = [None] * 6
+        _put(values, at, ["a", "b", "c"][: len(at)])
+        expected: list[object] = [None] * 6
+        for position, value in zip(at, ["a", "b", "c"], strict=False):
+            expected[position] = value
+        assert values == expected

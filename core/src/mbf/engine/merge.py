@@ -112,25 +112,55 @@ def canonical_ip(text: str) -> str | None:
 class _Drafts:
     """The merged servers being assembled, a field at a time, from every export that saw them.
 
-    Values are kept per field (``values["cores"][server id]``), not per server, so an export's
+    Values are kept per field, not per server: ``values["cores"][i]`` is the cores of the ``i``-th
+    merged server (in the order first seen), ``None`` while no export gave them. So an export's
     servers are taken a column at a time: a column the export never fills (the cores of a
-    dependency export) is skipped whole, and one that no earlier export filled is taken in bulk.
+    dependency export) is skipped whole, one that none of its servers has yet is taken in bulk,
+    and of the others only the servers whose value differs from the kept one get a look.
     """
 
     def __init__(self) -> None:
         self.ids: dict[str, None] = {}
         """Merged server ids, in the order they were first seen."""
-        self.values: dict[str, dict[str, Any]] = {field: {} for field in _SCALAR_FIELDS}
-        self.origin: dict[str, dict[str, str]] = {field: {} for field in _SCALAR_FIELDS}
+        self._position: dict[str, int] = {}
+        """Where each merged server's values are, in the lists below."""
+        self._id_at: list[str] = []
+        """The merged server whose values are at each position."""
+        self.values: dict[str, list[Any]] = {field: [] for field in _SCALAR_FIELDS}
+        self.origin: dict[str, list[str | None]] = {field: [] for field in _SCALAR_FIELDS}
         """Per field, the export label of each server's value."""
-        self.extra: dict[str, dict[str, Any]] = {}
-        self.extra_origin: dict[str, dict[str, str]] = {}
+        self.extra: dict[str, list[Any]] = {}
+        self.extra_origin: dict[str, list[str | None]] = {}
         """Per extra key, as :attr:`values` and :attr:`origin`."""
         self.ips: dict[str, dict[str, None]] = {}
         self.blockers: dict[str, dict[str, None]] = {}
         self.workloads: dict[str, dict[str, None]] = defaultdict(dict)
         self.conflicts: dict[str, dict[str, dict[str, Any]]] = {}
         """Per server, per field (``extra.`` prefixed for extra keys), the value of each export."""
+
+    def _positions(self, merged_ids: list[str]) -> list[int]:
+        """Where the values of ``merged_ids`` are; servers new to :attr:`ids` get the next
+        positions."""
+        position = self._position
+        if len(position) < len(self.ids):
+            new = list(itertools.islice(self.ids, len(position), None))
+            position.update(zip(new, range(len(position), len(self.ids)), strict=True))
+            self._id_at.extend(new)
+        return list(map(position.__getitem__, merged_ids))
+
+    def _lists(self, key: str, *, extra: bool) -> tuple[list[Any], list[str | None]]:
+        """The values and labels of a field (or extra key), one for every merged server."""
+        stores, origins = (self.extra, self.extra_origin) if extra else (self.values, self.origin)
+        store = stores.get(key)
+        if store is None:
+            store = stores[key] = []
+            origins[key] = []
+        origin = origins[key]
+        missing = len(self._id_at) - len(store)
+        if missing:
+            store.extend(itertools.repeat(None, missing))
+            origin.extend(itertools.repeat(None, missing))
+        return store, origin
 
     def take(
         self,
@@ -141,23 +171,22 @@ class _Drafts:
     ) -> None:
         """Take the values of one export's ``servers`` (``merged_ids[i]`` is the merged server
         ``servers[i]`` is): each value a server lacks is taken; a different one is a conflict."""
-        unique = len(set(merged_ids)) == len(merged_ids)
+        at = self._positions(merged_ids)
+        unique = len(set(at)) == len(at)
         for field in _SCALAR_FIELDS:
             column = list(map(operator.attrgetter(field), servers))
-            self._take_column(field, column, merged_ids, label, conflicts, unique=unique)
+            self._take_column(field, column, at, label, conflicts, unique=unique)
         extras = [server.extra for server in servers]
         if any(extras):
             for key in dict.fromkeys(itertools.chain.from_iterable(extras)):
                 column = list(map(operator.methodcaller("get", key), extras))
-                self._take_column(
-                    key, column, merged_ids, label, conflicts, unique=unique, extra=True
-                )
+                self._take_column(key, column, at, label, conflicts, unique=unique, extra=True)
 
     def _take_column(
         self,
         field: str,
         column: list[Any],
-        merged_ids: list[str],
+        at: list[int],
         label: str,
         conflicts: _Conflicts,
         *,
@@ -165,56 +194,52 @@ class _Drafts:
         extra: bool = False,
     ) -> None:
         """Take one field (or ``extra`` key) of an export's servers, ``column[i]`` being the
-        value of the server that is ``merged_ids[i]``."""
-        if extra:
-            store = self.extra.setdefault(field, {})
-            origin = self.extra_origin.setdefault(field, {})
-            unknown: object = _MISSING  # an extra value is blank when None or "", nothing else
-        else:
-            store, origin = self.values[field], self.origin[field]
-            unknown = _UNKNOWN
+        value of the server at position ``at[i]``."""
+        store, origin = self._lists(field, extra=extra)
+        # An extra value is blank when None or "", nothing else.
+        unknown: object = _MISSING if extra else _UNKNOWN
         if _blank_column(column, _BLANK_EXTRAS if extra else _BLANKS):
             return
         normalise = not extra and field == "environment"
-        if unique and not store and not normalise and not _has_blank(column, unknown):
-            # Nobody had this field yet and every server of the export has it: take it whole.
-            store.update(zip(merged_ids, column, strict=True))
-            origin.update(dict.fromkeys(merged_ids, label))
-            return
         is_name = not extra and field == "name"
         if unique and not normalise:
+            kept_values = list(map(store.__getitem__, at))
+            if kept_values.count(None) == len(at) and not _has_blank(column, unknown):
+                # None of these servers has the field yet and the export gives it for each.
+                _put(store, at, column)
+                _put(origin, at, [label] * len(at))
+                return
             # Only the servers whose value differs from the kept one need a look, one by one.
-            kept_values = list(map(store.get, merged_ids))
             differs = list(map(operator.ne, kept_values, column))
             if is_name and None not in kept_values and not _has_blank(column, unknown):
-                differs = self._better_names(merged_ids, column, kept_values, differs, label)
+                differs = self._better_names(at, column, kept_values, differs, label)
             if not any(differs):
                 return
-            merged_ids = list(itertools.compress(merged_ids, differs))
+            at = list(itertools.compress(at, differs))
             column = list(itertools.compress(column, differs))
-        for merged_id, found in zip(merged_ids, column, strict=True):
+        for position, found in zip(at, column, strict=True):
             if found is None or found == "" or found is unknown:
                 continue
             value = normalise_environment(found) if normalise else found
-            kept = store.get(merged_id, _MISSING)
-            if kept is _MISSING:
-                store[merged_id] = value
-                origin[merged_id] = label
+            kept = store[position]
+            if kept is None:
+                store[position] = value
+                origin[position] = label
             elif kept != value:
                 if is_name and kept.partition(".")[0].lower() == value.partition(".")[0].lower():
                     # SRV01 and srv01.contoso.local, the common case of _reconcile, decided here
                     if len(value) > len(kept):
-                        store[merged_id] = value
-                        origin[merged_id] = label
+                        store[position] = value
+                        origin[position] = label
                     continue
                 self._reconcile(
-                    merged_id, field, kept=kept, value=value, label=label, conflicts=conflicts,
+                    position, field, kept=kept, value=value, label=label, conflicts=conflicts,
                     extra=extra,
                 )  # fmt: skip
 
     def _better_names(
         self,
-        merged_ids: list[str],
+        at: list[int],
         names: list[Any],
         kept: list[Any],
         differs: list[bool],
@@ -227,14 +252,14 @@ class _Drafts:
         longer = map(operator.gt, map(len, names), map(len, kept))
         better = list(map(operator.and_, same_host, longer))
         if any(better):
-            taken = list(itertools.compress(merged_ids, better))
-            self.values["name"].update(zip(taken, itertools.compress(names, better), strict=True))
-            self.origin["name"].update(dict.fromkeys(taken, label))
+            taken = list(itertools.compress(at, better))
+            _put(self.values["name"], taken, list(itertools.compress(names, better)))
+            _put(self.origin["name"], taken, [label] * len(taken))
         return list(map(operator.and_, differs, map(operator.not_, same_host)))
 
     def _reconcile(
         self,
-        merged_id: str,
+        position: int,
         key: str,
         *,
         kept: Any,
@@ -245,18 +270,17 @@ class _Drafts:
     ) -> None:
         """Two exports gave different values: equal after all, a better name, or a conflict
         kept aside."""
-        if extra:
-            store, origin = self.extra[key], self.extra_origin[key]
-        else:
-            store, origin = self.values[key], self.origin[key]
+        store, origin = self._lists(key, extra=extra)
         if _same(key, kept, value):
             if key == "name" and not extra and len(str(value)) > len(str(kept)):
-                store[merged_id] = (
+                store[position] = (
                     value  # the FQDN says more than the short name; both name one host
                 )
-                origin[merged_id] = label
+                origin[position] = label
             return
-        kept_from = origin[merged_id]
+        merged_id = self._id_at[position]
+        kept_from = origin[position]
+        assert kept_from is not None  # a kept value is always some export's
         field = f"extra.{key}" if extra else key
         seen = self.conflicts.setdefault(merged_id, {}).setdefault(field, {kept_from: _plain(kept)})
         seen.setdefault(label, _plain(value))
@@ -271,19 +295,19 @@ class _Drafts:
 
     def build(self, merged_ids: list[str]) -> tuple[Server, ...]:
         """The merged servers ``merged_ids`` name, in that order, made a field at a time."""
-        values = self.values
-        columns: dict[str, Any] = {
-            field: list(map(values[field].get, merged_ids, itertools.repeat(default)))
-            for field, default in _DEFAULTS.items()
-        }
+        at = self._positions(merged_ids)
+        columns: dict[str, Any] = {}
+        labels = []
+        for field, default in _DEFAULTS.items():
+            store, origin = self._lists(field, extra=False)
+            column = list(map(store.__getitem__, at))
+            if default is not None and None in column:
+                column = [default if value is None else value for value in column]
+            columns[field] = column
+            labels.append(map(origin.__getitem__, at))
         # Which export each field came from: a few combinations of exports for thousands of
         # servers, each made a mapping once and copied for each of its servers.
-        combinations = list(
-            zip(
-                *(map(self.origin[field].get, merged_ids) for field in _SCALAR_FIELDS),
-                strict=True,
-            )
-        )
+        combinations = list(zip(*labels, strict=True))
         sources_of = {
             origin: {
                 field: label
@@ -293,7 +317,7 @@ class _Drafts:
             for origin in dict.fromkeys(combinations)
         }
         columns["sources"] = list(map(dict, map(sources_of.__getitem__, combinations)))
-        columns["extra"] = self._extras(merged_ids)
+        columns["extra"] = self._extras(merged_ids, at)
         no_values = itertools.repeat(())
         columns["ip_addresses"] = list(map(tuple, map(self.ips.get, merged_ids, no_values)))
         columns["blockers"] = list(map(tuple, map(self.blockers.get, merged_ids, no_values)))
@@ -302,22 +326,25 @@ class _Drafts:
         names = columns.pop("name")
         return tuple(normalised_servers(merged_ids, names, **columns))
 
-    def _extras(self, merged_ids: list[str]) -> list[dict[str, Any]]:
-        """Each merged server's ``extra``: the extra values it was given, in the order their
-        keys were first seen, then its conflicts."""
-        extras = [(key, store) for key, store in self.extra.items() if store]
-        wanted = set(merged_ids)
+    def _extras(self, merged_ids: list[str], at: list[int]) -> list[dict[str, Any]]:
+        """Each merged server's ``extra`` (``at`` holds their positions): the extra values it
+        was given, in the order their keys were first seen, then its conflicts."""
+        extras = []
+        for key in self.extra:
+            store, _origin = self._lists(key, extra=True)
+            if store.count(None) < len(store):
+                extras.append((key, list(map(store.__getitem__, at))))
+        keys = [key for key, _column in extras]
         if not extras:
             found: list[dict[str, Any]] = [{} for _ in merged_ids]
-        elif all(store.keys() >= wanted for _key, store in extras):
+        elif all(None not in column for _key, column in extras):
             # Every server has every key (as every VM of an RVTools export): a column each.
-            keys = [key for key, _store in extras]
-            rows = zip(*(map(store.__getitem__, merged_ids) for _key, store in extras), strict=True)
+            rows = zip(*(column for _key, column in extras), strict=True)
             found = list(map(dict, map(zip, itertools.repeat(keys), rows)))
         else:
             found = [
-                {key: store[merged_id] for key, store in extras if merged_id in store}
-                for merged_id in merged_ids
+                {key: value for key, value in zip(keys, row, strict=True) if value is not None}
+                for row in zip(*(column for _key, column in extras), strict=True)
             ]
         if self.conflicts:
             position = dict(zip(merged_ids, range(len(merged_ids)), strict=True))
@@ -327,6 +354,18 @@ class _Drafts:
                         field: dict(values) for field, values in sorted(seen.items())
                     }
         return found
+
+
+def _put(values: list[Any], at: list[int], new: list[Any]) -> None:
+    """``values[at[i]] = new[i]`` for each ``i``; a run of positions in order is one slice."""
+    if not at:
+        return
+    start, stop = at[0], at[0] + len(at)
+    if at[-1] == stop - 1 and at == list(range(start, stop)):
+        values[start:stop] = new
+    else:
+        for position, value in zip(at, new, strict=True):
+            values[position] = value
 
 
 def _short_names(names: list[Any]) -> list[str]:
@@ -341,7 +380,8 @@ def _blank_column(column: list[Any], blanks: frozenset[object]) -> bool:
     """Whether every value of ``column`` is one of ``blanks`` (an export that never fills the
     field)."""
     try:
-        return set(column) <= blanks
+        # Most columns are filled: their first value decides without a set of all of them.
+        return not (column and column[0] not in blanks) and set(column) <= blanks
     except TypeError:  # an unhashable value, so not a blank one
         return False
 
