@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mbf.domain import Dependency, Estate, EstateSource, Readiness, Server, Workload
 from mbf.engine.merge import SourcedEstate, merge_estates
 from mbf.plugin import Diagnostics
 
 
 def part(
-    label: str, *servers: Server, dependencies: tuple[Dependency, ...] = (), workloads=()
+    label: str,
+    *servers: Server,
+    dependencies: tuple[Dependency, ...] = (),
+    workloads: tuple[Workload, ...] = (),
 ) -> SourcedEstate:
     source, path = label.split(":")
     return SourcedEstate(
@@ -214,3 +219,38 @@ def test_canonical_addresses() -> None:
         None,
         "1.2.3.4",
     ]
+
+
+def test_addresses_spelled_canonically_are_read_as_their_octets_would_be(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+
+    from mbf.engine import merge
+
+    octets = (0, 1, 9, 10, 22, 23, 99, 100, 126, 127, 128, 169, 223, 224, 229, 230, 239, 240, 255)
+    texts = [
+        *(
+            f"{a}.{b}.1.{d}"
+            for a in (*octets, 256)
+            for b in (0, 253, 254, 255)
+            for d in (0, 7, 256)
+        ),
+        *("010.1.1.1", "1.02.3.4", " 8.8.8.8 ", "\u0967.2.3.4", "1.2.3.4.5", "1.2.3"),
+    ]
+    read = merge.canonical_ip.__wrapped__
+    fast = [read(text) for text in texts]
+    monkeypatch.setattr(merge, "_CANONICAL_IPV4", re.compile("(?!)"))  # never matches
+    assert fast == [read(text) for text in texts]
+    assert [
+        read(t) for t in ("23.1.2.3", "230.1.2.3", "169.254.0.1", "169.253.0.1", "0.1.2.3")
+    ] == [
+        "23.1.2.3",
+        None,
+        None,
+        "169.253.0.1",
+        None,
+    ]
+    # 80 with a 256th last octet, 8 a 256th first one, 16 in 0 and 127, 32 multicast, 2 link-local
+    # and two that are not four octets
+    assert fast.count(None) == 140

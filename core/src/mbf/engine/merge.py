@@ -63,6 +63,12 @@ _ENVIRONMENTS = {
 }
 _EXAMPLES_PER_WARNING = 3
 _DOTTED_QUAD = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(
+    r"(?!0\.|127\.|169\.254\.|22[4-9]\.|23[0-9]\.)" + rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+)
+"""A dotted quad as :func:`canonical_ip` spells it (ASCII digits, no leading zero, each at most
+255) outside the ranges every machine shares (0, 127, 169.254 and 224 to 239)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -88,6 +94,8 @@ def canonical_ip(text: str) -> str | None:
     Loopback, link-local, unspecified and multicast addresses are shared by every machine.
     """
     text = text.strip()
+    if _CANONICAL_IPV4.fullmatch(text):
+        return text  # already spelled canonically, and no shared range: as most addresses are
     dotted = _DOTTED_QUAD.fullmatch(text)
     if dotted is not None:
         # IPv4, by far the common case, without ipaddress' cost (50,000 servers, several exports)
