@@ -7,14 +7,13 @@ the friendlier spellings of the documentation (``Server name``, ``Memory (MB)``)
 
 from __future__ import annotations
 
-import itertools
 import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from mbf.domain import Estate, EstateSource, Server, server_id
-from mbf.domain.estate import normalised_server
+from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.tabular import (
     Columns,
@@ -171,7 +170,7 @@ def _read_by_column(
     cores, memory = int_column(texts["*Cores"]), int_column(texts["*Memory (In MB)"])
     if cores is None or None in cores or memory is None or None in memory:
         return None
-    storage: list[float | None] | itertools.repeat[None] = itertools.repeat(None)
+    storage: list[float | None] | None = None
     if disk_columns:
         totals = [0.0] * len(rows)
         for position, _header in disk_columns:
@@ -189,30 +188,23 @@ def _read_by_column(
             return None
         extras.append(("storage_used_gb", used))
     keys = [key for key, _values in extras]
-    extra_rows: Iterable[tuple[Any, ...]] = (
-        zip(*(values for _key, values in extras), strict=True) if extras else itertools.repeat(())
+    extra_column = (
+        [
+            {k: v for k, v in zip(keys, values, strict=True) if v not in ("", None)}
+            for values in zip(*(values for _key, values in extras), strict=True)
+        ]
+        if extras
+        else None
     )
     blank = [""] * len(rows)
-    return [
-        normalised_server(
-            id=server_id(name),
-            name=name,
-            os=os_name,
-            os_version=os_version,
-            cores=cpus,
-            memory_mb=memory_mb,
-            storage_gb=storage_gb,
-            ip_addresses=ips,
-            extra={k: v for k, v in zip(keys, values, strict=True) if v not in ("", None)},
-        )
-        for name, os_name, os_version, cpus, memory_mb, storage_gb, ips, values in zip(  # noqa: B905
-            names,
-            os_names,
-            texts.get("OS version", blank),
-            cores,
-            memory,
-            storage,
-            address_column(texts.get("IP addresses", blank)),
-            extra_rows,
-        )
-    ]
+    return normalised_servers(
+        list(map(server_id, names)),
+        names,
+        os=os_names,
+        os_version=texts.get("OS version", blank),
+        cores=cores,
+        memory_mb=memory,
+        storage_gb=storage,
+        ip_addresses=address_column(texts.get("IP addresses", blank)),
+        extra=extra_column,
+    )

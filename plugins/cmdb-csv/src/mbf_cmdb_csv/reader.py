@@ -18,7 +18,7 @@ from mbf.domain import (
     server_id,
     slug,
 )
-from mbf.domain.estate import normalised_server
+from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.tabular import (
@@ -221,27 +221,23 @@ def _read_by_column(
     if workloads is None:
         return None
     workload_ids, applications = workloads
-    servers = [
-        normalised_server(
-            id=server_id(name),
-            name=name,
-            datacenter_id=(slugs[datacenter] or None) if datacenter else None,
-            os=os,
-            os_version=os_version,
-            cores=cores,
-            memory_mb=memory_mb,
-            storage_gb=storage_gb,
-            environment=environment,
-            ip_addresses=ips,
-            workload_ids=ids,
-        )
-        for (
-            name, datacenter, os, os_version, cores, memory_mb, storage_gb, environment, ips, ids,
-        ) in zip(
-            names, texts("datacenter"), texts("os"), texts("os_version"), *numbers,
-            texts("environment"), _list_column(texts("ip_addresses")), workload_ids, strict=True,
-        )
-    ]  # fmt: skip
+    cores, memory_mb, storage_gb = numbers
+    servers = normalised_servers(
+        list(map(server_id, names)),
+        names,
+        datacenter_id=[
+            (slugs[datacenter] or None) if datacenter else None
+            for datacenter in texts("datacenter")
+        ],
+        os=texts("os"),
+        os_version=texts("os_version"),
+        cores=cores,
+        memory_mb=memory_mb,
+        storage_gb=storage_gb,
+        environment=texts("environment"),
+        ip_addresses=_list_column(texts("ip_addresses")),
+        workload_ids=workload_ids,
+    )
     return servers, applications, datacenters
 
 
