@@ -176,3 +176,35 @@ def test_a_line_that_may_hold_a_cell_over_the_csv_limit_is_left_to_the_csv_modul
     rows = [*ROWS, f"7/29/2026 00:00-06:00,{long_name},10.1.0.11,DB01,1433"]
     table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *rows]))
     assert _count_plain_lines(table, POSITIONS) is None
+
+
+ONE_MORE = {**COUNTS, ("WEB01", "10.1.0.11", "DB01", "1433"): 4}
+
+
+@pytest.mark.parametrize(
+    ("tail", "counts"),
+    [
+        pytest.param(
+            "7/29/2026 00:00-06:00,WEB01,10.1.0.11,DB01,1433\r\r\n",
+            ONE_MORE,
+            id="two before a line end",
+        ),
+        pytest.param(
+            "7/29/2026 00:00-06:00,WEB01,10.1.0.11,DB01,1433\r", ONE_MORE, id="at the end"
+        ),
+        pytest.param(
+            "7/29/2026 00:00-06:00,WEB01,10.1.0.11\r,DB01,1433\r\n",
+            # the csv module ends the row at the \r: a short row, then the rest of it
+            {**COUNTS, ("WEB01", "10.1.0.11", "", ""): 1, ("DB01", "1433", "", ""): 1},
+            id="inside a counted cell",
+        ),
+    ],
+)
+def test_a_carriage_return_that_ends_no_line_leaves_the_file_to_the_csv_module(
+    tmp_path: Path, tail: str, counts: dict[tuple[str, ...], int]
+) -> None:
+    path = tmp_path / "deps.csv"
+    path.write_bytes("\r\n".join([HEADER, *ROWS]).encode() + b"\r\n" + tail.encode())
+    table = read_csv_table(path)
+    assert _count_plain_lines(table, POSITIONS) is None
+    assert count_flows(table, POSITIONS) == counts

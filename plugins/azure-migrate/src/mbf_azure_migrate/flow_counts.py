@@ -71,14 +71,23 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
                 return None
             rests: Counter[bytes] = Counter()
             cut = itertools.repeat(separator.encode())
+            carriage_returns = 0
             while lines := stream.readlines(_CHUNK_BYTES):
-                if not _plain(b"".join(lines)):
+                text = b"".join(lines)
+                if not _plain_but_line_ends(text):
                     return None
+                carriage_returns += text.count(b"\r")
                 rests.update(map(operator.itemgetter(2), map(bytes.partition, lines, cut)))
     except OSError:
         return None
     if b"" in rests:
         return None  # a line without a separator: blank, or a row of one cell
+    # Every carriage return must end a line (Windows line ends): as many as lines that end in
+    # one, counted on the distinct remainders (each line ends in its remainder) rather than by
+    # searching the whole file for the pair.
+    windows_ends = map(bytes.endswith, rests, itertools.repeat(b"\r\n"))
+    if carriage_returns != sum(map(operator.mul, windows_ends, rests.values())):
+        return None
     cells = operator.itemgetter(*(p - 1 for p in positions))
     # A plain line is its cells joined by the separator, as the csv module reads it: split at
     # each one, after the line break. Only a line long enough to hold a cell over the csv
@@ -105,13 +114,12 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
 
 def _plain(text: bytes) -> bool:
     """Whether ``text`` (whole lines) is ASCII without quotes, NULs or lone carriage returns."""
-    return (
-        text.isascii()
-        and b'"' not in text
-        and b"\x00" not in text
-        # most files have no carriage return at all; counting the pairs is a slow search
-        and (b"\r" not in text or text.count(b"\r") == text.count(b"\r\n"))
-    )
+    return _plain_but_line_ends(text) and text.count(b"\r") == text.count(b"\r\n")
+
+
+def _plain_but_line_ends(text: bytes) -> bool:
+    """Whether ``text`` is ASCII without quotes or NULs (its carriage returns are not checked)."""
+    return text.isascii() and b'"' not in text and b"\x00" not in text
 
 
 def _separator(line: str, header: Sequence[str]) -> str | None:
