@@ -107,7 +107,7 @@ def test_a_server_named_twice_in_one_export_is_compared_in_row_order() -> None:
     }
 
 
-def test_extra_values_every_server_has_are_taken_as_columns_in_first_seen_order() -> None:
+def test_extra_values_every_server_has_are_taken_as_columns_in_name_order() -> None:
     estate = merge_estates(
         [
             part(
@@ -127,22 +127,23 @@ def test_extra_values_every_server_has_are_taken_as_columns_in_first_seen_order(
         (
             "db01",
             [
-                ("vcenter", "vc1"),
-                ("host", "e2"),
                 ("cluster", "c1"),
+                ("host", "e2"),
+                ("vcenter", "vc1"),
                 ("conflicts", {"cores": {"rvtools:a.xlsx": 4, "azure-migrate:b.csv": 8}}),
             ],
         ),
-        ("web01", [("vcenter", "vc1"), ("host", "e1"), ("cluster", "c2")]),
+        ("web01", [("cluster", "c2"), ("host", "e1"), ("vcenter", "vc1")]),
     ]
     # The sources of each server are its own mapping, though the servers share a combination.
     first, second = estate.servers
-    assert first.sources == second.sources == {"name": "rvtools:a.xlsx", "cores": "rvtools:a.xlsx"}
+    assert list(first.sources.items()) == [("cores", "rvtools:a.xlsx"), ("name", "rvtools:a.xlsx")]
+    assert first.sources == second.sources
     assert first.sources is not second.sources
     assert first.extra is not second.extra
 
 
-def test_extra_values_only_some_servers_have_keep_the_same_order() -> None:
+def test_extra_values_only_some_servers_have_are_in_name_order_too() -> None:
     estate = merge_estates(
         [
             part(
@@ -156,7 +157,7 @@ def test_extra_values_only_some_servers_have_keep_the_same_order() -> None:
     )
     assert [(s.id, list(s.extra.items())) for s in estate.servers] == [
         ("app01", [("host", "e3")]),
-        ("db01", [("vcenter", "vc2"), ("host", "e2")]),
+        ("db01", [("host", "e2"), ("vcenter", "vc2")]),
         ("web01", [("vcenter", "vc1")]),
     ]
 

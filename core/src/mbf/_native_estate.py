@@ -17,7 +17,7 @@ checks both paths against it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mbf.domain import Dependency, Readiness, Server
@@ -67,10 +67,20 @@ def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]
         record["workload_ids"] = server.workload_ids
     sources = server.sources
     if sources:
-        record["sources"] = {key: sources[key] for key in sorted(sources)}
+        record["sources"] = _sorted(sources)
     if extra:
-        record["extra"] = {key: extra[key] for key in sorted(extra)}
+        record["extra"] = _sorted(extra)
     return record
+
+
+def _sorted(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``mapping`` with its keys sorted: itself when they are (the merge makes them so), which
+    is cheaper to check than to sort them."""
+    keys = list(mapping)
+    ordered = sorted(keys)
+    if keys == ordered and type(mapping) is dict:
+        return mapping
+    return {key: mapping[key] for key in ordered}
 
 
 def dependencies_to_json(dependencies: Iterable[Dependency]) -> list[dict[str, Any]]:

@@ -316,10 +316,11 @@ class _Drafts:
         # Which export each field came from: a few combinations of exports for thousands of
         # servers, each made a mapping once and copied for each of its servers.
         combinations = list(zip(*labels, strict=True))
+        # Fields in name order, as the estate file has them (its writer then need not sort).
         sources_of = {
             origin: {
                 field: label
-                for field, label in zip(_SCALAR_FIELDS, origin, strict=True)
+                for field, label in sorted(zip(_SCALAR_FIELDS, origin, strict=True))
                 if label is not None
             }
             for origin in dict.fromkeys(combinations)
@@ -336,9 +337,9 @@ class _Drafts:
 
     def _extras(self, merged_ids: list[str], at: list[int]) -> list[dict[str, Any]]:
         """Each merged server's ``extra`` (``at`` holds their positions): the extra values it
-        was given, in the order their keys were first seen, then its conflicts."""
+        was given, keys in name order as the estate file has them, then its conflicts."""
         extras = []
-        for key in self.extra:
+        for key in sorted(self.extra):
             store, _origin = self._lists(key, extra=True)
             if store.count(None) < len(store):
                 extras.append((key, list(map(store.__getitem__, at))))
