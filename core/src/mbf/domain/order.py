@@ -3,51 +3,79 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from mbf.domain.backlog import WorkItem
 
-__all__ = ["hierarchy_levels", "hierarchy_order"]
+__all__ = ["hierarchy_levels", "hierarchy_order", "hierarchy_positions"]
 
 
 def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
     """Return ``items`` depth-first, each parent before its children, siblings keeping their order.
 
     Items whose parent is missing are treated as top-level, so the function never drops an item
-    (validation reports the missing parent separately). Runs in linear time.
+    (validation reports the missing parent separately). Runs in linear time. The order is
+    :func:`hierarchy_positions`' for the items' ids and parent ids.
     """
-    known = {item.id for item in items}
-    if len(known) == len(items) and _in_hierarchy_order(items, known):
-        return items  # a backlog read from a file usually is: nothing to move
-    children: defaultdict[str | None, list[WorkItem]] = defaultdict(list)
-    for item in items:
-        parent = item.parent_id if item.parent_id in known else None
-        children[parent].append(item)
-    ordered: list[WorkItem] = []
-    stack = list(reversed(children[None]))
-    expanded: set[str] = set()
-    while stack:
-        item = stack.pop()
-        ordered.append(item)
-        if item.id not in expanded:  # a repeated id (invalid, but reported later) must not loop
-            expanded.add(item.id)
-            stack.extend(reversed(children.get(item.id, ())))
-    if len(ordered) < len(items):
+    positions = _moved_positions([item.id for item in items], [item.parent_id for item in items])
+    if positions is None:
+        return items  # a backlog read from a file usually is in this order: nothing to move
+    return tuple(map(items.__getitem__, positions))
+
+
+def hierarchy_positions(ids: Sequence[str], parents: Sequence[str | None]) -> list[int]:
+    """The positions, in ``ids``, of the items of :func:`hierarchy_order`, for items given as
+    columns (``ids``, and ``parents`` their parent ids): depth-first, each parent before its
+    children, siblings keeping their order; items whose parent is missing are top-level and
+    items of a parent cycle come last, in their order."""
+    positions = _moved_positions(ids, parents)
+    return list(range(len(ids))) if positions is None else positions
+
+
+def _moved_positions(ids: Sequence[str], parents: Sequence[str | None]) -> list[int] | None:
+    """:func:`hierarchy_positions`, or ``None`` when the items already are in that order."""
+    known = set(ids)
+    unique = len(known) == len(ids)
+    if unique and _in_hierarchy_order(ids, parents, known):
+        return None
+    children: defaultdict[str | None, list[int]] = defaultdict(list)
+    for position, parent in enumerate(parents):
+        children[parent if parent in known else None].append(position)
+    ordered: list[int] = []
+    stack = children[None][::-1]
+    below = children.get
+    if unique:  # each item is reached once, from its parent: no id can be expanded twice
+        while stack:
+            position = stack.pop()
+            ordered.append(position)
+            found = below(ids[position])
+            if found:
+                stack += found[::-1]
+    else:
+        expanded: set[str] = set()
+        while stack:
+            position = stack.pop()
+            ordered.append(position)
+            item_id = ids[position]
+            if item_id not in expanded:  # a repeated id (invalid, reported later) must not loop
+                expanded.add(item_id)
+                stack += reversed(children.get(item_id, ()))
+    if len(ordered) < len(ids):
         # Items caught in a parent cycle are unreachable from the roots; keep them, in input order.
-        placed = {id(item) for item in ordered}
-        ordered += [item for item in items if id(item) not in placed]
-    return tuple(ordered)
+        placed = set(ordered)
+        ordered += [position for position in range(len(ids)) if position not in placed]
+    return ordered
 
 
-def _in_hierarchy_order(items: tuple[WorkItem, ...], known: set[str]) -> bool:
-    """Whether ``items`` (with unique ids) are already depth-first with siblings in their order.
+def _in_hierarchy_order(ids: Sequence[str], parents: Sequence[str | None], known: set[str]) -> bool:
+    """Whether the items (with unique ``ids``) are already depth-first with siblings in their
+    order.
 
     They are when each item's parent is the previous item or one of its ancestors: every subtree
     is then one run of items, which the depth-first walk gives back unchanged.
     """
     path: list[str] = []  # ids from a root down to the previous item
-    for item in items:
-        parent = item.parent_id
+    for item_id, parent in zip(ids, parents, strict=True):
         if parent is None or parent not in known:
             path.clear()
         else:
@@ -55,7 +83,7 @@ def _in_hierarchy_order(items: tuple[WorkItem, ...], known: set[str]) -> bool:
                 path.pop()
             if not path:
                 return False  # the parent is not an ancestor of the previous item, or comes later
-        path.append(item.id)
+        path.append(item_id)
     return True
 
 

@@ -1,6 +1,6 @@
 """The ``ado-csv`` format as mbf registers it: its name, what it holds, its settings, and
 entry points that import the Boards CSV reader (:mod:`.csv_reader`) and writer
-(:mod:`.csv_format`) on first use.
+(:mod:`.csv_writer`) on first use.
 Every ``mbf convert`` collects all installed formats, and loading this module costs nothing like
 the reader and writer do."""
 
@@ -18,7 +18,6 @@ from mbf.plugin import Context, TrackerFormat
 from mbf_azure_devops.vocabulary import DEFAULT_WORK_ITEM_TYPES
 
 if TYPE_CHECKING:
-    from mbf.domain import Backlog
     from mbf.domain.columns import BacklogColumns
 
 __all__ = ["CAPABILITIES", "FORMAT_NAME", "AdoCsvSettings", "ado_csv_format"]
@@ -75,10 +74,10 @@ def _read_columns(path: Path, context: Context) -> BacklogColumns:
     return read_ado_csv_columns(path, context)
 
 
-def _write(backlog: Backlog, path: Path, context: Context) -> None:
-    from mbf_azure_devops.csv_format import write_ado_csv
+def _write_columns(backlog: BacklogColumns, path: Path, context: Context) -> None:
+    from mbf_azure_devops.csv_writer import write_ado_csv_columns
 
-    write_ado_csv(backlog, path, context)
+    write_ado_csv_columns(backlog, path, context)
 
 
 def _can_read(path: Path) -> bool:
@@ -95,7 +94,7 @@ def ado_csv_format() -> TrackerFormat:
         aliases=("azure-boards-csv", "ado"),
         default_filenames=("*.ado.csv", "*-ado.csv", "*_ado.csv", "*azure*devops*.csv"),
         read_columns=_read_columns,
-        write=_write,
+        write_columns=_write_columns,
         can_read=_can_read,
         capabilities=CAPABILITIES,
         settings_type=AdoCsvSettings,
