@@ -146,3 +146,40 @@ def test_ports_re_saved_by_excel_as_decimals_read(tmp_path: Path) -> None:
             source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=3
         ),
     )
+
+
+@pytest.mark.parametrize(
+    ("counts", "weight"),
+    [
+        (("120", "80", "7"), 207),  # plain integers: added up before the flows
+        (("120", "80.0", "7"), 207),  # re-saved by Excel: each count read on its own
+        (("120", "", "7"), 128),  # a blank count is one slot
+        (("0", "80", "-1"), 79),
+    ],
+)
+def test_connection_counts_weigh_their_rows_however_they_are_spelled(
+    tmp_path: Path, counts: tuple[str, str, str], weight: int
+) -> None:
+    rows = [
+        f"2026-07-2{day},app01,,WEB01,10.1.0.11,IIS,w3wp.exe,,DB01,10.1.0.21,SQL,sqlservr.exe,1433,{count}"
+        for day, count in enumerate(counts)
+    ]
+    estate = read_azure_migrate(write(tmp_path / "deps.csv", [NEW_HEADER, *rows]), Context())
+    assert estate.dependencies == (
+        Dependency(
+            source_id="web01", target_id="db01", port=1433, process="sqlservr.exe", weight=weight
+        ),
+    )
+    assert estate.sources[0].records == 3
+
+
+def test_a_bad_connection_count_names_the_first_row_of_its_flow(tmp_path: Path) -> None:
+    good = "2026-07-28,app01,,WEB01,10.1.0.11,IIS,w3wp.exe,,DB01,10.1.0.21,SQL,sqlservr.exe,1433,"
+    rows = [good + "5", good.replace("2026-07-28", "2026-07-29") + "many", good + "many"]
+    path = write(tmp_path / "deps.csv", [NEW_HEADER, *rows])
+    with pytest.raises(InputError) as caught:
+        read_azure_migrate(path, Context())
+    assert (
+        str(caught.value)
+        == f"{path}, row 3, column 'Connection Count': expected a number, found 'many'"
+    )

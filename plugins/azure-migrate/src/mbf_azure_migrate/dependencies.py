@@ -69,10 +69,15 @@ def read_dependencies(table: Table) -> Estate:
     """Aggregated dependencies, and the named servers with the addresses the export shows."""
     cols = Columns.locate(table.header, COLUMNS, table=table)
     present, positions = _row_key(cols)
-    getter = operator.itemgetter(*positions)
     counts = count_flows(table, positions)
     if not counts:
         raise InputError("the dependency export has a header but no rows", path=table.where)
+    rows = sum(counts.values())
+    if present[-1] == "Connection Count":  # the last of the key columns, where it is one
+        weighed = _weighed(counts)
+        if weighed is not None:  # the rows' weights are in: the count is no longer a key column
+            counts, present, positions = weighed, present[:-1], positions[:-1]
+    getter = operator.itemgetter(*positions)
     names: dict[str, str] = {}
     addresses: dict[str, dict[str, None]] = defaultdict(dict)
     flows: dict[tuple[str, str, int | None], list[Any]] = {}
@@ -91,9 +96,7 @@ def read_dependencies(table: Table) -> Estate:
     ports: dict[str, int | None] = {}
     weights: dict[str, int | None] = {}
     processes: dict[str, str] = {}
-    rows = 0
     for key, repeats in counts.items():  # one pass per distinct flow, not per row
-        rows += repeats
         s_ip = key[s_ip_at].strip() if s_ip_at is not None else ""
         d_ip = key[d_ip_at].strip()
         source = ids.get(key[s_name_at])
@@ -143,6 +146,26 @@ def read_dependencies(table: Table) -> Estate:
     # servers) before the dependencies take their place.
     del counts
     return _estate(table, names, addresses, flows, rows, blank_port=None in ports.values())
+
+
+def _weighed(counts: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int] | None:
+    """``counts`` of keys that end with a connection count, as the weight of each key without
+    it: rows that differ only in their count (most of a newer export's) add up before the flows
+    are worked out. ``None`` when a count is not a plain integer (blank, ``12.0`` or bad), which
+    the flows' own reading of each count handles and reports."""
+    weights: dict[tuple[str, ...], int] = {}
+    number: dict[str, int] = {}
+    try:
+        for key, repeats in counts.items():
+            text = key[-1]
+            count = number.get(text)
+            if count is None:
+                count = number[text] = int(text)
+            rest = key[:-1]
+            weights[rest] = weights.get(rest, 0) + repeats * count
+    except ValueError:
+        return None
+    return weights
 
 
 def _process(text: str) -> str:
