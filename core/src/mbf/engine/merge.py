@@ -624,6 +624,8 @@ def _merge_dependencies(
                 if not total[1]:
                     total[1] = dep.process
                 total[2] = None  # aggregated: a new dependency
+    # Sorted by key alone (keys are distinct, so the order is that of the pairs), which spares
+    # comparing each pair before its key.
     return tuple(
         kept
         if kept is not None
@@ -635,7 +637,9 @@ def _merge_dependencies(
             process=process,
             weight=weight,
         )
-        for (source, target, port, protocol), (weight, process, kept) in sorted(totals.items())
+        for (source, target, port, protocol), (weight, process, kept) in sorted(
+            totals.items(), key=_first
+        )
     )
 
 
