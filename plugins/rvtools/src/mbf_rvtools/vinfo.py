@@ -274,10 +274,12 @@ def _extras(columns: dict[str, Sequence[Any]], count: int) -> list[dict[str, Any
 
 
 def _all_blank(column: Sequence[Any]) -> bool:
+    """Whether no VM has a value in ``column``."""
     return set(column) <= {"", None}
 
 
 def _no_blank(column: Sequence[Any]) -> bool:
+    """Whether every VM has a value in ``column``."""
     return "" not in column and None not in column
 
 
@@ -380,11 +382,11 @@ def _read_by_column(
     if hosts:
         host_infos = [hosts.get(host.lower()) for host in hosts_of]
         datacenter_names = [
-            name or info.datacenter if info else name
+            (name or info.datacenter) if info else name
             for name, info in zip(datacenter_names, host_infos, strict=True)
         ]
         clusters = [
-            name or info.cluster if info else name
+            (name or info.cluster) if info else name
             for name, info in zip(clusters, host_infos, strict=True)
         ]
         esx_versions = [info.esx_version if info else "" for info in host_infos]
