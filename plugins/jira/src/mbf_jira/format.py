@@ -17,7 +17,6 @@ from mbf.plugin import Context, TrackerFormat
 from mbf_jira.vocabulary import DEFAULT_ISSUE_TYPES
 
 if TYPE_CHECKING:
-    from mbf.domain import Backlog
     from mbf.domain.columns import BacklogColumns
 
 __all__ = ["CAPABILITIES", "FORMAT_NAME", "JiraCsvSettings", "jira_csv_format"]
@@ -65,10 +64,10 @@ class JiraCsvSettings:
         return {**DEFAULT_ISSUE_TYPES, **{WorkItemKind(k): v for k, v in self.issue_types.items()}}
 
 
-def _read(path: Path, context: Context) -> Backlog:
-    from mbf_jira.csv_reader import read_jira_csv
+def _read_columns(path: Path, context: Context) -> BacklogColumns:
+    from mbf_jira.csv_reader import read_jira_csv_columns
 
-    return read_jira_csv(path, context)
+    return read_jira_csv_columns(path, context)
 
 
 def _write_columns(backlog: BacklogColumns, path: Path, context: Context) -> None:
@@ -90,7 +89,7 @@ def jira_csv_format() -> TrackerFormat:
         description="Jira CSV: importer input and 'Export > CSV (all fields)' files",
         aliases=("jira",),
         default_filenames=("*.jira.csv", "jira*.csv", "*-jira.csv", "*_jira.csv"),
-        read=_read,
+        read_columns=_read_columns,
         write_columns=_write_columns,
         can_read=_can_read,
         capabilities=CAPABILITIES,
