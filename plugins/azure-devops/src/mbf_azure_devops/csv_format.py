@@ -35,7 +35,8 @@ from mbf_azure_devops.csv_layout import (
     part_path,
     settings_of,
 )
-from mbf_azure_devops.csv_writer import part_starts, write_ado_csv_columns
+from mbf_azure_devops.csv_parts import file_parts
+from mbf_azure_devops.csv_writer import write_ado_csv_columns
 from mbf_azure_devops.format import CAPABILITIES, FORMAT_NAME, AdoCsvSettings, ado_csv_format
 
 __all__ = [
@@ -64,9 +65,11 @@ def split_into_parts(items: Sequence[WorkItem], limit: int) -> list[list[WorkIte
 
     A whole subtree goes into one file whenever it fits, so Boards rebuilds its hierarchy; only a
     subtree larger than a file is cut, below its root, along its children's subtrees (see
-    :func:`~mbf_azure_devops.csv_writer.part_starts`).
+    :func:`~mbf_azure_devops.csv_parts.file_parts`).
     """
-    starts = part_starts([item.id for item in items], [item.parent_id for item in items], limit)
+    starts = file_parts(
+        [item.id for item in items], [item.parent_id for item in items], limit
+    ).starts
     return [
         list(items[start:end]) for start, end in zip(starts, [*starts[1:], len(items)], strict=True)
     ]

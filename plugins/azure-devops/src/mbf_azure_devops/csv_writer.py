@@ -7,16 +7,18 @@ with ``QUOTE_ALL`` writes it. Only items whose ``extra`` or Boards ref changes a
 orphans of a split backlog, are visited one by one.
 
 Items are written depth-first (:func:`mbf.domain.order.hierarchy_positions`), cut into files
-of at most :data:`~.csv_layout.MAX_ITEMS_PER_FILE` at subtree boundaries (:func:`part_starts`),
-each item's title in the ``Title N`` column of its level within its file (:func:`title_levels`).
+of at most :data:`~.csv_layout.MAX_ITEMS_PER_FILE` at subtree boundaries, each item's title in
+the ``Title N`` column of its level within its file (:func:`.csv_parts.file_parts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import compress, count, repeat
-from operator import add, contains, eq, getitem, itemgetter, methodcaller, or_
+from itertools import chain, compress, count, repeat
+from operator import add, and_, contains, eq, getitem, is_not, itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -41,6 +43,7 @@ from mbf_azure_devops.csv_layout import (
     part_path,
     settings_of,
 )
+from mbf_azure_devops.csv_parts import FileParts, file_parts
 from mbf_azure_devops.format import FORMAT_NAME, AdoCsvSettings
 from mbf_azure_devops.html_text import text_to_html
 from mbf_azure_devops.vocabulary import (
@@ -50,7 +53,7 @@ from mbf_azure_devops.vocabulary import (
     state_category_of,
 )
 
-__all__ = ["part_starts", "title_levels", "write_ado_csv_columns"]
+__all__ = ["write_ado_csv_columns"]
 
 
 class _ItemFields(NamedTuple):
@@ -81,26 +84,20 @@ def write_ado_csv_columns(backlog: BacklogColumns, path: Path, context: Context)
     items = backlog.items
     fields = _ItemFields._make(map(items.column, _ItemFields._fields))
     if len(items) > 1 and items.hierarchy_levels() is None:  # not depth-first already
-        order = hierarchy_positions(fields.id, fields.parent_id)
-        fields = _ItemFields._make([list(map(column.__getitem__, order)) for column in fields])
-    ids, parents = fields.id, fields.parent_id
-    starts = part_starts(ids, parents, MAX_ITEMS_PER_FILE)
-    levels, orphans = title_levels(ids, parents, starts)
+        in_order = itemgetter(*hierarchy_positions(fields.id, fields.parent_id))
+        fields = _ItemFields._make(map(in_order, fields))
+    parts = file_parts(fields.id, fields.parent_id, MAX_ITEMS_PER_FILE)
     columns = _BoardsColumns(
-        fields.extra,
-        title_count=max(levels, default=1),
+        fields,
+        parts,
         backlog=backlog,
         settings=settings_of(context),
         warn=warn,
     )
-    ends = [*starts[1:], len(items)]
-    for number, (start, end) in enumerate(zip(starts, ends, strict=True), start=1):
-        part = slice(start, end)
-        rows = columns.rows(
-            _ItemFields._make(field[part] for field in fields), levels[part], orphans
-        )
-        with part_path(path, number).open("w", encoding="utf-8-sig", newline="") as stream:
-            stream.write(columns.header + rows)
+    starts = parts.starts
+    for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(items)], strict=True)):
+        with part_path(path, number + 1).open("w", encoding="utf-8-sig", newline="") as stream:
+            stream.write(columns.header + columns.rows(start, end))
 
     if columns.cleaned_tags:
         warn(
@@ -113,69 +110,12 @@ def write_ado_csv_columns(backlog: BacklogColumns, path: Path, context: Context)
             f"{FORMAT_NAME}: {len(items)} items split into {len(starts)} files of at most "
             f"{MAX_ITEMS_PER_FILE} (the Boards import limit): {names}; import them in order"
         )
-        if orphans:
+        if parts.orphans:
+            orphans = len(set(map(fields.id.__getitem__, parts.orphans)))
             warn(
-                f"{FORMAT_NAME}: {len(orphans)} item(s) have their parent in an earlier file; Boards "
+                f"{FORMAT_NAME}: {orphans} item(s) have their parent in an earlier file; Boards "
                 f"imports them without a parent (tagged {PARENT_TAG_PREFIX}<id>): link them after import"
             )
-
-
-# --- files and levels ------------------------------------------------------------------------
-
-
-def part_starts(ids: Sequence[str], parents: Sequence[str | None], limit: int) -> list[int]:
-    """Where each file starts when items (in hierarchy order: ``ids``, ``parents`` their parent
-    ids) are cut into files of at most ``limit`` rows; the first file starts at 0, even empty.
-
-    A whole subtree goes into one file whenever it fits, so Boards rebuilds its hierarchy; only a
-    subtree larger than a file is cut, below its root, along its children's subtrees.
-    """
-    position_of = dict(zip(ids, range(len(ids)), strict=True))  # a repeated id: its last item
-    parent_positions = list(map(position_of.get, parents))  # type: ignore[arg-type]  # (None: no key)
-    sizes = [1] * len(ids)
-    for position in range(len(ids) - 1, -1, -1):  # children come after their parent
-        parent = parent_positions[position]
-        if parent is not None and parent < position:
-            sizes[parent] += sizes[position]
-    starts = [0]
-    filled = 0
-    position = 0
-    while position < len(ids):
-        size = sizes[position]
-        if size > limit:
-            size = 1  # too big for a file: its root alone, then its children's subtrees
-        if filled and filled + size > limit:
-            starts.append(position)
-            filled = 0
-        filled += size
-        position += size
-    return starts
-
-
-def title_levels(
-    ids: Sequence[str], parents: Sequence[str | None], starts: Sequence[int]
-) -> tuple[list[int], set[str]]:
-    """The title level (from 1) of each item within its file, the files starting at ``starts``,
-    and the ids of the items whose parent is in another file (or in none: they are top-level).
-
-    Levels are kept by id, so the items of a repeated id (invalid, reported by validation) all
-    take the level of the last one.
-    """
-    level_of: dict[str, int] = {}
-    orphans: set[str] = set()
-    for start, end in zip(starts, [*starts[1:], len(ids)], strict=True):
-        in_part: dict[str | None, int] = {}
-        level_in_part = in_part.get
-        for item_id, parent in zip(ids[start:end], parents[start:end], strict=True):
-            parent_level = level_in_part(parent)  # None (a root) is never a key
-            if parent_level is None:
-                in_part[item_id] = 1
-                if parent is not None:
-                    orphans.add(item_id)
-            else:
-                in_part[item_id] = parent_level + 1
-        level_of.update(in_part)  # type: ignore[arg-type]  # (keys are ids)
-    return list(map(level_of.__getitem__, ids)), orphans
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -248,22 +188,7 @@ def _extra_cell(value: Any) -> str:
     return str(value)
 
 
-def _having(extras: Sequence[Mapping[str, Any]], key: str) -> Iterator[int]:
-    """Positions of the extras holding ``key``."""
-    return compress(count(), map(contains, extras, repeat(key)))
-
-
-def _scattered(values: Sequence[str], positions: Sequence[int], blank: list[str]) -> Sequence[str]:
-    """A column of ``blank``'s length holding ``values`` at ``positions``, blank elsewhere."""
-    if len(values) == len(blank):
-        return values
-    column = list(blank)
-    for _ in map(column.__setitem__, positions, values):  # the assignments, in C
-        pass
-    return column
-
-
-def _cells_getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def _values_getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
     """A function returning a mapping's values at ``keys``, in one C call for two or more."""
     if len(keys) >= 2:
         return itemgetter(*keys)
@@ -271,6 +196,11 @@ def _cells_getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[An
         key = keys[0]
         return lambda mapping: (mapping[key],)
     return lambda mapping: ()
+
+
+def _having(extras: Sequence[Mapping[str, Any]], key: str) -> Iterator[int]:
+    """Positions of the extras holding ``key``."""
+    return compress(count(), map(contains, extras, repeat(key)))
 
 
 def _known_column_names(title_count: int) -> set[str]:
@@ -301,26 +231,30 @@ _SECOND = itemgetter(1)
 
 
 class _BoardsColumns:
-    """The header and the columns of Boards files for items in the order written.
+    """The header and the rows of Boards files, for items in the order written.
 
     Cells come out with their quotes doubled, ready to be joined into rows (:func:`_rows`).
     """
 
     def __init__(
         self,
-        extras: Sequence[Mapping[str, Any]],
+        fields: _ItemFields,
+        parts: FileParts,
         *,
-        title_count: int,
         backlog: BacklogColumns,
         settings: AdoCsvSettings,
         warn: Callable[[str], None],
     ) -> None:
+        self.fields = fields
+        self.levels = parts.levels
+        self.orphans = parts.orphans
         neutral = settings.neutralise_formulas
         self.text = text = neutralise if neutral else _same
         self.cells = _neutralised if neutral else _as_is
         self.types = settings.types_by_kind()
-        self.title_count = title_count
-        self.extra_keys: set[str] = set().union(*filter(None, extras))
+        self.title_count = title_count = max(parts.levels, default=1)
+        extras = list(filter(None, fields.extra))
+        self.extra_keys: set[str] = set().union(*extras)
         self.extra_columns = _extra_columns(self.extra_keys, title_count, warn)
         titles = (
             ["Title"] if title_count == 1 else [f"Title {n}" for n in range(1, title_count + 1)]
@@ -336,8 +270,13 @@ class _BoardsColumns:
         }
         self.iteration_paths.update({None: "", "": ""})  # (no iteration)
         self.cleaned_tags = 0
-        self.tag_cells: _Memo[tuple[str, ...], tuple[str, int]] = _Memo(self._tags)
-        self.state_cells: _Memo[tuple[str, StateCategory], str] = _Memo(self._state)
+        self.semicolons = False  # whether a tag held a ';' (cleaned_tags then counts them)
+        self.tag_cells: _Memo[tuple[str, ...], str] = _Memo(self._tags)
+        self.tags_with_id: _Memo[tuple[str, ...], str] = _Memo(
+            lambda tags: self.tag_cells[tags] + ID_TAG_PREFIX
+        )
+        self.state_categories: _Memo[str, StateCategory | None] = _Memo(state_category_of)
+        self.state_cells: _Memo[str, str] = _Memo(lambda state: _quote(text(state)))
         self.assignee_cells: _Memo[str, str] = _Memo(lambda name: _quote(text(name)))
         self.priority_cells: _Memo[int | None, str] = _Memo(str, {None: ""})
         self.description_cells: _Memo[str, str] = _Memo(
@@ -345,33 +284,23 @@ class _BoardsColumns:
         )
         self.estimate_cells: _Memo[float | None, str] = _Memo(format_number, {None: ""})
         self.date_cells: _Memo[dt.date | None, str] = _Memo(methodcaller("isoformat"), {None: ""})
-        self.blank_extra = dict.fromkeys(self.extra_columns, "")
-        self.extra_values = _cells_getter(self.extra_columns)
+        self.extra_cells = self._extra_value_cells(fields.extra) if self.extra_columns else None
 
-    def _tags(self, tags: tuple[str, ...]) -> tuple[str, int]:
-        """The start of the ``Tags`` cell of items with ``tags`` (ending with the separator the
-        item's own tags follow), and how many of the tags held a ``;``."""
+    def _tags(self, tags: tuple[str, ...]) -> str:
+        """The start of the ``Tags`` cell of items with ``tags``: the tags, each ``;`` made a
+        ``,`` (Boards splits tags at ``;``), and the separator the item's own tags follow."""
         if not tags:
-            return "", 0
-        cleaned = [tag.replace(";", ",") for tag in tags]  # Boards splits tags at ';'
-        return _quote(self.text(TAG_SEPARATOR.join(cleaned))) + TAG_SEPARATOR, sum(
-            ";" in tag for tag in tags
-        )
+            return ""
+        if any(";" in tag for tag in tags):
+            self.semicolons = True
+            tags = tuple(tag.replace(";", ",") for tag in tags)
+        return _quote(self.text(TAG_SEPARATOR.join(tags))) + TAG_SEPARATOR
 
-    def _state(self, state_and_category: tuple[str, StateCategory]) -> str:
-        """The ``State`` cell: the item's state, unless Boards knows the word for another
-        category (the item came from a format that keeps the category, not the word)."""
-        state, category = state_and_category
-        known = state_category_of(state)
-        if known is not None and known is not category:
-            state = CATEGORY_STATES[category]
-        return _quote(self.text(state))
-
-    def rows(self, fields: _ItemFields, levels: Sequence[int], orphans: set[str]) -> str:
-        """The rows of the items whose fields are ``fields`` (their title levels ``levels``;
-        ``orphans``: ids of items tagged with their parent's), built column by column."""
-        text = self.text
-        blank = [""] * len(fields.id)
+    def rows(self, start: int, end: int) -> str:
+        """The rows of the items from position ``start`` to ``end``, built column by column."""
+        part = slice(start, end)
+        fields = _ItemFields._make(field[part] for field in self.fields)
+        blank = [""] * (end - start)
         extras = fields.extra
         extra_keys = self.extra_keys if any(extras) else set()
 
@@ -384,32 +313,32 @@ class _BoardsColumns:
                 types[i] = value if isinstance(value, str) else str(value)  # as csv.writer does
         titles = _quoted(self.cells(fields.title))
         if self.title_count > 1:  # the cells of Title 1 … Title N as one
+            levels = self.levels[part]
             titles = list(
                 map(
-                    add,
-                    map(add, map(self.before_title.__getitem__, levels), titles),
-                    map(self.after_title.__getitem__, levels),
+                    "".join,
+                    zip(
+                        map(self.before_title.__getitem__, levels),
+                        titles,
+                        map(self.after_title.__getitem__, levels),
+                        strict=True,
+                    ),
                 )
             )
         area_paths = blank
         if AREA_PATH in extra_keys:
             area_paths = list(blank)
             for i in _having(extras, AREA_PATH):
-                area_paths[i] = _quote(text(_extra_cell(extras[i][AREA_PATH])))
+                area_paths[i] = _quote(self.text(_extra_cell(extras[i][AREA_PATH])))
 
         columns: list[Sequence[str]] = [
             _quoted([ref.key if ref is not None else "" for ref in refs]) if with_refs else blank,
             _quoted(types),
             titles,
-            list(
-                map(
-                    self.state_cells.__getitem__,
-                    zip(fields.state, fields.state_category, strict=True),
-                )
-            ),
+            self._states(fields.state, fields.state_category),
             list(map(self.assignee_cells.__getitem__, fields.assignee)),
             list(map(self.priority_cells.__getitem__, fields.priority)),
-            self._tag_column(fields, refs if with_refs else None, orphans),
+            self._tag_column(fields, refs if with_refs else None, start),
             list(map(self.iteration_paths.get, fields.iteration_id, repeat(""))),
             area_paths,
             list(map(self.description_cells.__getitem__, fields.description)),
@@ -417,30 +346,67 @@ class _BoardsColumns:
             list(map(self.date_cells.__getitem__, fields.start)),
             list(map(self.date_cells.__getitem__, fields.finish)),
         ]
-        if self.extra_columns:
-            columns += self._extra_value_columns(extras, blank)
+        if self.extra_cells is not None:
+            columns.append(self.extra_cells[part])
         return _rows(columns)
 
+    def _states(self, states: Sequence[str], categories: Sequence[StateCategory]) -> list[str]:
+        """The ``State`` cells: each item's state, unless Boards knows the word for another
+        category (the item came from a format that keeps the category, not the word), when
+        the category's own state word is written instead."""
+        cells = list(map(self.state_cells.__getitem__, states))
+        known = list(map(self.state_categories.__getitem__, states))
+        # Compared by identity, in C (a hash of an enum member is a Python call).
+        other = map(and_, map(is_not, known, repeat(None)), map(is_not, known, categories))
+        for i in compress(count(), other):
+            cells[i] = self.state_cells[CATEGORY_STATES[categories[i]]]
+        return cells
+
     def _tag_column(
-        self, fields: _ItemFields, refs: Sequence[TrackerRef | None] | None, orphans: set[str]
+        self, fields: _ItemFields, refs: Sequence[TrackerRef | None] | None, start: int
     ) -> list[str]:
         """The ``Tags`` cells: the item's tags, its ``mbf:<id>`` (unless its Boards ID tells
         it) and, for an item whose parent is in an earlier file, ``mbf-parent:<id>``."""
         ids = fields.id
-        tags = list(map(self.tag_cells.__getitem__, fields.tags))
-        self.cleaned_tags += sum(map(_SECOND, tags))
-        leads = list(map(_FIRST, tags))
+        tags = fields.tags
+        orphans = self.orphans
+        orphans = orphans[bisect_left(orphans, start) : bisect_left(orphans, start + len(ids))]
         if refs is None:  # every item gets its id tag
-            cells = list(map(add, leads, _quoted(list(map(ID_TAG_PREFIX.__add__, ids)))))
-            for i in compress(count(), map(orphans.__contains__, ids)) if orphans else ():
-                cells[i] += _quote(TAG_SEPARATOR + PARENT_TAG_PREFIX + str(fields.parent_id[i]))
-            return cells
+            cells = list(map(add, map(self.tags_with_id.__getitem__, tags), _quoted(ids)))
+            for i in orphans:
+                cells[i - start] += _quote(
+                    TAG_SEPARATOR + PARENT_TAG_PREFIX + str(fields.parent_id[i - start])
+                )
+        else:
+            cells = self._tags_by_item(fields, refs, orphans, start)
+        if self.semicolons:  # set by the cells' first look-up of tags holding one
+            self.cleaned_tags += sum(";" in tag for tag in chain.from_iterable(tags))
+        return cells
+
+    def _tags_by_item(
+        self,
+        fields: _ItemFields,
+        refs: Sequence[TrackerRef | None],
+        orphans: Sequence[int],
+        start: int,
+    ) -> list[str]:
+        """The ``Tags`` cells of items some of which are known to Boards, one by one."""
         cells = []
-        for lead, item_id, parent, ref in zip(leads, ids, fields.parent_id, refs, strict=True):
+        orphan_set = set(orphans)
+        for position, (lead, item_id, parent, ref) in enumerate(
+            zip(
+                map(self.tag_cells.__getitem__, fields.tags),
+                fields.id,
+                fields.parent_id,
+                refs,
+                strict=True,
+            ),
+            start=start,
+        ):
             own = []
             if ref is None or item_id != f"ado:{ref.key}":  # (else its ID is enough)
                 own.append(_quote(ID_TAG_PREFIX + item_id))
-            if item_id in orphans:
+            if position in orphan_set:
                 own.append(_quote(PARENT_TAG_PREFIX + str(parent)))
             cells.append(lead + TAG_SEPARATOR.join(own) if own else lead[: -len(TAG_SEPARATOR)])
         return cells
@@ -453,21 +419,42 @@ class _BoardsColumns:
                 cells[i] = format_number(estimates[i])  # type: ignore[arg-type]  # (0 or -0)
         return cells
 
-    def _extra_value_columns(
-        self, extras: Sequence[Mapping[str, Any]], blank: list[str]
-    ) -> list[Sequence[str]]:
-        """The cells of the extra columns. Only the items that have extras are visited (a
-        backlog's tasks seldom do), each once: laid over a blank value of every key, its values
-        are taken in one call."""
+    def _extra_value_cells(self, extras: Sequence[Mapping[str, Any]]) -> list[str]:
+        """For each item, the cells of its extra columns as one, holding the separators
+        between them (the rows take them as one cell).
+
+        Only the items that have extras are visited (a backlog's tasks seldom do), in groups
+        of the same keys (extras read from a file share a few): the values of a group are taken
+        in one call per item and made cells in one pass per column.
+        """
+        columns = self.extra_columns
+        blank = '","'.join([""] * len(columns))
+        cells = [blank] * len(extras)
         holders = list(compress(count(), extras))
-        if not holders:
-            return [blank] * len(self.extra_columns)
-        held = map(or_, repeat(self.blank_extra), compress(extras, extras))
-        columns: list[Sequence[str]] = []
-        for values in zip(*map(self.extra_values, held), strict=True):
-            if set(map(type, values)) <= {str}:  # one text each: the usual values
-                cells = _quoted(self.cells(values))
-            else:
-                cells = [_quote(self.text(_extra_cell(value))) for value in values]
-            columns.append(_scattered(cells, holders, blank))
-        return columns
+        held = list(compress(extras, extras))
+        groups: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        for position, keys in zip(holders, map(tuple, held), strict=True):
+            groups[keys].append(position)
+        mixed = len(groups) > len(held) // 100 + 10  # (seldom) each item's keys its own
+        for keys, positions in {tuple(columns): holders}.items() if mixed else groups.items():
+            group = list(map(extras.__getitem__, positions))
+            blanks = [""] * len(group)
+            present = [column for column in columns if column in keys]
+            values: Iterable[Sequence[Any]]
+            if mixed:
+                values = ([extra.get(key, "") for extra in group] for key in present)
+            else:  # every item of the group holds every key
+                values = zip(*map(_values_getter(present), group), strict=True)
+            cells_of = dict(zip(present, map(self._extra_cells, values), strict=True))
+            rows = map(
+                '","'.join, zip(*(cells_of.get(column, blanks) for column in columns), strict=True)
+            )
+            for _ in map(cells.__setitem__, positions, rows):  # the assignments, in C
+                pass
+        return cells
+
+    def _extra_cells(self, values: Sequence[Any]) -> Sequence[str]:
+        """The cells of an extra column's ``values``."""
+        if set(map(type, values)) <= {str}:  # one text each: the usual values
+            return _quoted(self.cells(values))
+        return [_quote(self.text(_extra_cell(value))) for value in values]
