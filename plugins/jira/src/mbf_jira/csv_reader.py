@@ -270,9 +270,10 @@ def _read(path: Path, context: Context, encoding: str) -> tuple[BacklogColumns, 
     del text
     if table is not None:
         header, cells = table
+        del table
         if read_columns(builder, cells, HeaderColumns.from_header(header, path)):
             return builder.finish(), builder.warnings
-        builder = BacklogBuilder(settings_of(context))  # (the column path left it untouched)
+        del cells  # (read_columns left the builder as it was)
     _read_row_by_row(builder, path, encoding)
     return builder.finish(), builder.warnings
 

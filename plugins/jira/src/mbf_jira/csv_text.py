@@ -86,18 +86,22 @@ def _split(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
         position = end
     pieces.append(text[position:-2])
     joined = "".join(pieces)
+    del pieces
     plain = joined.replace(_CRLF, "," + _MARKER + ",")
+    # Each line break made the text one character longer.
+    breaks = len(plain) - len(joined)
+    del joined
     if "\r" in plain or "\n" in plain:  # a lone CR or LF ends a row for the csv module
         return None
     cells = plain.split(",")
+    del plain  # (the big texts are dropped as soon as they are split: a third of the memory)
     stride = width + 1
     rows, rest = divmod(len(cells) + 1, stride)
-    # Every line as wide as the header: as many markers as line breaks (each made the text one
-    # character longer), all in their place.
-    breaks = len(plain) - len(joined)
+    # Every line as wide as the header: as many markers as line breaks, all in their place.
     if rest or breaks != rows - 1 or cells[width::stride].count(_MARKER) != breaks:
         return None
     columns = [cells[j::stride] for j in range(width)]
+    del cells
     if numbers:
         quoted_rows = _rows_of_lines([text[start:end] for start, end in spans])
         if quoted_rows is None or any(len(row) != width for row in quoted_rows):
