@@ -9,6 +9,7 @@ from mbf.domain import (
     slug,
     stable_hash,
 )
+from mbf.domain.order import hierarchy_positions
 
 
 def test_server_id_is_the_short_lower_case_name() -> None:
@@ -84,3 +85,21 @@ def test_hierarchy_order_of_an_item_whose_repeated_id_is_its_own_parent_ends() -
     first, second, child = _item("x"), _item("x", "x"), _item("y", "x")
     assert hierarchy_order((first, second, child)) == (first, second, child)
     assert hierarchy_order((second, child, first)) == (first, second, child)
+
+
+def test_hierarchy_positions_give_the_depth_first_order_of_items_given_as_columns() -> None:
+    # The items of the first hierarchy_order test: e2, e1, s1, t2, t1.
+    ids = ["t2", "s1", "e2", "t1", "e1"]
+    parents = ["s1", "e1", None, "s1", None]
+    assert hierarchy_positions(ids, parents) == [2, 4, 1, 0, 3]
+
+
+def test_hierarchy_positions_of_items_already_in_order_count_up() -> None:
+    assert hierarchy_positions(["e1", "s1", "t1", "x"], [None, "e1", "s1", "gone"]) == [0, 1, 2, 3]
+    assert hierarchy_positions([], []) == []
+
+
+def test_hierarchy_positions_put_a_cycle_last_and_keep_repeated_ids() -> None:
+    assert hierarchy_positions(["a", "b", "c"], ["b", "a", None]) == [2, 0, 1]
+    assert hierarchy_positions(["x", "x", "y"], [None, "x", "x"]) == [0, 1, 2]
+    assert hierarchy_positions(["x", "y", "x"], ["x", "x", None]) == [2, 0, 1]
