@@ -23,7 +23,7 @@ from mbf.domain import (
 from mbf.domain.columns import BacklogColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf_jira import column_reader, csv_reader
+from mbf_jira import column_reader, csv_reader, csv_text
 from mbf_jira.csv_format import write_jira_csv
 from mbf_jira.csv_reader import read_jira_csv, read_jira_csv_columns
 from mbf_jira.csv_text import csv_columns
@@ -453,11 +453,24 @@ TEXTS = {
     "header-only": "a,b\r\n",
     "one-column": "a\r\n1\r\n\r\n2\r\n",
     "no-final-line-break": "a,b\r\n1,2",
+    "blank-last-line": "a,b\r\n1,2\r\n\r\n",
+    "blank-line-alone": "a,b\r\n\r\n",
+    "blank-lines-between": "a,b\r\n1,2\r\n\r\n\r\n3,4\r\n5,6\r\n",
+    "many-lines": "a,b,c\r\n" + "".join(f"{n},x{n},\r\n" for n in range(40)),
 }
 
 
 @pytest.mark.parametrize("text", list(TEXTS.values()), ids=list(TEXTS))
 def test_the_text_is_split_into_the_columns_the_csv_module_reads(text: str) -> None:
+    assert _as_tuples(csv_columns(text)) == _csv_module_columns(text)
+
+
+@pytest.mark.parametrize("block", [1, 3, 8, 20])
+@pytest.mark.parametrize("text", list(TEXTS.values()), ids=list(TEXTS))
+def test_lines_split_in_blocks_give_the_same_columns(
+    monkeypatch: pytest.MonkeyPatch, text: str, block: int
+) -> None:
+    monkeypatch.setattr(csv_text, "_BLOCK", block)
     assert _as_tuples(csv_columns(text)) == _csv_module_columns(text)
 
 

