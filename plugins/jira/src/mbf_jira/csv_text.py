@@ -127,7 +127,7 @@ def _split_block(lines: str, columns: list[list[str]]) -> bool:
     if rest or breaks != rows - 1 or cells[width::stride].count(_MARKER) != breaks:
         return False
     for j, column in enumerate(columns):
-        column += cells[j::stride]
+        column.extend(cells[j::stride])
     return True
 
 
