@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress, count, repeat
-from operator import and_, eq, is_not
 from typing import NamedTuple
 
 __all__ = ["FileParts", "file_parts"]
@@ -43,11 +42,7 @@ def file_parts(ids: Sequence[str], parents: Sequence[str | None], limit: int) ->
     starts = _starts(parent_positions, limit)
     if len(position_of) < length:
         return _by_id(ids, parents, starts)
-    levels = _levels(parent_positions, starts)
-    # An item with a parent id is at level 1 when its parent is not before it in its file.
-    at_first_level = map(eq, levels, repeat(1))
-    orphans = list(compress(count(), map(and_, at_first_level, map(is_not, parents, repeat(None)))))
-    return FileParts(starts, levels, orphans)
+    return FileParts(starts, *_levels(parents, parent_positions, starts))
 
 
 def _starts(parent_positions: Sequence[int], limit: int) -> list[int]:
@@ -72,15 +67,20 @@ def _starts(parent_positions: Sequence[int], limit: int) -> list[int]:
     return starts
 
 
-def _levels(parent_positions: Sequence[int], starts: Sequence[int]) -> list[int]:
-    """The title levels of items with unique ids."""
+def _levels(
+    parents: Sequence[str | None], parent_positions: Sequence[int], starts: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """The title levels and the orphans of items with unique ids."""
     levels = [1] * len(parent_positions)
+    orphans = []
     for start, end in zip(starts, [*starts[1:], len(parent_positions)], strict=True):
         for position in range(start, end):
             parent = parent_positions[position]
             if start <= parent < position:  # the parent is before it in its file
                 levels[position] = levels[parent] + 1
-    return levels
+            elif parents[position] is not None:
+                orphans.append(position)
+    return levels, orphans
 
 
 def _by_id(ids: Sequence[str], parents: Sequence[str | None], starts: list[int]) -> FileParts:

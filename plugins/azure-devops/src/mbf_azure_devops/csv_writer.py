@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, compress, count, repeat
-from operator import add, and_, contains, eq, getitem, is_not, itemgetter, methodcaller
+from operator import add, contains, eq, getitem, itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -170,12 +170,13 @@ def _quoted(cells: Sequence[str]) -> Sequence[str]:
     return cells
 
 
-def _rows(columns: Sequence[Sequence[str]]) -> str:
+def _rows(columns: Sequence[Sequence[str]], start: str = '"') -> str:
     """The CSV lines, each ending ``\\r\\n``, of the rows whose cells (their quotes doubled)
-    ``columns`` hold column by column: what ``csv.writer`` with ``QUOTE_ALL`` writes."""
+    ``columns`` hold column by column: what ``csv.writer`` with ``QUOTE_ALL`` writes. Each line
+    starts with ``start``: its first quote, or also the cells of blank columns before these."""
     if not columns or not columns[0]:
         return ""
-    return '"' + '"\r\n"'.join(map('","'.join, zip(*columns, strict=True))) + '"\r\n'
+    return start + ('"\r\n' + start).join(map('","'.join, zip(*columns, strict=True))) + '"\r\n'
 
 
 def _extra_cell(value: Any) -> str:
@@ -261,7 +262,8 @@ class _BoardsColumns:
         )
         header = [*COLUMNS_BEFORE_TITLES, *titles, *COLUMNS_AFTER_TITLES, *self.extra_columns]
         self.header = _rows([[_quote(name)] for name in header])
-        # A row's titles as one cell holding the separators of its blank titles around its own.
+        # The separators of the blank titles before a row's title, which its cell starts with,
+        # and of those after it, which its State cell starts with.
         self.before_title = ['","' * (level - 1) for level in range(title_count + 1)]
         self.after_title = ['","' * (title_count - level) for level in range(title_count + 1)]
 
@@ -275,8 +277,8 @@ class _BoardsColumns:
         self.tags_with_id: _Memo[tuple[str, ...], str] = _Memo(
             lambda tags: self.tag_cells[tags] + ID_TAG_PREFIX
         )
-        self.state_categories: _Memo[str, StateCategory | None] = _Memo(state_category_of)
-        self.state_cells: _Memo[str, str] = _Memo(lambda state: _quote(text(state)))
+        self.categories = {id(category): category for category in StateCategory}
+        self.state_cells: _Memo[tuple[str, int, int], str] = _Memo(self._state)
         self.assignee_cells: _Memo[str, str] = _Memo(lambda name: _quote(text(name)))
         self.priority_cells: _Memo[int | None, str] = _Memo(str, {None: ""})
         self.description_cells: _Memo[str, str] = _Memo(
@@ -312,19 +314,9 @@ class _BoardsColumns:
                 value = extras[i][WORK_ITEM_TYPE] or types[i]
                 types[i] = value if isinstance(value, str) else str(value)  # as csv.writer does
         titles = _quoted(self.cells(fields.title))
-        if self.title_count > 1:  # the cells of Title 1 … Title N as one
-            levels = self.levels[part]
-            titles = list(
-                map(
-                    "".join,
-                    zip(
-                        map(self.before_title.__getitem__, levels),
-                        titles,
-                        map(self.after_title.__getitem__, levels),
-                        strict=True,
-                    ),
-                )
-            )
+        levels = self.levels[part]
+        if self.title_count > 1:  # Title 1 … Title N as one cell: the blank ones before…
+            titles = list(map(add, map(self.before_title.__getitem__, levels), titles))
         area_paths = blank
         if AREA_PATH in extra_keys:
             area_paths = list(blank)
@@ -332,10 +324,9 @@ class _BoardsColumns:
                 area_paths[i] = _quote(self.text(_extra_cell(extras[i][AREA_PATH])))
 
         columns: list[Sequence[str]] = [
-            _quoted([ref.key if ref is not None else "" for ref in refs]) if with_refs else blank,
             _quoted(types),
             titles,
-            self._states(fields.state, fields.state_category),
+            self._states(fields.state, fields.state_category, levels),
             list(map(self.assignee_cells.__getitem__, fields.assignee)),
             list(map(self.priority_cells.__getitem__, fields.priority)),
             self._tag_column(fields, refs if with_refs else None, start),
@@ -348,19 +339,29 @@ class _BoardsColumns:
         ]
         if self.extra_cells is not None:
             columns.append(self.extra_cells[part])
-        return _rows(columns)
+        if with_refs:
+            return _rows([_quoted([ref.key if ref is not None else "" for ref in refs]), *columns])
+        return _rows(columns, start='"","')  # (a blank ID)
 
-    def _states(self, states: Sequence[str], categories: Sequence[StateCategory]) -> list[str]:
-        """The ``State`` cells: each item's state, unless Boards knows the word for another
-        category (the item came from a format that keeps the category, not the word), when
-        the category's own state word is written instead."""
-        cells = list(map(self.state_cells.__getitem__, states))
-        known = list(map(self.state_categories.__getitem__, states))
-        # Compared by identity, in C (a hash of an enum member is a Python call).
-        other = map(and_, map(is_not, known, repeat(None)), map(is_not, known, categories))
-        for i in compress(count(), other):
-            cells[i] = self.state_cells[CATEGORY_STATES[categories[i]]]
-        return cells
+    def _states(
+        self, states: Sequence[str], categories: Sequence[StateCategory], levels: Sequence[int]
+    ) -> list[str]:
+        """The ``State`` cells, each after the blank titles below its item's level (see
+        :meth:`_state`)."""
+        # Categories by identity: in C (the hash of an enum member is a Python call).
+        keys = zip(states, map(id, categories), levels, strict=True)
+        return list(map(self.state_cells.__getitem__, keys))
+
+    def _state(self, key: tuple[str, int, int]) -> str:
+        """The blank titles below ``level`` and the ``State`` cell: the item's state, unless
+        Boards knows the word for another category (the item came from a format that keeps the
+        category, not the word), when the category's own state word is written instead."""
+        state, category_id, level = key
+        category = self.categories[category_id]
+        known = state_category_of(state)
+        if known is not None and known is not category:
+            state = CATEGORY_STATES[category]
+        return self.after_title[level] + _quote(self.text(state))
 
     def _tag_column(
         self, fields: _ItemFields, refs: Sequence[TrackerRef | None] | None, start: int
