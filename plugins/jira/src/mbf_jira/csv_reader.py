@@ -4,6 +4,12 @@
 ``Parent id`` / ``Parent key`` / ``Custom field (Epic Link)``, ``Inward/Outward issue link
 (Blocks|Relates)``, several date formats. Columns mbf has no field for are kept in ``extra``
 under their header, so they survive a round trip.
+
+The usual file (every row as wide as the header, every cell readable: what mbf writes and Jira
+exports) is split into columns (:mod:`.csv_text`) and read a column at a time
+(:mod:`.column_reader`); any other file is read row by row here, which words every error with
+its file, row and column. Both ways work out each cell with the same functions
+(:mod:`.reading`) and give the same backlog.
 """
 
 from __future__ import annotations

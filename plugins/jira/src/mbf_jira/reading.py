@@ -42,10 +42,8 @@ __all__ = [
     "DATE",
     "DUE_DATE",
     "ESTIMATE",
-    "EXTRA_AT",
     "ITEM_FIELDS",
     "MULTI_VALUE",
-    "PARENT_AT",
     "BacklogBuilder",
     "CellParser",
     "HeaderColumns",
@@ -180,6 +178,7 @@ ESTIMATE = CellParser("Original Estimate", _hours, "is not a number of seconds")
 DATE = CellParser("Start Date", parse_date, "is not a date (e.g. 28/Nov/25 5:03 PM)")
 """``Start Date`` (``Due Date`` words its errors with :data:`DUE_DATE`)."""
 DUE_DATE = DATE._replace(column="Due Date")
+"""``Due Date``: read as :data:`DATE`."""
 
 
 def label_fields(cells: Iterable[str]) -> tuple[str, tuple[str, ...]]:
@@ -262,8 +261,8 @@ ITEM_FIELDS = (
 )  # fmt: skip
 """The item fields a Jira file gives (``links`` are added at the end), in the order the
 readers give each row's values."""
-PARENT_AT = ITEM_FIELDS.index("parent_id")
-EXTRA_AT = ITEM_FIELDS.index("extra")
+_PARENT_AT = ITEM_FIELDS.index("parent_id")
+_EXTRA_AT = ITEM_FIELDS.index("extra")
 
 
 def _named(store: dict[str, Any], make: Callable[[str, str], Any], name: str) -> str:
@@ -356,7 +355,7 @@ class BacklogBuilder:
         """The backlog read: parents further down the file and issue links resolved, the
         warnings (unresolved references, statuses without a category) added."""
         fields = self.fields
-        parents, extras = fields[PARENT_AT], fields[EXTRA_AT]
+        parents, extras = fields[_PARENT_AT], fields[_EXTRA_AT]
         unresolved_parents = 0
         for position, reference, is_key in self.parents:
             parent_id = self.resolve(reference, is_key)
@@ -387,7 +386,7 @@ class BacklogBuilder:
     def _links(self) -> list[tuple[Link, ...]]:
         """Each item's links from the Blocks and Relates columns, each once, on the item that
         depends; keys of issues outside the file are kept in ``extra`` under their column."""
-        ids, extras = self.fields[0], self.fields[EXTRA_AT]
+        ids, extras = self.fields[0], self.fields[_EXTRA_AT]
         new_links: dict[int, list[Link]] = {}
         seen: set[tuple[str, str, str]] = set()
         position_of = dict(zip(ids, count()))
