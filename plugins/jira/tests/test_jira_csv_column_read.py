@@ -184,6 +184,9 @@ REGULAR = {
         "Summary,Issue key,Issue id,Parent\r\nMove,MIG-2,10002,\r\nBack up,MIG-3,10003,MIG-2\r\n"
     ),
     "no-keys-rows-numbered": "Summary,Labels,Labels\r\nA,x,\r\nB,,mbf:\r\nC, mbf:c,y\r\n",
+    "spaced-id-label-in-two-columns": (
+        "Summary,Labels,Labels\r\nA, mbf:a,x\r\nB,y, mbf:a\r\nC,z,mbf:c\r\n"
+    ),
     "labels-neutralised-and-spaced": (
         "Summary,Issue key,Labels,Labels,Labels\r\n"
         "A,MIG-1,'=sum, wave-1 ,mbf:a\r\n"
@@ -261,6 +264,15 @@ def test_labels_ids_and_row_numbers_are_the_row_paths(
     assert [(i.id, i.tags) for i in outcome[0].items] == [
         ("a", ("=sum", "wave-1")),
         ("c", ("'mbf:x",)),
+    ]
+    outcome, _ = read_both_ways(
+        tmp_path, monkeypatch, REGULAR["spaced-id-label-in-two-columns"].encode()
+    )
+    assert not isinstance(outcome, str)
+    assert [(i.id, i.tags) for i in outcome[0].items] == [
+        ("a", ("x",)),
+        ("a", ("y",)),
+        ("c", ("z",)),
     ]
 
 

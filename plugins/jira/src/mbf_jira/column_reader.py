@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import compress, count, repeat
-from operator import add, contains, getitem, itemgetter, not_
+from operator import add, getitem, itemgetter, not_
 from typing import Any, TypeVar
 
 from mbf.domain import StateCategory, TrackerRef
@@ -69,10 +69,14 @@ def _state_fields(status: str, status_category: str) -> tuple[str, StateCategory
     return (state, *BacklogBuilder.category_of(state, status_category.strip()))
 
 
-def _tag_of(cell: str) -> tuple[str, ...]:
-    """A label cell that is not an id label, as the tags it gives (none or one)."""
+def _tag_of(odd_cells: set[str], cell: str) -> tuple[str, ...]:
+    """A label cell that does not start with ``mbf:``, as the tags it gives (none or one); a
+    cell that is an id label once stripped (`` mbf:x``) is added to ``odd_cells``."""
     label = restore(cell.strip())
-    return (label,) if label and not label.startswith(ID_LABEL_PREFIX) else ()
+    if label.startswith(ID_LABEL_PREFIX):
+        odd_cells.add(cell)
+        return ()
+    return (label,) if label else ()
 
 
 def _sprint_fields(sprint_id: Callable[[str], str], cells: Iterable[str]) -> tuple[Any, ...]:
@@ -245,21 +249,18 @@ def _labels(
     """Each row's own id (empty when it has no id label) and other labels.
 
     An ``mbf:`` cell is the row's id, a different one on every row; the other cells are labels
-    repeated on many rows, each worked out once. A row with a label cell that starts with a
-    space (which :func:`label_fields` strips, perhaps into an id label), or an empty id label,
-    is read by :func:`label_fields` itself."""
+    repeated on many rows, each worked out once. A row with a label cell that is an id label
+    only once stripped (`` mbf:x``), or an empty id label, is read by :func:`label_fields`
+    itself."""
     rows = len(table[0])
     own_ids = [""] * rows
     tags: list[tuple[str, ...]] | None = None
     odd: set[int] = set()
-    tag_cells: Memo[str, tuple[str, ...]] = Memo(_tag_of)
+    odd_cells: set[str] = set()
+    tag_cells: Memo[str, tuple[str, ...]] = Memo(partial(_tag_of, odd_cells))
     for cells in label_columns:
         if not any(cells):
             continue
-        spaced = {c for c in _first_characters(cells) if c.isspace()}
-        if spaced:
-            firsts = map(getitem, cells, repeat(_FIRST_CHARACTER))
-            odd.update(compress(count(), map(contains, repeat(spaced), firsts)))
         is_id = list(map(str.startswith, cells, repeat(ID_LABEL_PREFIX)))
         if any(is_id):
             positions = list(compress(count(), is_id))
@@ -278,6 +279,8 @@ def _labels(
         else:
             part = list(map(tag_cells.__getitem__, cells))
         tags = part if tags is None else list(map(add, tags, part))
+        if odd_cells:  # (all of them: a cell seen in an earlier column is not worked out again)
+            odd.update(compress(count(), map(odd_cells.__contains__, cells)))
     if tags is None:
         tags = [()] * rows
     for i in odd:

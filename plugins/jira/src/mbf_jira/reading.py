@@ -307,6 +307,13 @@ class BacklogBuilder:
 
     def extend(self, values: Iterable[Iterable[Any]]) -> None:
         """Add rows given as a sequence of values per field (:data:`ITEM_FIELDS`)."""
+        if not self.fields[0]:  # the first rows: their lists become the fields (no copy)
+            self.fields = tuple(
+                column if isinstance(column, list) else list(column) for column in values
+            )
+            if len(self.fields) != len(ITEM_FIELDS):
+                raise ValueError(f"rows need {len(ITEM_FIELDS)} fields")
+            return
         for field, column in zip(self.fields, values, strict=True):
             field.extend(column)
 
