@@ -227,8 +227,6 @@ def _extra_columns(keys: Iterable[str], title_count: int, warn: Callable[[str], 
 
 
 _ADO_REF = methodcaller("get", SERVICE_NAME)
-_FIRST = itemgetter(0)
-_SECOND = itemgetter(1)
 
 
 class _BoardsColumns:
