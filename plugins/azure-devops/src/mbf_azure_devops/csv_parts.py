@@ -48,9 +48,9 @@ def file_parts(ids: Sequence[str], parents: Sequence[str | None], limit: int) ->
 def _starts(parent_positions: Sequence[int], limit: int) -> list[int]:
     """Where each file starts, for items whose parents are at ``parent_positions``."""
     length = len(parent_positions)
-    sizes = [1] * (length + 1)  # each item's subtree; one more place for "no parent" to add to
+    sizes = [1] * length  # the number of items of each item's subtree
     for position, parent in zip(range(length - 1, -1, -1), reversed(parent_positions), strict=True):
-        if parent < position:  # children come after their parent
+        if parent < position:  # children come after their parent (``length``: no parent)
             sizes[parent] += sizes[position]
     starts = [0]
     filled = 0
