@@ -7,7 +7,7 @@ import pytest
 
 from mbf.domain import Backlog, TrackerRef, WorkItem, WorkItemKind
 from mbf.domain.columns import ITEM_FIELDS, BacklogColumns, ItemColumns
-from mbf.domain.order import hierarchy_levels
+from mbf.domain.order import DepthFirst, depth_first, hierarchy_levels
 from mbf.testing.samples import make_sample_backlog
 
 TASK = WorkItemKind.TASK
@@ -133,3 +133,33 @@ class TestHierarchyLevels:
 
     def test_a_cycle_gives_no_levels(self) -> None:
         assert hierarchy_levels(["a", "b"], ["b", "a"]) is None
+
+
+class TestDepthFirst:
+    def test_items_top_down_are_walked_depth_first_and_completely(self) -> None:
+        walk = depth_first(["e1", "e2", "f1", "f2", "s1"], [None, None, "e1", "e2", "f1"])
+        assert walk == DepthFirst(positions=[0, 2, 4, 1, 3], complete=True)
+
+    def test_items_already_depth_first_stay_where_they_are(self) -> None:
+        assert depth_first(["e1", "f1", "x"], [None, "e1", "gone"]) == DepthFirst([0, 1, 2], True)
+
+    def test_a_cycle_is_reached_from_no_root(self) -> None:
+        assert depth_first(["a", "b", "c"], ["b", "a", None]) == DepthFirst([2, 0, 1], False)
+
+    def test_repeated_ids_make_the_walk_incomplete(self) -> None:
+        assert depth_first(["x", "x", "y"], [None, "x", "x"]).complete is False
+
+
+def test_columns_tell_a_backlog_free_of_parent_cycles_by_levels_or_by_walk() -> None:
+    in_order = ItemColumns({"id": ("e", "t"), "kind": (TASK, TASK), "title": ("E", "T"),
+                            "parent_id": (None, "e")})  # fmt: skip
+    assert in_order.free_of_parent_cycles() is True
+    top_down = ItemColumns({"id": ("e1", "e2", "t1"), "kind": (TASK,) * 3, "title": ("",) * 3,
+                            "parent_id": (None, None, "e1")})  # fmt: skip
+    assert top_down.hierarchy_levels() is None
+    assert top_down.free_of_parent_cycles() is True
+    assert top_down.depth_first() is top_down.depth_first()
+    assert top_down.depth_first().positions == [0, 2, 1]
+    cycle = ItemColumns({"id": ("a", "b"), "kind": (TASK, TASK), "title": ("A", "B"),
+                         "parent_id": ("b", "a")})  # fmt: skip
+    assert cycle.free_of_parent_cycles() is False

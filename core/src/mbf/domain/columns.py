@@ -21,7 +21,7 @@ import attrs
 from mbf.domain._converters import to_tuple
 from mbf.domain.backlog import Backlog, Iteration, Release, WorkItem
 from mbf.domain.enums import WorkItemKind
-from mbf.domain.order import hierarchy_levels
+from mbf.domain.order import DepthFirst, depth_first, hierarchy_levels
 
 __all__ = ["ITEM_FIELDS", "BacklogColumns", "ItemColumns"]
 
@@ -46,7 +46,7 @@ class ItemColumns:
     columns gets a copy of its own). A field without a column holds its default on every item.
     """
 
-    __slots__ = ("_columns", "_items", "_length", "_levels")
+    __slots__ = ("_columns", "_depth_first", "_items", "_length", "_levels")
 
     def __init__(self, columns: Mapping[str, Sequence[Any]]) -> None:
         unknown = columns.keys() - set(ITEM_FIELDS)
@@ -62,6 +62,7 @@ class ItemColumns:
         self._length = lengths.pop()
         self._items: tuple[WorkItem, ...] | None = None
         self._levels: list[list[int]] | bool | None = False  # False: not worked out yet
+        self._depth_first: DepthFirst | None = None
 
     @classmethod
     def of_items(cls, items: Iterable[WorkItem]) -> ItemColumns:
@@ -94,6 +95,19 @@ class ItemColumns:
         if self._levels is False:
             self._levels = hierarchy_levels(self.column("id"), self.column("parent_id"))
         return self._levels  # type: ignore[return-value]  # (False replaced above)
+
+    def depth_first(self) -> DepthFirst:
+        """:func:`~mbf.domain.order.depth_first` of these items, worked out once (a writer
+        putting items depth-first asks for it, and validation learns from it that no parent
+        cycle exists)."""
+        if self._depth_first is None:
+            self._depth_first = depth_first(self.column("id"), self.column("parent_id"))
+        return self._depth_first
+
+    def free_of_parent_cycles(self) -> bool:
+        """Whether the ids are unique and no parent cycle exists, told by the items' hierarchy
+        levels or else by their depth-first walk (both worked out once, for writers too)."""
+        return self.hierarchy_levels() is not None or self.depth_first().complete
 
     def items(self) -> tuple[WorkItem, ...]:
         """The work items, built once: each item's ``__dict__`` is filled as attrs' ``__init__``

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from mbf.domain.backlog import WorkItem
 
-__all__ = ["hierarchy_levels", "hierarchy_order", "hierarchy_positions"]
+__all__ = [
+    "DepthFirst",
+    "depth_first",
+    "hierarchy_levels",
+    "hierarchy_order",
+    "hierarchy_positions",
+]
 
 
 def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
@@ -17,7 +24,7 @@ def hierarchy_order(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
     (validation reports the missing parent separately). Runs in linear time. The order is
     :func:`hierarchy_positions`' for the items' ids and parent ids.
     """
-    positions = _moved_positions([item.id for item in items], [item.parent_id for item in items])
+    positions, _ = _moved_positions([item.id for item in items], [item.parent_id for item in items])
     if positions is None:
         return items  # a backlog read from a file usually is in this order: nothing to move
     return tuple(map(items.__getitem__, positions))
@@ -28,16 +35,35 @@ def hierarchy_positions(ids: Sequence[str], parents: Sequence[str | None]) -> li
     columns (``ids``, and ``parents`` their parent ids): depth-first, each parent before its
     children, siblings keeping their order; items whose parent is missing are top-level and
     items of a parent cycle come last, in their order."""
-    positions = _moved_positions(ids, parents)
-    return list(range(len(ids))) if positions is None else positions
+    return depth_first(ids, parents).positions
 
 
-def _moved_positions(ids: Sequence[str], parents: Sequence[str | None]) -> list[int] | None:
-    """:func:`hierarchy_positions`, or ``None`` when the items already are in that order."""
+class DepthFirst(NamedTuple):
+    """The depth-first walk of items given as columns (see :func:`depth_first`)."""
+
+    positions: list[int]
+    """:func:`hierarchy_positions`."""
+    complete: bool
+    """Whether the walk from the roots reached every item once: the ids are unique and no
+    parent cycle exists."""
+
+
+def depth_first(ids: Sequence[str], parents: Sequence[str | None]) -> DepthFirst:
+    """The items' :func:`hierarchy_positions`, and whether the walk down from the roots reached
+    every item: validation needs no walk of its own to know there is no parent cycle."""
+    positions, complete = _moved_positions(ids, parents)
+    return DepthFirst(list(range(len(ids))) if positions is None else positions, complete)
+
+
+def _moved_positions(
+    ids: Sequence[str], parents: Sequence[str | None]
+) -> tuple[list[int] | None, bool]:
+    """:func:`hierarchy_positions` (``None`` when the items already are in that order), and
+    whether every item was reached from a root (see :attr:`DepthFirst.complete`)."""
     known = set(ids)
     unique = len(known) == len(ids)
     if unique and _in_hierarchy_order(ids, parents, known):
-        return None
+        return None, True  # every parent comes before its children: no cycle
     children: defaultdict[str | None, list[int]] = defaultdict(list)
     for position, parent in enumerate(parents):
         children[parent if parent in known else None].append(position)
@@ -60,11 +86,12 @@ def _moved_positions(ids: Sequence[str], parents: Sequence[str | None]) -> list[
             if item_id not in expanded:  # a repeated id (invalid, reported later) must not loop
                 expanded.add(item_id)
                 stack += reversed(children.get(item_id, ()))
+    complete = unique and len(ordered) == len(ids)
     if len(ordered) < len(ids):
         # Items caught in a parent cycle are unreachable from the roots; keep them, in input order.
         placed = set(ordered)
         ordered += [position for position in range(len(ids)) if position not in placed]
-    return ordered
+    return ordered, complete
 
 
 def _in_hierarchy_order(ids: Sequence[str], parents: Sequence[str | None], known: set[str]) -> bool:

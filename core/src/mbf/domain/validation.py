@@ -87,8 +87,8 @@ def backlog_problems(backlog: Backlog | BacklogColumns) -> list[str]:
         or _unknown(column("release_id"), release_ids)
     ):
         problems += _dangling_references(column, parents, iteration_ids, release_ids)
-    if not isinstance(backlog, BacklogColumns) or backlog.items.hierarchy_levels() is None:
-        # (Levels prove there is no cycle; a writer of columns asks for them anyway.)
+    if not isinstance(backlog, BacklogColumns) or not backlog.items.free_of_parent_cycles():
+        # (What proves there is none is worked out once, for the writer too.)
         problems += _parent_cycles(parents)
     return problems
 

@@ -34,7 +34,7 @@ from mbf.domain.columns import BacklogColumns, ItemColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf_azure_devops.cells import parse_date, restore
-from mbf_azure_devops.csv_format import (
+from mbf_azure_devops.csv_layout import (
     AREA_PATH,
     ID_TAG_PREFIX,
     PARENT_TAG_PREFIX,

@@ -6,9 +6,10 @@ is built in a few passes in C (``map`` over the items, values turned into cells 
 with ``QUOTE_ALL`` writes it. Only items whose ``extra`` or Boards ref changes a column, and the
 orphans of a split backlog, are visited one by one.
 
-Items are written depth-first (:func:`mbf.domain.order.hierarchy_positions`), cut into files
-of at most :data:`~.csv_layout.MAX_ITEMS_PER_FILE` at subtree boundaries, each item's title in
-the ``Title N`` column of its level within its file (:func:`.csv_parts.file_parts`).
+Items are written depth-first (:func:`mbf.domain.order.hierarchy_positions`, which
+:meth:`~mbf.domain.columns.ItemColumns.depth_first` works out once, for validation too), cut
+into files of at most :data:`~.csv_layout.MAX_ITEMS_PER_FILE` at subtree boundaries, each item's
+title in the ``Title N`` column of its level within its file (:func:`.csv_parts.file_parts`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any, NamedTuple, TypeVar
 
 from mbf.domain import StateCategory, TrackerRef, WorkItemKind
 from mbf.domain.columns import BacklogColumns
-from mbf.domain.order import hierarchy_positions
 from mbf.plugin import Context
 from mbf.tabular import FORMULA_STARTS
 from mbf_azure_devops.cells import format_number, neutralise
@@ -84,7 +84,7 @@ def write_ado_csv_columns(backlog: BacklogColumns, path: Path, context: Context)
     items = backlog.items
     fields = _ItemFields._make(map(items.column, _ItemFields._fields))
     if len(items) > 1 and items.hierarchy_levels() is None:  # not depth-first already
-        in_order = itemgetter(*hierarchy_positions(fields.id, fields.parent_id))
+        in_order = itemgetter(*items.depth_first().positions)
         fields = _ItemFields._make(map(in_order, fields))
     parts = file_parts(fields.id, fields.parent_id, MAX_ITEMS_PER_FILE)
     columns = _BoardsColumns(
