@@ -10,6 +10,7 @@ from mbf.errors import InputError
 from mbf.tabular import (
     Columns,
     ColumnSpec,
+    Memo,
     bool_column,
     cell_bool,
     cell_float,
@@ -165,3 +166,15 @@ def test_columns_decline_fractions_and_non_booleans() -> None:
     assert int_column([2.5]) is None
     assert int_column(["2.5", ""]) is None
     assert bool_column(["maybe"]) is None
+
+
+def test_a_memo_works_each_key_out_once_after_the_known_ones() -> None:
+    calls: list[str] = []
+
+    def shout(word: str) -> str:
+        calls.append(word)
+        return word.upper()
+
+    memo = Memo(shout, {None: ""})
+    assert list(map(memo.__getitem__, ["a", None, "b", "a", "b"])) == ["A", "", "B", "A", "B"]
+    assert calls == ["a", "b"]

@@ -16,9 +16,9 @@ import datetime as dt
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import attrs
 
@@ -28,6 +28,7 @@ __all__ = [
     "FORMULA_STARTS",
     "ColumnSpec",
     "Columns",
+    "Memo",
     "Table",
     "bool_column",
     "cell_bool",
@@ -505,3 +506,26 @@ def restore(value: str) -> str:
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
         return value[1:]
     return value
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class Memo(dict[_K, _V]):
+    """``key -> compute(key)``, each key computed on its first lookup (after the ``known``
+    ones), so that ``map(memo.__getitem__, cells)`` works out a whole column in C: a file's
+    columns repeat a few words (types, states, dates, names) on thousands of rows, and each is
+    read or written once."""
+
+    @overload
+    def __init__(self, compute: Callable[[_K], _V]) -> None: ...
+    @overload  # (``known`` holds the keys ``compute`` does not take, such as None)
+    def __init__(self, compute: Callable[[Any], _V], known: Mapping[_K, _V]) -> None: ...
+    def __init__(self, compute: Callable[[Any], _V], known: Mapping[_K, _V] | None = None) -> None:
+        super().__init__(known or {})
+        self.compute = compute
+
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.compute(key)
+        return value

@@ -33,6 +33,7 @@ from mbf.domain import (
 from mbf.domain.columns import BacklogColumns, ItemColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
+from mbf.tabular import Memo
 from mbf_azure_devops.cells import parse_date, restore
 from mbf_azure_devops.csv_layout import (
     AREA_PATH,
@@ -230,19 +231,6 @@ class _Irregular(Exception):
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
-
-
-class _Memo(dict[_K, _V]):
-    """``key -> compute(key)``, each key computed on its first lookup, so that
-    ``map(memo.__getitem__, cells)`` works out a whole column in C."""
-
-    def __init__(self, compute: Callable[[_K], _V]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: _K) -> _V:
-        value = self[key] = self.compute(key)
-        return value
 
 
 _FIRST = itemgetter(0)
@@ -457,16 +445,16 @@ class _BoardsReader:
         self.new_items = 0
         # Each distinct cell of a column, worked out once for every file (the column path).
         # (No memo computes with a method of the reader: a cycle would keep it alive.)
-        self.type_cells = _Memo(partial(_type, self.kind_of_type, self.types))
-        self.state_cells = _Memo(_state)
-        self.priority_cells = _Memo(_PRIORITY.value)
-        self.estimate_cells = _Memo(_ESTIMATE.value)
-        self.date_cells = _Memo(_START.value)
-        self.title_levels = _Memo(_title_level)
-        self.tag_heads = _Memo(_head_tags)
-        self.description_cells = _Memo(_description)
-        self.assignee_cells = _Memo(_assignee)
-        self.iteration_cells = _Memo(partial(_iteration, self.iteration_registry))
+        self.type_cells = Memo(partial(_type, self.kind_of_type, self.types))
+        self.state_cells = Memo(_state)
+        self.priority_cells = Memo(_PRIORITY.value)
+        self.estimate_cells = Memo(_ESTIMATE.value)
+        self.date_cells = Memo(_START.value)
+        self.title_levels = Memo(_title_level)
+        self.tag_heads = Memo(_head_tags)
+        self.description_cells = Memo(_description)
+        self.assignee_cells = Memo(_assignee)
+        self.iteration_cells = Memo(partial(_iteration, self.iteration_registry))
 
     def iteration_id(self, path: str) -> str:
         return self.iteration_registry.id_of(path)

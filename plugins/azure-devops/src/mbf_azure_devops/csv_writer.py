@@ -2,7 +2,7 @@
 
 A backlog holds hundreds of thousands of items but few distinct words, so each column of a file
 is built in a few passes in C (``map`` over the items, values turned into cells once through a
-:class:`_Memo`), and the rows are joined from the columns: every cell quoted, as ``csv.writer``
+:class:`Memo`), and the rows are joined from the columns: every cell quoted, as ``csv.writer``
 with ``QUOTE_ALL`` writes it. Only items whose ``extra`` or Boards ref changes a column, and the
 orphans of a split backlog, are visited one by one.
 
@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 from mbf.domain import StateCategory, TrackerRef, WorkItemKind
 from mbf.domain.columns import BacklogColumns
 from mbf.plugin import Context
-from mbf.tabular import FORMULA_STARTS
+from mbf.tabular import FORMULA_STARTS, Memo
 from mbf_azure_devops.cells import format_number, neutralise
 from mbf_azure_devops.csv_layout import (
     AREA_PATH,
@@ -124,20 +124,6 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-class _Memo(dict[_K, _V]):
-    """``key -> compute(key)``, each key computed on its first lookup: a column's repeated
-    values (states, tags, dates, names) become cells once, and ``map(memo.__getitem__, values)``
-    turns a whole column in C."""
-
-    def __init__(self, compute: Callable[[Any], _V], known: Mapping[_K, _V] | None = None) -> None:
-        super().__init__(known or {})
-        self.compute = compute
-
-    def __missing__(self, key: _K) -> _V:
-        value = self[key] = self.compute(key)
-        return value
-
-
 def _same(value: str) -> str:
     return value
 
@@ -165,7 +151,7 @@ def _quote(text: str) -> str:
 def _quoted(cells: Sequence[str]) -> Sequence[str]:
     """:func:`_quote` of each cell; the sequence itself when no cell holds a quote."""
     if '"' in "".join(cells):
-        quoted: _Memo[str, str] = _Memo(_quote)
+        quoted: Memo[str, str] = Memo(_quote)
         return list(map(quoted.__getitem__, cells))
     return cells
 
@@ -271,19 +257,19 @@ class _BoardsColumns:
         self.iteration_paths.update({None: "", "": ""})  # (no iteration)
         self.cleaned_tags = 0
         self.semicolons = False  # whether a tag held a ';' (cleaned_tags then counts them)
-        self.tag_cells: _Memo[tuple[str, ...], str] = _Memo(self._tags)
-        self.tags_with_id: _Memo[tuple[str, ...], str] = _Memo(
+        self.tag_cells: Memo[tuple[str, ...], str] = Memo(self._tags)
+        self.tags_with_id: Memo[tuple[str, ...], str] = Memo(
             lambda tags: self.tag_cells[tags] + ID_TAG_PREFIX
         )
         self.categories = {id(category): category for category in StateCategory}
-        self.state_cells: _Memo[tuple[str, int, int], str] = _Memo(self._state)
-        self.assignee_cells: _Memo[str, str] = _Memo(lambda name: _quote(text(name)))
-        self.priority_cells: _Memo[int | None, str] = _Memo(str, {None: ""})
-        self.description_cells: _Memo[str, str] = _Memo(
+        self.state_cells: Memo[tuple[str, int, int], str] = Memo(self._state)
+        self.assignee_cells: Memo[str, str] = Memo(lambda name: _quote(text(name)))
+        self.priority_cells: Memo[int | None, str] = Memo(str, {None: ""})
+        self.description_cells: Memo[str, str] = Memo(
             lambda description: _quote(text_to_html(description)), {"": ""}
         )
-        self.estimate_cells: _Memo[float | None, str] = _Memo(format_number, {None: ""})
-        self.date_cells: _Memo[dt.date | None, str] = _Memo(methodcaller("isoformat"), {None: ""})
+        self.estimate_cells: Memo[float | None, str] = Memo(format_number, {None: ""})
+        self.date_cells: Memo[dt.date | None, str] = Memo(methodcaller("isoformat"), {None: ""})
         self.extra_cells = self._extra_value_cells(fields.extra) if self.extra_columns else None
 
     def _tags(self, tags: tuple[str, ...]) -> str:

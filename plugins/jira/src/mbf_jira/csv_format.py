@@ -34,6 +34,7 @@ from mbf.domain import (
 from mbf.domain.columns import BacklogColumns
 from mbf.domain.order import hierarchy_levels
 from mbf.plugin import Context
+from mbf.tabular import Memo
 from mbf_jira.cells import (
     FORMULA_STARTS,
     csv_lines,
@@ -209,20 +210,6 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-class _Memo(dict[_K, _V]):
-    """``key -> compute(key)``, each key computed on its first lookup: a column's repeated
-    values (tags, dates, names) become cells once, and ``map(memo.__getitem__, values)`` turns
-    a whole column in C."""
-
-    def __init__(self, compute: Callable[[Any], _V], known: Mapping[_K, _V] | None = None) -> None:
-        super().__init__(known or {})
-        self.compute = compute
-
-    def __missing__(self, key: _K) -> _V:
-        value = self[key] = self.compute(key)
-        return value
-
-
 _ROWS_PER_BLOCK = 2_000
 """Items whose columns are built and written at a time: the columns of a block stay in the
 processor caches (at 50,000 servers, 2,000 rows a block write faster than 50,000 or 500)."""
@@ -286,7 +273,7 @@ class _ImporterColumns:
 
     A backlog holds hundreds of thousands of items but few distinct words, so each column is
     built in one pass in C (``map`` over the items, values turned into cells once through a
-    :class:`_Memo`); only items whose ``extra`` changes a column (a Jira ref, a list value, an
+    :class:`Memo`); only items whose ``extra`` changes a column (a Jira ref, a list value, an
     issue type or priority of their own…) are visited one by one.
     """
 
@@ -340,13 +327,13 @@ class _ImporterColumns:
             numbers = list(map(self.issue_ids.__getitem__, ids))
         self.numbers = numbers
         self.spaced_labels = 0
-        self.label_cells: _Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = _Memo(
+        self.label_cells: Memo[tuple[str, ...], tuple[tuple[str, ...], int]] = Memo(
             partial(_labels, formula_starts)
         )
-        self.assignee_cells: _Memo[str, tuple[str, str]] = _Memo(partial(_assignee, formula_starts))
-        self.priority_cells: _Memo[int | None, str] = _Memo(_priority_name, {None: ""})
-        self.estimate_cells: _Memo[float | None, str] = _Memo(_seconds, {None: ""})
-        self.date_cells: _Memo[dt.date | None, str] = _Memo(format_date, {None: ""})
+        self.assignee_cells: Memo[str, tuple[str, str]] = Memo(partial(_assignee, formula_starts))
+        self.priority_cells: Memo[int | None, str] = Memo(_priority_name, {None: ""})
+        self.estimate_cells: Memo[float | None, str] = Memo(_seconds, {None: ""})
+        self.date_cells: Memo[dt.date | None, str] = Memo(format_date, {None: ""})
         self.blank_labels = ("",) * self.label_width
         extra_keys = [key for key, _ in self.extra_columns]
         self.blank_extra = dict.fromkeys(extra_keys, "")

@@ -27,6 +27,7 @@ from mbf.domain import (
 )
 from mbf.domain.columns import BacklogColumns, ItemColumns
 from mbf.errors import InputError
+from mbf.tabular import Memo
 from mbf_jira.cells import parse_date, restore
 from mbf_jira.csv_format import HEADER_FIELDS, ID_LABEL_PREFIX, PARENT
 from mbf_jira.format import FORMAT_NAME, JiraCsvSettings
@@ -120,19 +121,6 @@ class Irregular(Exception):
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 _T = TypeVar("_T")
-
-
-class Memo(dict[_K, _V]):
-    """``key -> compute(key)``, each key computed on its first lookup, so that
-    ``map(memo.__getitem__, cells)`` works out a whole column in C."""
-
-    def __init__(self, compute: Callable[[_K], _V]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: _K) -> _V:
-        value = self[key] = self.compute(key)
-        return value
 
 
 class CellParser(NamedTuple, Generic[_T]):
