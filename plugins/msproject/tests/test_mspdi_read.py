@@ -150,6 +150,21 @@ def test_notes_become_the_description(mspdi: TrackerFormat, tmp_path: Path) -> N
     assert _read(mspdi, path).items[0].description == "Check & fix\nthe boot type"
 
 
+def test_blank_text_within_a_field_is_kept_in_an_indented_file(
+    mspdi: TrackerFormat, tmp_path: Path
+) -> None:
+    # The parser drops the indentation between elements, never a field's own text.
+    path = _project(
+        tmp_path,
+        _task(1, " spaced ", 1, "\n      <Notes>\n      </Notes>\n    "),
+        _task(2, "B", 1, "<Notes>   </Notes>"),
+    )
+    assert [(i.title, i.description) for i in _read(mspdi, path).items] == [
+        (" spaced ", "\n      "),
+        ("B", "   "),
+    ]
+
+
 def test_mbf_fields_typed_in_project_are_read(mspdi: TrackerFormat, tmp_path: Path) -> None:
     definitions = (
         "<ExtendedAttributes><ExtendedAttribute><FieldID>188743746</FieldID><FieldName>Text6</FieldName>"
