@@ -62,7 +62,7 @@ def _moved_positions(
     whether every item was reached from a root (see :attr:`DepthFirst.complete`)."""
     known = set(ids)
     unique = len(known) == len(ids)
-    if unique and _in_hierarchy_order(ids, parents, known):
+    if unique and _depths_in_order(ids, parents, known) is not None:
         return None, True  # every parent comes before its children: no cycle
     children: defaultdict[str | None, list[int]] = defaultdict(list)
     for position, parent in enumerate(parents):
@@ -94,14 +94,19 @@ def _moved_positions(
     return ordered, complete
 
 
-def _in_hierarchy_order(ids: Sequence[str], parents: Sequence[str | None], known: set[str]) -> bool:
-    """Whether the items (with unique ``ids``) are already depth-first with siblings in their
-    order.
+def _depths_in_order(
+    ids: Sequence[str], parents: Iterable[str | None], known: set[str]
+) -> list[int] | None:
+    """Each item's depth when the items (with unique ``ids``, all of them in ``known``) are
+    already depth-first with siblings in their order; else ``None``.
 
     They are when each item's parent is the previous item or one of its ancestors: every subtree
-    is then one run of items, which the depth-first walk gives back unchanged.
+    is then one run of items, which the depth-first walk gives back unchanged. An item whose
+    parent is no item is a root.
     """
     path: list[str] = []  # ids from a root down to the previous item
+    depths: list[int] = []
+    add_depth = depths.append
     for item_id, parent in zip(ids, parents, strict=True):
         if parent is None or parent not in known:
             path.clear()
@@ -109,9 +114,10 @@ def _in_hierarchy_order(ids: Sequence[str], parents: Sequence[str | None], known
             while path and path[-1] != parent:
                 path.pop()
             if not path:
-                return False  # the parent is not an ancestor of the previous item, or comes later
+                return None  # the parent is not an ancestor of the previous item, or comes later
+        add_depth(len(path))
         path.append(item_id)
-    return True
+    return depths
 
 
 def hierarchy_levels(ids: Iterable[str], parents: Iterable[str | None]) -> list[list[int]] | None:
@@ -124,33 +130,14 @@ def hierarchy_levels(ids: Iterable[str], parents: Iterable[str | None]) -> list[
     parent is not among the items is a root. Levels also prove that no parent cycle exists:
     every parent comes before its children.
     """
-    depth: dict[str, int] = {}
-    depth_of = depth.get
-    levels: list[list[int]] = []
-    path: list[str] = []  # path[:length]: the ids from a root down to the previous item
-    length = 0
-    absent_parents: set[str] = set()  # parents not seen before their child: missing, or later
-    position = -1
-    for position, (item_id, parent) in enumerate(zip(ids, parents, strict=True)):
-        parent_depth = depth_of(parent)  # type: ignore[arg-type]  # (None is never a key)
-        if parent_depth is None:  # a root, or its parent is missing or comes later
-            if parent is not None:
-                absent_parents.add(parent)
-            level = 0
-        elif parent_depth < length and path[parent_depth] == parent:
-            level = parent_depth + 1
-        else:
-            return None  # the parent is not an ancestor of the previous item
-        if level < len(path):
-            path[level] = item_id
-        else:
-            path.append(item_id)
-        length = level + 1
-        depth[item_id] = level
-        if level < len(levels):
-            levels[level].append(position)
-        else:
-            levels.append([position])
-    if len(depth) <= position or not absent_parents.isdisjoint(depth):
-        return None  # a repeated id, or a parent after its child
+    ids = ids if isinstance(ids, Sequence) else list(ids)
+    known = set(ids)
+    if len(known) < len(ids):
+        return None  # a repeated id
+    depths = _depths_in_order(ids, parents, known)
+    if depths is None:
+        return None
+    levels: list[list[int]] = [[] for _ in range(max(depths, default=-1) + 1)]
+    for position, depth in enumerate(depths):
+        levels[depth].append(position)
     return levels

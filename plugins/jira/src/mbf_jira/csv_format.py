@@ -214,8 +214,6 @@ _ROWS_PER_BLOCK = 2_000
 """Items whose columns are built and written at a time: the columns of a block stay in the
 processor caches (at 50,000 servers, 2,000 rows a block write faster than 50,000 or 500)."""
 
-_TAGS = attrgetter("tags")
-_EXTRA = attrgetter("extra")
 _JIRA_REF = methodcaller("get", SERVICE_NAME)
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
