@@ -1,6 +1,7 @@
 """Work items as columns: the same items either way, defaults for absent fields, items of their
 own, and the hierarchy levels worked out once."""
 
+import random
 from types import MappingProxyType
 
 import pytest
@@ -163,3 +164,26 @@ def test_columns_tell_a_backlog_free_of_parent_cycles_by_levels_or_by_walk() -> 
     cycle = ItemColumns({"id": ("a", "b"), "kind": (TASK, TASK), "title": ("A", "B"),
                          "parent_id": ("b", "a")})  # fmt: skip
     assert cycle.free_of_parent_cycles() is False
+
+
+def test_hierarchy_levels_exist_exactly_when_the_depth_first_walk_moves_nothing() -> None:
+    """On random small backlogs (repeated ids, missing parents, cycles), levels are given exactly
+    when the ids are unique and the walk from the roots reaches every item in the items' own
+    order, and each item's level is the number of its ancestors."""
+    rng = random.Random(20261126)
+    pool = ["a", "b", "c", "d", "e", "f"]
+    for _ in range(3_000):
+        count = rng.randint(0, 7)
+        ids = [rng.choice(pool) for _ in range(count)]
+        parents = [rng.choice([*pool, None, None, "gone"]) for _ in range(count)]
+        walk = depth_first(ids, parents)
+        in_order = len(set(ids)) == count and walk.complete and walk.positions == list(range(count))
+        levels = hierarchy_levels(ids, parents)
+        assert (levels is not None) == in_order, (ids, parents)
+        parent_of = dict(zip(ids, parents, strict=True))
+        for depth, positions in enumerate(levels or ()):
+            for position in positions:
+                ancestors, parent = 0, parents[position]
+                while parent in parent_of:
+                    ancestors, parent = ancestors + 1, parent_of[parent]
+                assert ancestors == depth, (ids, parents)
