@@ -1,0 +1,209 @@
+"""Reading the exports of a discovery in two processes gives what reading them one by one gives."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mbf.domain import Datacenter, Dependency, Estate, EstateSource, Readiness, Server, Workload
+from mbf.engine.discovery import Export, discover, read_export
+from mbf.engine.export_reading import (
+    MIN_PARALLEL_BYTES,
+    can_read_in_parallel,
+    export_cost,
+    pack_estate,
+    read_in_parallel,
+    unpack_estate,
+)
+from mbf.engine.merge import SourcedEstate
+from mbf.errors import InputError
+from mbf.plugin import Context
+from mbf.plugin.manager import MbfPluginManager
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "azure-migrate-export"
+
+
+def _exports(paths: list[Path]) -> list[Export]:
+    return [Export(path=p, display=p.name) for p in paths]
+
+
+def _reader(
+    plugins: MbfPluginManager, exports: list[Export], log: Path, *, worker_takes: int
+) -> Callable[[int, Context], SourcedEstate]:
+    """Reads an export as discovery does. The worker notes each export it takes in ``log``; this
+    process holds its first export until the worker has taken ``worker_takes``, so which process
+    reads which export does not depend on how fast the worker starts."""
+    parent = os.getpid()
+    held = [False]
+
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() != parent:
+            with log.open("a") as stream:
+                stream.write(f"{index}\n")
+        elif not held[0]:
+            held[0] = True
+            deadline = time.monotonic() + 20
+            while len(_worker_read(log)) < worker_takes and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return read_export(plugins, exports[index], config=context.config, context=context)
+
+    return read_one
+
+
+def _worker_read(log: Path) -> list[int]:
+    return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
+
+
+def test_parts_read_by_the_worker_equal_those_read_one_by_one(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    alone = Context()
+    expected = [
+        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
+    ]
+    log = tmp_path / "worker.log"
+    context = Context()
+    costs = [4.0, 3.0, 2.0, 1.0]  # this process takes the first; the worker the other three
+    parts = read_in_parallel(
+        _reader(discovery_plugins, exports, log, worker_takes=3), costs, context
+    )
+    assert _worker_read(log) == [1, 2, 3]
+    assert parts == expected
+    assert context.diagnostics.warnings == alone.diagnostics.warnings
+
+
+def test_warnings_come_in_export_order_whichever_process_read_them(
+    discovery_plugins: MbfPluginManager, tmp_path: Path
+) -> None:
+    paths = [
+        CORPUS / "AzureMigrate_Discovery_Report.xlsx",
+        CORPUS / "AzureMigrate_Assessment_Core_Report.xlsx",
+    ]
+    exports = _exports(paths)
+    alone = Context()
+    expected = [
+        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
+    ]
+    log = tmp_path / "worker.log"
+    context = Context()
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
+    parts = read_in_parallel(read_one, [1.0, 2.0], context)
+    assert _worker_read(log) == [0]  # the costlier second export was this process's
+    assert parts == expected
+    assert context.diagnostics.warnings == alone.diagnostics.warnings
+
+
+def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv01,four,1024,Linux\n")
+    exports = _exports([three_exports[0], bad, three_exports[1]])
+    with pytest.raises(InputError) as one_by_one:
+        discover(discovery_plugins, exports, parallel=False)
+    log = tmp_path / "worker.log"
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=2)
+    with pytest.raises(InputError) as in_parallel:
+        read_in_parallel(read_one, [3.0, 2.0, 1.0], Context())
+    assert _worker_read(log) == [1, 2]
+    assert str(in_parallel.value) == str(one_by_one.value)
+    assert (
+        str(one_by_one.value) == f"{bad}, row 2, column '*Cores': expected a number, found 'four'"
+    )
+
+
+def test_the_first_bad_export_in_order_is_reported_whichever_process_read_it(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv01,four,1024,Linux\n")
+    second.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv02,2,lots,Linux\n")
+    exports = _exports([three_exports[0], first, second])
+    log = tmp_path / "worker.log"
+    # This process reads the last, bad, export first; the worker reads the first bad one.
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=2)
+    with pytest.raises(InputError) as raised:
+        read_in_parallel(read_one, [1.0, 2.0, 3.0], Context())
+    assert _worker_read(log) == [0, 1]
+    assert str(raised.value) == f"{first}, row 2, column '*Cores': expected a number, found 'four'"
+
+
+def test_exports_of_a_worker_that_dies_are_read_by_this_process(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    alone = Context()
+    expected = [
+        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
+    ]
+    read = _reader(discovery_plugins, exports, tmp_path / "worker.log", worker_takes=2)
+    parent = os.getpid()
+
+    def dying(index: int, context: Context) -> SourcedEstate:
+        part = read(index, context)
+        if os.getpid() != parent and index == 2:
+            os._exit(3)  # the worker dies after reading two exports, before sending anything
+        return part
+
+    context = Context()
+    assert read_in_parallel(dying, [4.0, 3.0, 2.0, 1.0], context) == expected
+    assert _worker_read(tmp_path / "worker.log") == [1, 2]
+    assert context.diagnostics.warnings == alone.diagnostics.warnings
+
+
+def test_discovery_in_parallel_gives_the_estate_of_discovery_one_by_one(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path]
+) -> None:
+    exports = _exports(three_exports)
+    one_by_one, in_parallel = Context(), Context()
+    expected = discover(discovery_plugins, exports, context=one_by_one, parallel=False)
+    assert discover(discovery_plugins, exports, context=in_parallel, parallel=True) == expected
+    assert in_parallel.diagnostics.warnings == one_by_one.diagnostics.warnings
+    assert len(expected.servers) == 4
+
+
+def test_a_packed_estate_unpacks_to_an_equal_estate() -> None:
+    web01 = Server(
+        id="web01", name="WEB01", datacenter_id="ams", os="Windows", os_version="2016", cores=4,
+        memory_mb=8192, storage_gb=120.5, environment="prod", ip_addresses=("10.0.0.1", "fe80::1"),
+        readiness=Readiness.NOT_READY, blockers=("Unsupported boot type",),
+        workload_ids=("payroll",), sources={"cores": "rvtools:a.xlsx"}, extra={"vcenter": "vc01"},
+    )  # fmt: skip
+    estate = Estate(
+        datacenters=(Datacenter(id="ams", name="Amsterdam"),),
+        servers=(
+            web01,
+            Server(id="db01", name="db01", extra={"conflicts": {"os": {"a": "x"}}}),
+            Server(id="x", name="x"),
+        ),
+        workloads=(Workload(id="payroll", name="Payroll", server_ids=("web01",)),),
+        dependencies=(
+            Dependency(source_id="web01", target_id="db01", port=1433, weight=3.0),
+            Dependency(source_id="web01", target_id="ip:10.9.9.9", process="sqlservr.exe"),
+            Dependency(source_id="db01", target_id="web01", port=None, protocol="tcp"),
+        ),
+        sources=(EstateSource(source="rvtools", path="a.xlsx", records=3),),
+    )
+    unpacked = unpack_estate(pickle.loads(pickle.dumps(pack_estate(estate), protocol=5)))
+    assert unpacked == estate
+    assert [type(s.storage_gb) for s in unpacked.servers] == [float, type(None), type(None)]
+
+
+def test_small_or_single_exports_are_read_one_by_one() -> None:
+    big = MIN_PARALLEL_BYTES
+    assert can_read_in_parallel([big]) is False
+    assert can_read_in_parallel([1000, 2000]) is False
+    two_cores = len(os.sched_getaffinity(0)) > 1
+    assert can_read_in_parallel([big, 1]) is two_cores
+
+
+def test_a_spreadsheet_costs_twenty_times_a_csv_of_its_size(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(b"x" * 100)
+    (tmp_path / "a.xlsx").write_bytes(b"x" * 100)
+    assert (export_cost(tmp_path / "a.csv"), export_cost(tmp_path / "a.xlsx")) == (100.0, 2000.0)
