@@ -15,7 +15,6 @@ from mbf.engine.discovery import Export, discover, read_export
 from mbf.engine.export_reading import (
     MIN_PARALLEL_BYTES,
     can_read_in_parallel,
-    export_cost,
     pack_estate,
     read_in_parallel,
     unpack_estate,
@@ -69,11 +68,9 @@ def test_parts_read_by_the_worker_equal_those_read_one_by_one(
     ]
     log = tmp_path / "worker.log"
     context = Context()
-    costs = [4.0, 3.0, 2.0, 1.0]  # this process takes the first; the worker the other three
-    parts = read_in_parallel(
-        _reader(discovery_plugins, exports, log, worker_takes=3), costs, context
-    )
-    assert _worker_read(log) == [1, 2, 3]
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
+    parts = list(read_in_parallel(read_one, len(exports), context))
+    assert _worker_read(log) == [1, 2, 3]  # this process took the first; the worker the rest
     assert parts == expected
     assert context.diagnostics.warnings == alone.diagnostics.warnings
 
@@ -93,8 +90,8 @@ def test_warnings_come_in_export_order_whichever_process_read_them(
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
-    parts = read_in_parallel(read_one, [1.0, 2.0], context)
-    assert _worker_read(log) == [0]  # the costlier second export was this process's
+    parts = list(read_in_parallel(read_one, len(exports), context))
+    assert _worker_read(log) == [1]
     assert parts == expected
     assert context.diagnostics.warnings == alone.diagnostics.warnings
 
@@ -110,7 +107,7 @@ def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
     log = tmp_path / "worker.log"
     read_one = _reader(discovery_plugins, exports, log, worker_takes=2)
     with pytest.raises(InputError) as in_parallel:
-        read_in_parallel(read_one, [3.0, 2.0, 1.0], Context())
+        list(read_in_parallel(read_one, len(exports), Context()))
     assert _worker_read(log) == [1, 2]
     assert str(in_parallel.value) == str(one_by_one.value)
     assert (
@@ -118,20 +115,50 @@ def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
     )
 
 
-def test_the_first_bad_export_in_order_is_reported_whichever_process_read_it(
+def test_a_bad_export_this_process_reads_fails_before_the_worker_is_waited_for(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
-    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    first.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv01,four,1024,Linux\n")
-    second.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv02,2,lots,Linux\n")
-    exports = _exports([three_exports[0], first, second])
+    bad = tmp_path / "first.csv"
+    bad.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv01,four,1024,Linux\n")
+    exports = _exports([bad, *three_exports])
     log = tmp_path / "worker.log"
-    # This process reads the last, bad, export first; the worker reads the first bad one.
-    read_one = _reader(discovery_plugins, exports, log, worker_takes=2)
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=4)
+    parts = read_in_parallel(read_one, len(exports), Context())
     with pytest.raises(InputError) as raised:
-        read_in_parallel(read_one, [1.0, 2.0, 3.0], Context())
-    assert _worker_read(log) == [0, 1]
-    assert str(raised.value) == f"{first}, row 2, column '*Cores': expected a number, found 'four'"
+        next(parts)
+    assert str(raised.value) == f"{bad}, row 2, column '*Cores': expected a number, found 'four'"
+    assert _worker_read(log) == [1, 2, 3, 4]
+
+
+def test_parts_come_in_order_before_the_worker_has_sent_its_own(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    log = tmp_path / "worker.log"
+    parent = os.getpid()
+    release = tmp_path / "release"
+
+    def slow_worker(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() != parent:
+            with log.open("a") as stream:
+                stream.write(f"{index}\n")
+            while not release.exists():  # the worker holds its export until told
+                time.sleep(0.01)
+            return read_export(plugins, exports[index], config=context.config, context=context)
+        return read(index, context)
+
+    plugins = discovery_plugins
+    read = _reader(discovery_plugins, exports, log, worker_takes=1)
+    parts = read_in_parallel(slow_worker, len(exports), Context())
+    first = [next(parts).label for _ in range(3)]  # this process's three, while the worker holds
+    release.touch()
+    assert [*first, next(parts).label] == [
+        f"rvtools:{exports[0].display}",
+        f"azure-migrate:{exports[1].display}",
+        f"cmdb-csv:{exports[2].display}",
+        f"azure-migrate:{exports[3].display}",
+    ]
+    assert _worker_read(log) == [3]
 
 
 def test_exports_of_a_worker_that_dies_are_read_by_this_process(
@@ -152,8 +179,8 @@ def test_exports_of_a_worker_that_dies_are_read_by_this_process(
         return part
 
     context = Context()
-    assert read_in_parallel(dying, [4.0, 3.0, 2.0, 1.0], context) == expected
-    assert _worker_read(tmp_path / "worker.log") == [1, 2]
+    assert list(read_in_parallel(dying, len(exports), context)) == expected
+    assert _worker_read(tmp_path / "worker.log") == [2, 3]
     assert context.diagnostics.warnings == alone.diagnostics.warnings
 
 
@@ -201,9 +228,3 @@ def test_small_or_single_exports_are_read_one_by_one() -> None:
     assert can_read_in_parallel([1000, 2000]) is False
     two_cores = len(os.sched_getaffinity(0)) > 1
     assert can_read_in_parallel([big, 1]) is two_cores
-
-
-def test_a_spreadsheet_costs_twenty_times_a_csv_of_its_size(tmp_path: Path) -> None:
-    (tmp_path / "a.csv").write_bytes(b"x" * 100)
-    (tmp_path / "a.xlsx").write_bytes(b"x" * 100)
-    assert (export_cost(tmp_path / "a.csv"), export_cost(tmp_path / "a.xlsx")) == (100.0, 2000.0)

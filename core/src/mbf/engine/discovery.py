@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import attrs
 
 from mbf.config import DatacenterRule, MbfConfig, plugin_settings
 from mbf.domain import Datacenter, Estate, EstateSource, Server, slug, validate_estate
-from mbf.engine.export_reading import can_read_in_parallel, export_cost, read_in_parallel
+from mbf.engine.export_reading import can_read_in_parallel, read_in_parallel
 from mbf.engine.merge import SourcedEstate, canonical_ip, merge_estates
 from mbf.engine.workload_grouping import group_workloads
 from mbf.errors import ConfigError, InputError
@@ -114,8 +114,9 @@ def read_exports(
     config: MbfConfig,
     context: Context,
     parallel: bool | None = None,
-) -> list[SourcedEstate]:
-    """The part of each export, in order; the same whether read one by one or in parallel."""
+) -> Iterator[SourcedEstate]:
+    """The part of each export, in order, as each is read; the same whether read one by one or
+    in parallel."""
 
     def read_one(index: int, context: Context) -> SourcedEstate:
         return read_export(plugin_manager, exports[index], config=config, context=context)
@@ -123,9 +124,8 @@ def read_exports(
     if parallel is None:
         parallel = can_read_in_parallel([_size(e.path) for e in exports])
     if not parallel or len(exports) < 2:
-        return [read_one(index, context) for index in range(len(exports))]
-    costs = [export_cost(e.path) if e.path.is_file() else 0.0 for e in exports]
-    return read_in_parallel(read_one, costs, context)
+        return (read_one(index, context) for index in range(len(exports)))
+    return read_in_parallel(read_one, len(exports), context)
 
 
 def _size(path: Path) -> int:

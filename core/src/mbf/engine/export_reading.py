@@ -6,13 +6,14 @@ each other, so a second process can read some while this one reads the others:
 
 - the process forks one worker (only where ``fork`` exists: the worker inherits the loaded
   plugins, the configuration and the context instead of re-importing them);
-- both take exports from one shared queue, the costliest first, so neither sits idle while the
-  other has a big export left; this process takes the costliest before the worker starts,
-  because its own reads need no transfer;
-- the worker sends each estate back as columns (one list per field, see :func:`pack_estate`):
+- this process takes exports from the front of the list and the worker from the back, until
+  they meet, so neither sits idle while the other has exports left;
+- this process hands on each of its parts as soon as it is read: the merge, which must take the
+  parts in export order, works on the first ones while the worker still reads the last ones;
+- the worker sends its estates back as columns (one list per field, see :func:`pack_estate`):
   pickling a quarter of a million attrs objects one by one cost as much as reading them;
-- the parts come back in export order, with each export's warnings in that order, so the estate
-  and the output are those of reading one by one.
+- the parts come in export order, with each export's warnings in that order, so the estate and
+  the output are those of reading one by one.
 
 Whatever goes wrong in the worker (a bad export, a crash, a value that does not pickle), this
 process reads that export again itself, so a bad export fails exactly as it does without the
@@ -28,7 +29,7 @@ import operator
 import os
 import pickle
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -41,7 +42,6 @@ from mbf.plugin import Context, Diagnostics
 __all__ = [
     "MIN_PARALLEL_BYTES",
     "can_read_in_parallel",
-    "export_cost",
     "pack_estate",
     "read_in_parallel",
     "unpack_estate",
@@ -49,10 +49,6 @@ __all__ = [
 
 MIN_PARALLEL_BYTES = 16 << 20
 """Exports smaller than this together are read one by one: a worker would cost more than it saves."""
-_SPREADSHEET_WEIGHT = 20
-"""How much more reading a spreadsheet costs than a CSV of the same size: xlsx is compressed XML,
-about a twentieth of the size of the same table as CSV text."""
-_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 _SERVER_FIELDS = tuple(field.name for field in attrs.fields(Server))
 _DEPENDENCY_FIELDS = tuple(field.name for field in attrs.fields(Dependency))
 
@@ -70,65 +66,41 @@ def can_read_in_parallel(sizes: Sequence[int]) -> bool:
     )
 
 
-def read_in_parallel(
-    read_one: ReadOne, costs: Sequence[float], context: Context
-) -> list[SourcedEstate]:
-    """The part of each export, in order, read by this process and one forked worker.
-
-    ``costs`` estimates each export's reading time (any unit); see :func:`export_cost`.
-    """
-    queue = sorted(range(len(costs)), key=lambda i: (-costs[i], i))
+def read_in_parallel(read_one: ReadOne, count: int, context: Context) -> Iterator[SourcedEstate]:
+    """The part of each of ``count`` exports, in order, read by this process and one forked
+    worker: this process takes exports from the front, the worker from the back, until they
+    meet. The parts this process reads come as soon as each is read, so that the caller can
+    merge them while the worker is still reading; the worker's come when it has read all of its
+    own."""
     fork = multiprocessing.get_context("fork")
-    claimed = fork.Value("i", 1)  # this process has claimed the first, costliest export
+    ends = fork.Array("i", [0, count])  # the first export not taken, and the one after the last
     receiver, sender = fork.Pipe(duplex=False)
     _flush_standard_streams()  # else the worker would write a copy of what is buffered
-    worker = fork.Process(
-        target=_work, args=(read_one, queue, claimed, sender, context), daemon=True
-    )
+    worker = fork.Process(target=_work, args=(read_one, ends, sender, context), daemon=True)
     worker.start()
     sender.close()
-    mine: dict[int, tuple[SourcedEstate | None, BaseException | None, list[str]]] = {}
     try:
-        index: int | None = queue[0]
-        while index is not None:
+        mine = 0
+        while (index := _claim_first(ends)) is not None:
+            mine = index + 1
             diagnostics = Diagnostics()
-            try:
-                part: SourcedEstate | None = read_one(index, _with(context, diagnostics))
-                mine[index] = (part, None, diagnostics.warnings)
-            except Exception as error:  # raised below, in export order
-                mine[index] = (None, error, diagnostics.warnings)
-            index = _claim(claimed, queue)
+            part = read_one(index, _with(context, diagnostics))
+            context.diagnostics.warnings.extend(diagnostics.warnings)
+            yield part
         theirs = _receive(receiver)  # returns once the worker has sent all, or died
-    except BaseException:  # interrupted: the worker's reading is not needed
-        worker.terminate()
-        raise
+        worker.join()
+        for index in range(mine, count):
+            if index in theirs:
+                packed, warnings = theirs.pop(index)
+                context.diagnostics.warnings.extend(warnings)
+                yield SourcedEstate(label=packed[0], estate=unpack_estate(packed[1]))
+            else:  # the worker failed on it, or died: read it here, for its error if it has one
+                yield read_one(index, context)
     finally:
         receiver.close()
+        if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
+            worker.terminate()
         worker.join()
-    parts = []
-    for index in range(len(costs)):
-        if index in mine:
-            part, failure, warnings = mine[index]
-            context.diagnostics.warnings.extend(warnings)
-            if failure is not None:
-                raise failure
-        elif index in theirs:
-            packed, warnings = theirs[index]
-            context.diagnostics.warnings.extend(warnings)
-            part = SourcedEstate(label=packed[0], estate=unpack_estate(packed[1]))
-        else:  # the worker failed on it, or died: read it here, for its error if it has one
-            part = read_one(index, context)
-        assert part is not None
-        parts.append(part)
-    return parts
-
-
-def export_cost(path: os.PathLike[str]) -> float:
-    """About how long an export takes to read, relative to others: its size, spreadsheets
-    weighted by :data:`_SPREADSHEET_WEIGHT`."""
-    size = os.stat(path).st_size
-    suffix = os.path.splitext(path)[1].lower()
-    return float(size * _SPREADSHEET_WEIGHT if suffix in _SPREADSHEETS else size)
 
 
 def pack_estate(estate: Estate) -> tuple[Any, ...]:
@@ -163,20 +135,14 @@ def unpack_estate(packed: tuple[Any, ...]) -> Estate:
     )
 
 
-def _work(
-    read_one: ReadOne,
-    queue: Sequence[int],
-    claimed: Any,
-    sender: Any,
-    context: Context,
-) -> None:
-    """The worker: read exports from the queue until it is empty, then send what it read.
+def _work(read_one: ReadOne, ends: Any, sender: Any, context: Context) -> None:
+    """The worker: read exports from the back until the two processes meet, then send them.
 
     Sending only at the end keeps the worker reading while this process is still busy (a pipe
     holds little, so an early send would wait for this process to take it).
     """
     results: list[bytes] = []
-    while (index := _claim(claimed, queue)) is not None:
+    while (index := _claim_last(ends)) is not None:
         diagnostics = Diagnostics()
         try:
             part = read_one(index, _with(context, diagnostics))
@@ -190,7 +156,7 @@ def _work(
 
 
 def _receive(receiver: Any) -> dict[int, tuple[Any, list[str]]]:
-    """What the worker read, by export index; empty when it died before sending."""
+    """What the worker read, by export index; what it sent before it died, if it did."""
     received: dict[int, tuple[Any, list[str]]] = {}
     while True:
         try:
@@ -200,14 +166,24 @@ def _receive(receiver: Any) -> dict[int, tuple[Any, list[str]]]:
         received[index] = (packed, warnings)
 
 
-def _claim(claimed: Any, queue: Sequence[int]) -> int | None:
-    """The next export of the queue, or ``None`` when every one is taken."""
-    with claimed.get_lock():
-        position = claimed.value
-        if position >= len(queue):
+def _claim_first(ends: Any) -> int | None:
+    """The first export no process has taken, or ``None`` when every one is taken."""
+    with ends.get_lock():
+        first, after_last = ends[0], ends[1]
+        if first >= after_last:
             return None
-        claimed.value = position + 1
-    return int(queue[position])
+        ends[0] = first + 1
+    return int(first)
+
+
+def _claim_last(ends: Any) -> int | None:
+    """The last export no process has taken, or ``None`` when every one is taken."""
+    with ends.get_lock():
+        first, after_last = ends[0], ends[1]
+        if first >= after_last:
+            return None
+        ends[1] = after_last - 1
+    return int(after_last - 1)
 
 
 def _with(context: Context, diagnostics: Diagnostics) -> Context:

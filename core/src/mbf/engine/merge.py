@@ -457,20 +457,27 @@ def _owner_in_other_export(
     return None
 
 
-def merge_estates(parts: Sequence[SourcedEstate], diagnostics: Diagnostics) -> Estate:
-    """One estate from the estates of several exports, in the order given (first value wins)."""
+def merge_estates(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> Estate:
+    """One estate from the estates of several exports, in the order given (first value wins).
+
+    Each part's servers are merged as it comes, so ``parts`` may be an iterator that is still
+    reading the later exports (see :mod:`mbf.engine.export_reading`).
+    """
     drafts = _Drafts()
     by_id: dict[str, str] = {}
     by_ip: dict[str, tuple[str, int] | None] = {}
     conflicts = _Conflicts()
     local_ids: list[dict[str, str]] = []
+    taken: list[SourcedEstate] = []
 
     for part_index, part in enumerate(parts):
+        taken.append(part)
         servers = part.estate.servers
         merged_ids = _identify(servers, part_index, drafts, by_id, by_ip)
         drafts.take(servers, merged_ids, part.label, conflicts)
         local_ids.append(dict(zip((server.id for server in servers), merged_ids, strict=True)))
     conflicts.report(diagnostics)
+    parts = taken
 
     datacenters = _merge_datacenters(p.estate.datacenters for p in parts)
     ip_owner = {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
