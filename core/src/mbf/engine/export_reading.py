@@ -28,7 +28,9 @@ import multiprocessing
 import operator
 import os
 import pickle
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -57,12 +59,17 @@ ReadOne = Callable[[int, Context], SourcedEstate]
 
 
 def can_read_in_parallel(sizes: Sequence[int]) -> bool:
-    """Whether exports of these sizes (bytes) are worth a worker on this machine."""
+    """Whether exports of these sizes (bytes) are worth a worker on this machine.
+
+    Only on Linux, and only while this process runs no other thread: forking is safe there.
+    (macOS has ``fork`` too, but its system libraries may not survive one.)
+    """
     return (
         len(sizes) > 1
         and sum(sizes) >= MIN_PARALLEL_BYTES
+        and sys.platform.startswith("linux")
+        and threading.active_count() == 1
         and _cores() > 1
-        and "fork" in multiprocessing.get_all_start_methods()
     )
 
 
@@ -97,10 +104,10 @@ def read_in_parallel(read_one: ReadOne, count: int, context: Context) -> Iterato
             else:  # the worker failed on it, or died: read it here, for its error if it has one
                 yield read_one(index, context)
     finally:
-        receiver.close()
         if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
             worker.terminate()
         worker.join()
+        receiver.close()
 
 
 def pack_estate(estate: Estate) -> tuple[Any, ...]:
@@ -141,6 +148,9 @@ def _work(read_one: ReadOne, ends: Any, sender: Any, context: Context) -> None:
     Sending only at the end keeps the worker reading while this process is still busy (a pipe
     holds little, so an early send would wait for this process to take it).
     """
+    # An interrupt (Ctrl-C reaches the whole process group) is this process's to handle: it
+    # stops the worker, which would otherwise print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     results: list[bytes] = []
     while (index := _claim_last(ends)) is not None:
         diagnostics = Diagnostics()
@@ -150,9 +160,10 @@ def _work(read_one: ReadOne, ends: Any, sender: Any, context: Context) -> None:
             results.append(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
         except Exception:  # this process reads it again, and reports it there
             continue
-    for result in results:
-        sender.send_bytes(result)
-    sender.close()
+    with contextlib.suppress(OSError):  # this process stopped listening: it needs none of them
+        for result in results:
+            sender.send_bytes(result)
+        sender.close()
 
 
 def _receive(receiver: Any) -> dict[int, tuple[Any, list[str]]]:
