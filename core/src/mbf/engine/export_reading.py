@@ -4,8 +4,9 @@ At 50,000 servers the exports take about three seconds to read, one after the ot
 reading them is most of what ``mbf discover`` does before merging. Exports are independent of
 each other, so a second process can read some while this one reads the others:
 
-- the process forks one worker (only where ``fork`` exists: the worker inherits the loaded
-  plugins, the configuration and the context instead of re-importing them);
+- the process forks one worker (on Linux, and only while no other thread runs, where forking is
+  safe): the worker inherits the loaded plugins, the configuration and the context instead of
+  importing and reading them again;
 - this process takes exports from the front of the list and the worker from the back, until
   they meet, so neither sits idle while the other has exports left;
 - this process hands on each of its parts as soon as it is read: the merge, which must take the

@@ -477,18 +477,17 @@ def merge_estates(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> E
         drafts.take(servers, merged_ids, part.label, conflicts)
         local_ids.append(dict(zip((server.id for server in servers), merged_ids, strict=True)))
     conflicts.report(diagnostics)
-    parts = taken
 
-    datacenters = _merge_datacenters(p.estate.datacenters for p in parts)
+    datacenters = _merge_datacenters(p.estate.datacenters for p in taken)
     ip_owner = {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
-    dependencies = _merge_dependencies(parts, local_ids, by_id, ip_owner)
-    servers, workloads = _merge_workloads(parts, local_ids, drafts, diagnostics)
+    dependencies = _merge_dependencies(taken, local_ids, by_id, ip_owner)
+    servers, workloads = _merge_workloads(taken, local_ids, drafts, diagnostics)
     return Estate(
         datacenters=datacenters,
         servers=servers,
         workloads=workloads,
         dependencies=dependencies,
-        sources=tuple(source for part in parts for source in part.estate.sources),
+        sources=tuple(source for part in taken for source in part.estate.sources),
     )
 
 
