@@ -50,8 +50,9 @@ __all__ = [
     "unpack_estate",
 ]
 
-MIN_PARALLEL_BYTES = 16 << 20
-"""Exports smaller than this together are read one by one: a worker would cost more than it saves."""
+MIN_PARALLEL_BYTES = 1 << 20
+"""Exports smaller than this together are read one by one: starting a worker costs a few
+milliseconds, about what it saves on 1 MB (1,000 servers, 1.8 MB: 78 -> 67 ms)."""
 _SERVER_FIELDS = tuple(field.name for field in attrs.fields(Server))
 _DEPENDENCY_FIELDS = tuple(field.name for field in attrs.fields(Dependency))
 
