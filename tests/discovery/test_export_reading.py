@@ -58,42 +58,66 @@ def _worker_read(log: Path) -> list[int]:
     return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
 
 
+def _one_by_one(
+    plugins: MbfPluginManager, exports: list[Export]
+) -> tuple[list[SourcedEstate], list[str]]:
+    """Each export's part and the warnings, read one by one in this process."""
+    context = Context()
+    parts = [read_export(plugins, e, config=context.config, context=context) for e in exports]
+    return parts, context.diagnostics.warnings
+
+
 def test_parts_read_by_the_worker_equal_those_read_one_by_one(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
     exports = _exports(three_exports)
-    alone = Context()
-    expected = [
-        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
-    ]
+    expected, warnings = _one_by_one(discovery_plugins, exports)
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
     parts = list(read_in_parallel(read_one, len(exports), context))
     assert _worker_read(log) == [1, 2, 3]  # this process took the first; the worker the rest
     assert parts == expected
-    assert context.diagnostics.warnings == alone.diagnostics.warnings
+    assert context.diagnostics.warnings == warnings
+    assert len(warnings) == 1  # the RVTools template, in the first export
 
 
 def test_warnings_come_in_export_order_whichever_process_read_them(
-    discovery_plugins: MbfPluginManager, tmp_path: Path
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
-    paths = [
-        CORPUS / "AzureMigrate_Discovery_Report.xlsx",
-        CORPUS / "AzureMigrate_Assessment_Core_Report.xlsx",
-    ]
-    exports = _exports(paths)
-    alone = Context()
-    expected = [
-        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
-    ]
+    cmdb = tmp_path / "cmdb-owners.csv"
+    cmdb.write_text(
+        "Name;Application;Owner\nWEB01;Payroll;Alice\npayroll-db;Payroll;Bob\n", encoding="utf-8"
+    )
+    exports = _exports([cmdb, three_exports[0]])
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
     parts = list(read_in_parallel(read_one, len(exports), context))
     assert _worker_read(log) == [1]
-    assert parts == expected
-    assert context.diagnostics.warnings == alone.diagnostics.warnings
+    assert context.diagnostics.warnings == [
+        f"{cmdb}, row 3: application 'Payroll' has owner 'Bob', an earlier row 'Alice'; "
+        "kept 'Alice'",
+        f"{three_exports[0]}: skipped 1 template(s) and 0 SRM placeholder(s); read 3 VM(s)",
+    ]
+    assert (parts, context.diagnostics.warnings) == _one_by_one(discovery_plugins, exports)
+
+
+def test_a_workbook_the_worker_reads_equals_the_one_read_here(
+    discovery_plugins: MbfPluginManager, tmp_path: Path
+) -> None:
+    exports = _exports(
+        [
+            CORPUS / "AzureMigrate_Discovery_Report.xlsx",
+            CORPUS / "AzureMigrate_Assessment_Core_Report.xlsx",
+        ]
+    )
+    log = tmp_path / "worker.log"
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
+    parts = list(read_in_parallel(read_one, len(exports), Context()))
+    assert _worker_read(log) == [1]
+    assert parts == _one_by_one(discovery_plugins, exports)[0]
+    assert [len(p.estate.servers) for p in parts] == [294, 294]
 
 
 def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
@@ -165,10 +189,7 @@ def test_exports_of_a_worker_that_dies_are_read_by_this_process(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
     exports = _exports(three_exports)
-    alone = Context()
-    expected = [
-        read_export(discovery_plugins, e, config=alone.config, context=alone) for e in exports
-    ]
+    expected, warnings = _one_by_one(discovery_plugins, exports)
     read = _reader(discovery_plugins, exports, tmp_path / "worker.log", worker_takes=2)
     parent = os.getpid()
 
@@ -181,7 +202,7 @@ def test_exports_of_a_worker_that_dies_are_read_by_this_process(
     context = Context()
     assert list(read_in_parallel(dying, len(exports), context)) == expected
     assert _worker_read(tmp_path / "worker.log") == [2, 3]
-    assert context.diagnostics.warnings == alone.diagnostics.warnings
+    assert context.diagnostics.warnings == warnings
 
 
 def test_discovery_in_parallel_gives_the_estate_of_discovery_one_by_one(
