@@ -82,20 +82,24 @@ def read_in_parallel(read_one: ReadOne, count: int, context: Context) -> Iterato
     merge them while the worker is still reading; the worker's come when it has read all of its
     own."""
     fork = multiprocessing.get_context("fork")
-    ends = fork.Array("i", [0, count])  # the first export not taken, and the one after the last
+    # The first export not taken, and the one after the last. This process takes the first one
+    # before the worker starts, so it always has a part to merge while the worker reads.
+    ends = fork.Array("i", [1, count])
     receiver, sender = fork.Pipe(duplex=False)
     _flush_standard_streams()  # else the worker would write a copy of what is buffered
     worker = fork.Process(target=_work, args=(read_one, ends, sender, context), daemon=True)
     worker.start()
     sender.close()
     try:
+        index: int | None = 0
         mine = 0
-        while (index := _claim_first(ends)) is not None:
+        while index is not None:
             mine = index + 1
             diagnostics = Diagnostics()
             part = read_one(index, _with(context, diagnostics))
             context.diagnostics.warnings.extend(diagnostics.warnings)
             yield part
+            index = _claim_first(ends)
         theirs = _receive(receiver)  # returns once the worker has sent all, or died
         worker.join()
         for index in range(mine, count):
