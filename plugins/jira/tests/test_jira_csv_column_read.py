@@ -3,12 +3,13 @@ backlog and warnings for every file the column path takes, and every other file 
 rows, bad cells) left to the row path, which words the errors."""
 
 import csv
-import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
+from test_jira_csv_columns import IMPORTER_BACKLOG
 from test_jira_csv_read import CLOUD_EXPORT
 
 from mbf.domain import (
@@ -17,8 +18,6 @@ from mbf.domain import (
     Release,
     StateCategory,
     TrackerRef,
-    WorkItem,
-    WorkItemKind,
 )
 from mbf.domain.columns import BacklogColumns
 from mbf.errors import InputError
@@ -65,54 +64,17 @@ def read_both_ways(
 
 
 def _mbf_file(tmp_path: Path) -> bytes:
-    backlog = Backlog(
+    """The writer's importer backlog, with a multi-line description, labels on every level and
+    an assignee with no display name, written by mbf."""
+    epic, story, cut_over, secure = IMPORTER_BACKLOG.items
+    backlog = attrs.evolve(
+        IMPORTER_BACKLOG,
         items=(
-            WorkItem(
-                id="epic:ams1",
-                kind=WorkItemKind.EPIC,
-                title="=Exit, AMS1",
-                priority=2,
-                description='Lease ends "soon",\nreally',
-                extra={"Parent": "MIG-1", "Issue Type": "Initiative", "cost": 1200, "zone": "=eu"},
-            ),
-            WorkItem(
-                id="story:srv01",
-                kind=WorkItemKind.STORY,
-                title='Move "SRV01"',
-                parent_id="epic:ams1",
-                iteration_id="sprint-1",
-                release_id="release-1",
-                tags=("rehost", "wave-1"),
-                extra={"Sprint": ["Sprint 0"], "Fix Version": "R0", "Priority": "", "zone": "eu"},
-            ),
-            WorkItem(
-                id="jira:MIG-7",
-                kind=WorkItemKind.TASK,
-                title="Cut over",
-                parent_id="story:srv01",
-                refs={"jira": TrackerRef(key="MIG-7")},
-                assignee="Dana Lee <dana@contoso.com>",
-                tags=("wave-1",),
-                estimate=1.5,
-                start=dt.date(2027, 1, 4),
-                extra={"Priority": "Blocker", "servers": ["a", "b", "c"]},
-            ),
-            WorkItem(
-                id="task:srv01/secure",
-                kind=WorkItemKind.TASK,
-                title="Secure",
-                parent_id="story:srv01",
-                description="Line one\nLine two",
-                state="Active",
-                state_category=StateCategory.IN_PROGRESS,
-                iteration_id="sprint-1",
-                finish=dt.date(2027, 1, 8),
-                assignee="ravi@contoso.com",
-                extra={"zone": None},
-            ),
+            attrs.evolve(epic, description='Lease ends "soon",\nreally'),
+            attrs.evolve(story, tags=("rehost", "wave-1")),
+            attrs.evolve(cut_over, tags=("wave-1",)),
+            attrs.evolve(secure, assignee="ravi@contoso.com"),
         ),
-        iterations=(Iteration(id="sprint-1", name="Sprint 1"),),
-        releases=(Release(id="release-1", name="Release, 1"),),
     )
     path = tmp_path / "mbf.jira.csv"
     write_jira_csv(backlog, path, Context())
