@@ -18,6 +18,7 @@ from mbf.engine.export_reading import (
     pack_estate,
     read_in_parallel,
     unpack_estate,
+    worker_share,
 )
 from mbf.engine.merge import SourcedEstate
 from mbf.errors import InputError
@@ -75,7 +76,7 @@ def test_parts_read_by_the_worker_equal_those_read_one_by_one(
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
-    parts = list(read_in_parallel(read_one, len(exports), context))
+    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=1))
     assert _worker_read(log) == [1, 2, 3]  # this process took the first; the worker the rest
     assert parts == expected
     assert context.diagnostics.warnings == warnings
@@ -93,7 +94,7 @@ def test_warnings_come_in_export_order_whichever_process_read_them(
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
-    parts = list(read_in_parallel(read_one, len(exports), context))
+    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=1))
     assert _worker_read(log) == [1]
     assert context.diagnostics.warnings == [
         f"{cmdb}, row 3: application 'Payroll' has owner 'Bob', an earlier row 'Alice'; "
@@ -114,7 +115,7 @@ def test_a_workbook_the_worker_reads_equals_the_one_read_here(
     )
     log = tmp_path / "worker.log"
     read_one = _reader(discovery_plugins, exports, log, worker_takes=1)
-    parts = list(read_in_parallel(read_one, len(exports), Context()))
+    parts = list(read_in_parallel(read_one, len(exports), Context(), worker_from=1))
     assert _worker_read(log) == [1]
     assert parts == _one_by_one(discovery_plugins, exports)[0]
     assert [len(p.estate.servers) for p in parts] == [294, 294]
@@ -131,7 +132,7 @@ def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
     log = tmp_path / "worker.log"
     read_one = _reader(discovery_plugins, exports, log, worker_takes=2)
     with pytest.raises(InputError) as in_parallel:
-        list(read_in_parallel(read_one, len(exports), Context()))
+        list(read_in_parallel(read_one, len(exports), Context(), worker_from=1))
     assert _worker_read(log) == [1, 2]
     assert str(in_parallel.value) == str(one_by_one.value)
     assert (
@@ -147,7 +148,7 @@ def test_a_bad_export_this_process_reads_fails_before_the_worker_is_waited_for(
     exports = _exports([bad, *three_exports])
     log = tmp_path / "worker.log"
     read_one = _reader(discovery_plugins, exports, log, worker_takes=4)
-    parts = read_in_parallel(read_one, len(exports), Context())
+    parts = read_in_parallel(read_one, len(exports), Context(), worker_from=1)
     with pytest.raises(InputError) as raised:
         next(parts)
     assert str(raised.value) == f"{bad}, row 2, column '*Cores': expected a number, found 'four'"
@@ -173,7 +174,7 @@ def test_parts_come_in_order_before_the_worker_has_sent_its_own(
 
     plugins = discovery_plugins
     read = _reader(discovery_plugins, exports, log, worker_takes=1)
-    parts = read_in_parallel(slow_worker, len(exports), Context())
+    parts = read_in_parallel(slow_worker, len(exports), Context(), worker_from=3)
     first = [next(parts).label for _ in range(3)]  # this process's three, while the worker holds
     release.touch()
     assert [*first, next(parts).label] == [
@@ -183,6 +184,84 @@ def test_parts_come_in_order_before_the_worker_has_sent_its_own(
         f"azure-migrate:{exports[3].display}",
     ]
     assert _worker_read(log) == [3]
+
+
+def test_the_worker_sends_each_part_as_soon_as_it_is_read(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports[:3])
+    expected = _one_by_one(discovery_plugins, exports)[0]
+    log = tmp_path / "worker.log"
+    parent = os.getpid()
+    release = tmp_path / "release"
+    read = _reader(discovery_plugins, exports, log, worker_takes=1)
+
+    def holding_its_second(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() != parent and index == 2:  # held until told, or noted if never told
+            deadline = time.monotonic() + 20
+            while not release.exists():
+                if time.monotonic() > deadline:
+                    with log.open("a") as stream:
+                        stream.write("99\n")
+                    break
+                time.sleep(0.01)
+        return read(index, context)
+
+    parts = read_in_parallel(holding_its_second, len(exports), Context(), worker_from=1)
+    first_two = [next(parts), next(parts)]  # the worker's first, while it holds its second
+    release.touch()
+    assert [*first_two, *parts] == expected
+    assert _worker_read(log) == [1, 2]
+
+
+def test_the_worker_done_with_its_share_reads_the_last_export_of_this_process(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+    log = tmp_path / "worker.log"
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
+    context = Context()
+    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=2))
+    assert _worker_read(log) == [1, 2, 3]  # its own two, then the second of this process's
+    assert parts == expected
+    assert context.diagnostics.warnings == warnings
+
+
+def test_this_process_done_with_its_share_reads_the_last_export_of_the_worker(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+    log = tmp_path / "worker.log"
+    parent = os.getpid()
+    read_here = tmp_path / "read-here"
+    plugins = discovery_plugins
+    read = _reader(discovery_plugins, exports, log, worker_takes=1)
+
+    def slow_worker(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() == parent:
+            with read_here.open("a") as stream:
+                stream.write(f"{index}\n")
+            return read(index, context)
+        with log.open("a") as stream:
+            stream.write(f"{index}\n")
+        # The worker holds its first export until this process has read the last one.
+        deadline = time.monotonic() + 20
+        while "3" not in _lines(read_here) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return read_export(plugins, exports[index], config=context.config, context=context)
+
+    context = Context()
+    parts = list(read_in_parallel(slow_worker, len(exports), context, worker_from=2))
+    assert _worker_read(log) == [2]
+    assert _lines(read_here) == ["0", "1", "3"]
+    assert parts == expected
+    assert context.diagnostics.warnings == warnings  # the RVTools template's, read here first
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().split() if path.exists() else []
 
 
 def test_exports_of_a_worker_that_dies_are_read_by_this_process(
@@ -195,12 +274,12 @@ def test_exports_of_a_worker_that_dies_are_read_by_this_process(
 
     def dying(index: int, context: Context) -> SourcedEstate:
         part = read(index, context)
-        if os.getpid() != parent and index == 2:
-            os._exit(3)  # the worker dies after reading two exports, before sending anything
+        if os.getpid() != parent and index == 3:
+            os._exit(3)  # the worker dies after reading two exports, perhaps before sending one
         return part
 
     context = Context()
-    assert list(read_in_parallel(dying, len(exports), context)) == expected
+    assert list(read_in_parallel(dying, len(exports), context, worker_from=2)) == expected
     assert _worker_read(tmp_path / "worker.log") == [2, 3]
     assert context.diagnostics.warnings == warnings
 
@@ -241,6 +320,24 @@ def test_a_packed_estate_unpacks_to_an_equal_estate() -> None:
     unpacked = unpack_estate(pickle.loads(pickle.dumps(pack_estate(estate), protocol=5)))
     assert unpacked == estate
     assert [type(s.storage_gb) for s in unpacked.servers] == [float, type(None), type(None)]
+
+
+def test_the_worker_share_starts_at_the_export_holding_the_middle_byte() -> None:
+    # the benchmark's exports: RVTools, import, CMDB, classic and newer dependency exports (MB)
+    assert worker_share([28, 44, 10, 766, 92]) == 3
+    assert worker_share([10, 10, 10, 10]) == 2
+    assert worker_share([9, 76]) == 1
+    assert worker_share([76, 9, 5]) == 1  # never the first: this process reads that one
+    assert worker_share([5, 5, 90]) == 2
+
+
+def test_a_worker_share_outside_the_exports_is_refused() -> None:
+    with pytest.raises(ValueError, match="must start at 1 to 2, not 3"):
+        next(
+            read_in_parallel(
+                lambda index, context: pytest.fail("no export is read"), 3, Context(), worker_from=3
+            )
+        )
 
 
 def test_small_or_single_exports_are_read_one_by_one() -> None:

@@ -21,7 +21,7 @@ import attrs
 
 from mbf.config import DatacenterRule, MbfConfig, plugin_settings
 from mbf.domain import Datacenter, Estate, EstateSource, Server, slug, validate_estate
-from mbf.engine.export_reading import can_read_in_parallel, read_in_parallel
+from mbf.engine.export_reading import can_read_in_parallel, read_in_parallel, worker_share
 from mbf.engine.merge import SourcedEstate, canonical_ip, merge_estates
 from mbf.engine.workload_grouping import group_workloads
 from mbf.errors import ConfigError, InputError
@@ -121,11 +121,12 @@ def read_exports(
     def read_one(index: int, context: Context) -> SourcedEstate:
         return read_export(plugin_manager, exports[index], config=config, context=context)
 
+    sizes = [_size(e.path) for e in exports]
     if parallel is None:
-        parallel = can_read_in_parallel([_size(e.path) for e in exports])
+        parallel = can_read_in_parallel(sizes)
     if not parallel or len(exports) < 2:
         return (read_one(index, context) for index in range(len(exports)))
-    return read_in_parallel(read_one, len(exports), context)
+    return read_in_parallel(read_one, len(exports), context, worker_from=worker_share(sizes))
 
 
 def _size(path: Path) -> int:

@@ -7,10 +7,12 @@ each other, so a second process can read some while this one reads the others:
 - the process forks one worker (on Linux, and only while no other thread runs, where forking is
   safe): the worker inherits the loaded plugins, the configuration and the context instead of
   importing and reading them again;
-- this process takes exports from the front of the list and the worker from the back, until
-  they meet, so neither sits idle while the other has exports left;
-- this process hands on each of its parts as soon as it is read: the merge, which must take the
-  parts in export order, works on the first ones while the worker still reads the last ones;
+- the exports are split in two shares by size (see :func:`worker_share`): this process reads
+  the first share in order, the worker the second; whichever finishes its own first takes the
+  other's last unread exports, so neither sits idle while the other has exports left;
+- each process hands on each part as soon as it is read: the merge, which must take the parts
+  in export order, works on this process's while the worker still reads, and the worker's first
+  part is waiting by the time this process has read its own;
 - the worker sends its estates back as columns (one list per field, see :func:`pack_estate`):
   pickling a quarter of a million attrs objects one by one cost as much as reading them;
 - the parts come in export order, with each export's warnings in that order, so the estate and
@@ -29,6 +31,7 @@ import multiprocessing
 import operator
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
@@ -48,6 +51,7 @@ __all__ = [
     "pack_estate",
     "read_in_parallel",
     "unpack_estate",
+    "worker_share",
 ]
 
 MIN_PARALLEL_BYTES = 1 << 20
@@ -55,6 +59,10 @@ MIN_PARALLEL_BYTES = 1 << 20
 milliseconds, about what it saves on 1 MB (1,000 servers, 1.8 MB: 78 -> 67 ms)."""
 _SERVER_FIELDS = tuple(field.name for field in attrs.fields(Server))
 _DEPENDENCY_FIELDS = tuple(field.name for field in attrs.fields(Dependency))
+
+_MINE, _THEIRS = 0, 2
+"""Where the next export of this process's share and of the worker's are, in the claims; the
+end of each share is right after."""
 
 ReadOne = Callable[[int, Context], SourcedEstate]
 """Reads the export at an index with a context: how :func:`read_in_parallel` reads one."""
@@ -75,40 +83,77 @@ def can_read_in_parallel(sizes: Sequence[int]) -> bool:
     )
 
 
-def read_in_parallel(read_one: ReadOne, count: int, context: Context) -> Iterator[SourcedEstate]:
+def worker_share(sizes: Sequence[int]) -> int:
+    """Where the worker's share of exports of these sizes (bytes) starts: at the export that holds
+    the middle byte of them all, but never at the first (this process reads that one) and never
+    past the last.
+
+    Sizes only guess the cost (a workbook is compressed: 3 MB of RVTools read as long as 40 MB of
+    CSV), so the shares are a start: whichever process finishes its own first takes the other's
+    last unread exports.
+    """
+    half = sum(sizes) / 2
+    running = 0
+    for index, size in enumerate(sizes):
+        running += size
+        if running > half:
+            return min(max(index, 1), len(sizes) - 1)
+    return len(sizes) - 1
+
+
+def read_in_parallel(
+    read_one: ReadOne, count: int, context: Context, *, worker_from: int
+) -> Iterator[SourcedEstate]:
     """The part of each of ``count`` exports, in order, read by this process and one forked
-    worker: this process takes exports from the front, the worker from the back, until they
-    meet. The parts this process reads come as soon as each is read, so that the caller can
-    merge them while the worker is still reading; the worker's come when it has read all of its
-    own."""
+    worker.
+
+    This process reads the exports before ``worker_from`` in order, and hands on each part as
+    soon as it is read, so that the caller merges it while the worker still reads. The worker
+    reads the others in order and sends each part as soon as it is read, so that the first of
+    them is here by the time this process has read its own. Whichever process runs out of its
+    own exports first takes the other's last unread ones.
+    """
+    if not 0 < worker_from < count:
+        raise ValueError(f"the worker's share must start at 1 to {count - 1}, not {worker_from}")
     fork = multiprocessing.get_context("fork")
-    # The first export not taken, and the one after the last. This process takes the first one
-    # before the worker starts, so it always has a part to merge while the worker reads.
-    ends = fork.Array("i", [1, count])
+    # Where each share's next export is and where it ends: (this process's next, its end, the
+    # worker's next, its end). This process takes the first export before the worker starts,
+    # so it always has a part to hand on while the worker reads.
+    claims = fork.Array("i", [1, worker_from, worker_from, count])
     receiver, sender = fork.Pipe(duplex=False)
     _flush_standard_streams()  # else the worker would write a copy of what is buffered
-    worker = fork.Process(target=_work, args=(read_one, ends, sender, context), daemon=True)
+    worker = fork.Process(target=_work, args=(read_one, claims, sender, context), daemon=True)
     worker.start()
     sender.close()
     try:
+        # Parts this process read of the worker's share: they come after the worker's own.
+        kept: dict[int, tuple[SourcedEstate, list[str]]] = {}
+        handed_on = 0
         index: int | None = 0
-        mine = 0
         while index is not None:
-            mine = index + 1
             diagnostics = Diagnostics()
             part = read_one(index, _with(context, diagnostics))
-            context.diagnostics.warnings.extend(diagnostics.warnings)
-            yield part
-            index = _claim_first(ends)
-        theirs = _receive(receiver)  # returns once the worker has sent all, or died
-        worker.join()
-        for index in range(mine, count):
-            if index in theirs:
-                packed, warnings = theirs.pop(index)
+            if index == handed_on:
+                context.diagnostics.warnings.extend(diagnostics.warnings)
+                yield part
+                handed_on += 1
+            else:
+                kept[index] = (part, diagnostics.warnings)
+            index = _claim(claims, own=_MINE, other=_THEIRS)
+        inbox = _Inbox(receiver)
+        for index in range(handed_on, count):
+            if index in kept:
+                part, warnings = kept.pop(index)
                 context.diagnostics.warnings.extend(warnings)
-                yield SourcedEstate(label=packed[0], estate=unpack_estate(packed[1]))
-            else:  # the worker failed on it, or died: read it here, for its error if it has one
+                yield part
+                continue
+            received = inbox.take(index)  # waits until the worker has sent it, or has died
+            if received is None:  # the worker failed on it: read it here, for its error
                 yield read_one(index, context)
+                continue
+            packed, warnings = received
+            context.diagnostics.warnings.extend(warnings)
+            yield SourcedEstate(label=packed[0], estate=unpack_estate(packed[1]))
     finally:
         if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
             worker.terminate()
@@ -148,59 +193,72 @@ def unpack_estate(packed: tuple[Any, ...]) -> Estate:
     )
 
 
-def _work(read_one: ReadOne, ends: Any, sender: Any, context: Context) -> None:
-    """The worker: read exports from the back until the two processes meet, then send them.
+def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None:
+    """The worker: read its share of exports in order, then help with this process's, sending
+    each part as soon as it is read.
 
-    Sending only at the end keeps the worker reading while this process is still busy (a pipe
-    holds little, so an early send would wait for this process to take it).
+    A thread sends them, so that the worker reads on while this process, still busy with its own
+    exports, has not taken the last part yet (a pipe holds little).
     """
     # An interrupt (Ctrl-C reaches the whole process group) is this process's to handle: it
     # stops the worker, which would otherwise print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    results: list[bytes] = []
-    while (index := _claim_last(ends)) is not None:
+    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    postman = threading.Thread(target=_send_all, args=(outbox, sender))
+    postman.start()
+    while (index := _claim(claims, own=_THEIRS, other=_MINE)) is not None:
         diagnostics = Diagnostics()
         try:
             part = read_one(index, _with(context, diagnostics))
             packed = (part.label, pack_estate(part.estate))
-            results.append(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
+            outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
         except Exception:  # this process reads it again, and reports it there
-            continue
+            outbox.put(pickle.dumps((index, None, None), protocol=5))
+    outbox.put(None)
+    postman.join()
+
+
+def _send_all(outbox: queue.SimpleQueue[bytes | None], sender: Any) -> None:
+    """Send what the worker puts in ``outbox`` until it puts ``None``."""
     with contextlib.suppress(OSError):  # this process stopped listening: it needs none of them
-        for result in results:
-            sender.send_bytes(result)
+        while (message := outbox.get()) is not None:
+            sender.send_bytes(message)
         sender.close()
 
 
-def _receive(receiver: Any) -> dict[int, tuple[Any, list[str]]]:
-    """What the worker read, by export index; what it sent before it died, if it did."""
-    received: dict[int, tuple[Any, list[str]]] = {}
-    while True:
-        try:
-            index, packed, warnings = pickle.loads(receiver.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError):
-            return received
-        received[index] = (packed, warnings)
+class _Inbox:
+    """The parts the worker has sent, by export index."""
+
+    def __init__(self, receiver: Any) -> None:
+        self._receiver = receiver
+        self._received: dict[int, tuple[Any, list[str]] | None] = {}
+        self._open = True
+
+    def take(self, index: int) -> tuple[Any, list[str]] | None:
+        """The packed part of export ``index`` and its warnings, once the worker has sent them;
+        ``None`` if the worker could not read it, or died first."""
+        while self._open and index not in self._received:
+            try:
+                sent, packed, warnings = pickle.loads(self._receiver.recv_bytes())
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self._open = False  # the worker is done, or dead
+                break
+            self._received[sent] = None if packed is None else (packed, warnings)
+        return self._received.pop(index, None)
 
 
-def _claim_first(ends: Any) -> int | None:
-    """The first export no process has taken, or ``None`` when every one is taken."""
-    with ends.get_lock():
-        first, after_last = ends[0], ends[1]
-        if first >= after_last:
-            return None
-        ends[0] = first + 1
-    return int(first)
-
-
-def _claim_last(ends: Any) -> int | None:
-    """The last export no process has taken, or ``None`` when every one is taken."""
-    with ends.get_lock():
-        first, after_last = ends[0], ends[1]
-        if first >= after_last:
-            return None
-        ends[1] = after_last - 1
-    return int(after_last - 1)
+def _claim(claims: Any, *, own: int, other: int) -> int | None:
+    """The next export of a process's own share (at ``claims[own]``, ending before
+    ``claims[own + 1]``), else the last unread one of the other's share (at ``claims[other]``),
+    else ``None`` when every export is taken."""
+    with claims.get_lock():
+        if claims[own] < claims[own + 1]:
+            claims[own] += 1
+            return int(claims[own] - 1)
+        if claims[other] < claims[other + 1]:
+            claims[other + 1] -= 1
+            return int(claims[other + 1])
+    return None
 
 
 def _with(context: Context, diagnostics: Diagnostics) -> Context:
