@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from mbf.engine import discovery, export_reading
+from mbf.engine.export_reading import ReadOne
+from mbf.engine.merge import SourcedEstate
+from mbf.plugin import Context
 from mbf.plugin.manager import MbfPluginManager
 from mbf.serialization import read_estate
 
@@ -194,3 +202,32 @@ def test_missing_config_source_file_exits_1(
     config.write_text('[[sources]]\npath = "exports/gone.csv"\n', encoding="utf-8")
     result = mbf_cli("discover", "-c", str(config), "-o", str(tmp_path / "estate.json"))
     assert (result.exit_code, result.stderr) == (1, "Error: exports/gone.csv: no such file\n")
+
+
+def test_no_parallel_reads_in_this_process_and_writes_the_same_estate(
+    discovery_plugins: MbfPluginManager,
+    mbf_cli,
+    three_exports: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every size of exports is worth a worker here, and each start of one is noted.
+    monkeypatch.setattr(export_reading, "MIN_PARALLEL_BYTES", 0)
+    workers: list[int] = []
+
+    def noted(
+        read_one: ReadOne, count: int, context: Context, *, worker_from: int
+    ) -> Iterator[SourcedEstate]:
+        workers.append(worker_from)
+        return export_reading.read_in_parallel(read_one, count, context, worker_from=worker_from)
+
+    monkeypatch.setattr(discovery, "read_in_parallel", noted)
+    parallel, one_by_one = tmp_path / "parallel.json", tmp_path / "one-by-one.json"
+    exports = list(map(str, three_exports))
+    assert mbf_cli("discover", *exports, "-o", str(parallel)).exit_code == 0
+    # the RVTools export holds half of the bytes: the worker's share starts after it
+    started = [1] if len(os.sched_getaffinity(0)) > 1 else []
+    assert workers == started
+    assert mbf_cli("discover", *exports, "--no-parallel", "-o", str(one_by_one)).exit_code == 0
+    assert workers == started  # no second worker
+    assert one_by_one.read_bytes() == parallel.read_bytes()
