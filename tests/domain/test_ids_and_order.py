@@ -6,6 +6,7 @@ from mbf.domain import (
     hierarchy_order,
     item_id,
     server_id,
+    server_ids,
     slug,
     stable_hash,
 )
@@ -18,6 +19,31 @@ def test_server_id_is_the_short_lower_case_name() -> None:
 
 def test_server_id_of_an_ip_address_keeps_the_whole_address() -> None:
     assert server_id("10.1.2.3") == "10-1-2-3"
+
+
+def test_server_ids_of_a_column_of_host_names_are_their_short_names() -> None:
+    names = ["SRV01", "srv02.contoso.local", " Web-03.Contoso.Local ", "a\u212a"]  # a Kelvin sign
+    assert server_ids(names) == ["srv01", "srv02", "web-03", "ak"]
+    assert server_ids(names) == [server_id(n) for n in names]
+
+
+def test_server_ids_of_a_column_with_other_names_are_those_of_server_id() -> None:
+    others = [
+        "10.1.2.3",  # an address: the whole of it
+        "fe80::1",  # an IPv6 one starting with a letter
+        "1srv.contoso.local",  # a digit first, not an address
+        "web_01.x",  # not a slug yet
+        "a.b:c",  # a colon after the first dot
+        "abc\ndef",  # a line break inside the name
+        "Ünïcode",
+        "",
+        "--",
+    ]
+    for other in others:
+        column = ["srv01", other, "srv02.contoso.local"]
+        assert server_ids(column) == [server_id(n) for n in column], other
+    assert server_ids(["fe80::1", "abc\ndef", "10.1.2.3"]) == ["fe80-1", "abc-def", "10-1-2-3"]
+    assert server_ids([]) == []
 
 
 def test_slug_and_item_id() -> None:

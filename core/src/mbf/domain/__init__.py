@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         Server,
         Workload,
     )
-    from mbf.domain.ids import item_id, server_id, slug, stable_hash
+    from mbf.domain.ids import item_id, server_id, server_ids, slug, stable_hash
     from mbf.domain.order import hierarchy_order
     from mbf.domain.validation import validate_backlog, validate_estate
 
@@ -52,7 +52,7 @@ _HOMES = {
         "Server",
         "Workload",
     ),
-    "mbf.domain.ids": ("item_id", "server_id", "slug", "stable_hash"),
+    "mbf.domain.ids": ("item_id", "server_id", "server_ids", "slug", "stable_hash"),
     "mbf.domain.order": ("hierarchy_order",),
     "mbf.domain.validation": ("validate_backlog", "validate_estate"),
 }
@@ -81,6 +81,7 @@ __all__ = [
     "hierarchy_order",
     "item_id",
     "server_id",
+    "server_ids",
     "slug",
     "stable_hash",
     "validate_backlog",

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import itertools
+import operator
 import re
+from collections.abc import Sequence
 
-__all__ = ["item_id", "server_id", "slug", "stable_hash"]
+__all__ = ["item_id", "server_id", "server_ids", "slug", "stable_hash"]
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SHORT_NAMES = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:\n[a-z][a-z0-9]*(?:-[a-z0-9]+)*)*")
+"""Lines of host names up to their first dot, each already a slug and starting with a letter."""
 
 
 def slug(text: str) -> str:
@@ -47,6 +52,27 @@ def server_id(name: str) -> str:
     except ValueError:
         name = name.split(".", 1)[0]
     return slug(name)
+
+
+def server_ids(names: Sequence[str]) -> list[str]:
+    """``[server_id(name) for name in names]``, a column at a time where it can be.
+
+    The common case (every name a host name whose part up to the first dot, lower-cased, is
+    already a slug starting with a letter) is checked for the whole column with one pattern:
+    no name of that shape can be an address (an IPv4 one starts with a digit, an IPv6 one has a
+    colon before any dot), so each id is that short name. Any other column is done a name at a
+    time.
+    """
+    stripped = map(str.strip, names)
+    shorts = list(map(str.lower, map(_first, map(str.partition, stripped, itertools.repeat(".")))))
+    lines = "\n".join(shorts)
+    one_per_line = lines.count("\n") == len(shorts) - 1  # no name holds a line break
+    if one_per_line and lines.isascii() and _SHORT_NAMES.fullmatch(lines):
+        return shorts
+    return list(map(server_id, names))
+
+
+_first = operator.itemgetter(0)
 
 
 def stable_hash(text: str, length: int = 8) -> str:

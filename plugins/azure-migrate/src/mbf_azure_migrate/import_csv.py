@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from mbf.domain import Estate, EstateSource, Server, server_id
+from mbf.domain import Estate, EstateSource, Server, server_id, server_ids
 from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.tabular import (
@@ -198,7 +198,7 @@ def _read_by_column(
     )
     blank = [""] * len(rows)
     return normalised_servers(
-        list(map(server_id, names)),
+        server_ids(names),
         names,
         os=os_names,
         os_version=texts.get("OS version", blank),

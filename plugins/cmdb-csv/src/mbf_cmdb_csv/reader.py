@@ -16,6 +16,7 @@ from mbf.domain import (
     Server,
     Workload,
     server_id,
+    server_ids,
     slug,
 )
 from mbf.domain.estate import normalised_servers
@@ -223,7 +224,7 @@ def _read_by_column(
     workload_ids, applications = workloads
     cores, memory_mb, storage_gb = numbers
     servers = normalised_servers(
-        list(map(server_id, names)),
+        server_ids(names),
         names,
         datacenter_id=[
             (slugs[datacenter] or None) if datacenter else None

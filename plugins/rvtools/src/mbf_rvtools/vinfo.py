@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from mbf.domain import Datacenter, Estate, EstateSource, Server, server_id, slug
+from mbf.domain import Datacenter, Estate, EstateSource, Server, server_id, server_ids, slug
 from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.plugin import Context
@@ -422,7 +422,7 @@ def _read_by_column(
         "storage_used_gb": list(map(_gib, used)),
     }
     servers = normalised_servers(
-        list(map(server_id, names)),
+        server_ids(names),
         names,
         datacenter_id=list(map(datacenter_ids.__getitem__, datacenter_names)),
         os=[
