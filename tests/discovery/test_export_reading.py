@@ -194,18 +194,24 @@ def test_the_worker_sends_each_part_as_soon_as_it_is_read(
     log = tmp_path / "worker.log"
     parent = os.getpid()
     release = tmp_path / "release"
-    read = _reader(discovery_plugins, exports, log, worker_takes=1)
+    plugins = discovery_plugins
+    # This process holds its export until the worker has taken both of its own, so that it
+    # cannot take the second while the worker reads the first.
+    read = _reader(discovery_plugins, exports, log, worker_takes=2)
 
     def holding_its_second(index: int, context: Context) -> SourcedEstate:
-        if os.getpid() != parent and index == 2:  # held until told, or noted if never told
-            deadline = time.monotonic() + 20
-            while not release.exists():
-                if time.monotonic() > deadline:
-                    with log.open("a") as stream:
-                        stream.write("99\n")
-                    break
-                time.sleep(0.01)
-        return read(index, context)
+        if os.getpid() == parent or index != 2:
+            return read(index, context)
+        with log.open("a") as stream:
+            stream.write("2\n")
+        deadline = time.monotonic() + 20  # held until told, or noted if never told
+        while not release.exists():
+            if time.monotonic() > deadline:
+                with log.open("a") as stream:
+                    stream.write("99\n")
+                break
+            time.sleep(0.01)
+        return read_export(plugins, exports[index], config=context.config, context=context)
 
     parts = read_in_parallel(holding_its_second, len(exports), Context(), worker_from=1)
     first_two = [next(parts), next(parts)]  # the worker's first, while it holds its second
