@@ -59,6 +59,19 @@ def _worker_read(log: Path) -> list[int]:
     return sorted(int(line) for line in log.read_text().split()) if log.exists() else []
 
 
+def _taken_and_held(log: Path, index: int, until: Callable[[], bool]) -> bool:
+    """In the worker: note in ``log`` that it took export ``index``, then hold it until
+    ``until()`` is true, or for 20 s so that a failing test never hangs; whether it was let go."""
+    with log.open("a") as stream:
+        stream.write(f"{index}\n")
+    deadline = time.monotonic() + 20
+    while not until():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def _one_by_one(
     plugins: MbfPluginManager, exports: list[Export]
 ) -> tuple[list[SourcedEstate], list[str]]:
@@ -165,10 +178,7 @@ def test_parts_come_in_order_before_the_worker_has_sent_its_own(
 
     def slow_worker(index: int, context: Context) -> SourcedEstate:
         if os.getpid() != parent:
-            with log.open("a") as stream:
-                stream.write(f"{index}\n")
-            while not release.exists():  # the worker holds its export until told
-                time.sleep(0.01)
+            _taken_and_held(log, index, release.exists)  # the worker holds its export until told
             return read_export(plugins, exports[index], config=context.config, context=context)
         return read(index, context)
 
@@ -202,15 +212,9 @@ def test_the_worker_sends_each_part_as_soon_as_it_is_read(
     def holding_its_second(index: int, context: Context) -> SourcedEstate:
         if os.getpid() == parent or index != 2:
             return read(index, context)
-        with log.open("a") as stream:
-            stream.write("2\n")
-        deadline = time.monotonic() + 20  # held until told, or noted if never told
-        while not release.exists():
-            if time.monotonic() > deadline:
-                with log.open("a") as stream:
-                    stream.write("99\n")
-                break
-            time.sleep(0.01)
+        if not _taken_and_held(log, index, release.exists):  # noted if never told
+            with log.open("a") as stream:
+                stream.write("99\n")
         return read_export(plugins, exports[index], config=context.config, context=context)
 
     parts = read_in_parallel(holding_its_second, len(exports), Context(), worker_from=1)
@@ -250,12 +254,8 @@ def test_this_process_done_with_its_share_reads_the_last_export_of_the_worker(
             with read_here.open("a") as stream:
                 stream.write(f"{index}\n")
             return read(index, context)
-        with log.open("a") as stream:
-            stream.write(f"{index}\n")
         # The worker holds its first export until this process has read the last one.
-        deadline = time.monotonic() + 20
-        while "3" not in _lines(read_here) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _taken_and_held(log, index, lambda: "3" in _lines(read_here))
         return read_export(plugins, exports[index], config=context.config, context=context)
 
     context = Context()

@@ -88,9 +88,9 @@ def worker_share(sizes: Sequence[int]) -> int:
     the middle byte of them all, but never at the first (this process reads that one) and never
     past the last.
 
-    Sizes only guess the cost (a workbook is compressed: 3 MB of RVTools read as long as 40 MB of
-    CSV), so the shares are a start: whichever process finishes its own first takes the other's
-    last unread exports.
+    Sizes only guess the cost (a workbook is compressed: at 50,000 servers 3 MB of RVTools take
+    as long to read as 50 MB of dependency CSV), so the shares are a start: whichever process
+    finishes its own first takes the other's last unread exports.
     """
     half = sum(sizes) / 2
     running = 0
