@@ -196,6 +196,23 @@ def test_parts_come_in_order_before_the_worker_has_sent_its_own(
     assert _worker_read(log) == [3]
 
 
+def test_every_split_of_the_exports_gives_the_parts_and_warnings_of_one_by_one(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path]
+) -> None:
+    exports = _exports(three_exports)
+    expected = _one_by_one(discovery_plugins, exports)
+
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        return read_export(
+            discovery_plugins, exports[index], config=context.config, context=context
+        )
+
+    for worker_from in range(1, len(exports)):
+        context = Context()
+        parts = list(read_in_parallel(read_one, len(exports), context, worker_from=worker_from))
+        assert (parts, context.diagnostics.warnings) == expected, worker_from
+
+
 def test_the_worker_sends_each_part_as_soon_as_it_is_read(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
