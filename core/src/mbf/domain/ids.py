@@ -67,7 +67,7 @@ def server_ids(names: Sequence[str]) -> list[str]:
     shorts = list(map(str.lower, map(_first, map(str.partition, stripped, itertools.repeat(".")))))
     lines = "\n".join(shorts)
     one_per_line = lines.count("\n") == len(shorts) - 1  # no name holds a line break
-    if one_per_line and lines.isascii() and _SHORT_NAMES.fullmatch(lines):
+    if one_per_line and _SHORT_NAMES.fullmatch(lines):
         return shorts
     return list(map(server_id, names))
 
