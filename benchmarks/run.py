@@ -189,11 +189,21 @@ def bench_discover(runner: Runner, exports: list[Path]) -> Row:
     mbf = runner.best(
         "mbf discover", [*runner.mbf, "discover", "-c", "mbf.toml", "-o", "estate.json", *exports]
     )
+    # The same in one process: what a one-core machine (or --no-parallel) waits for, and how
+    # much of the CPU the two processes cost on top.
+    alone = runner.best(
+        "mbf discover --no-parallel",
+        [*runner.mbf, "discover", "--no-parallel", "-c", "mbf.toml", "-o", "estate-one.json",
+         *exports],
+    )  # fmt: skip
     rows = floor.output.split()[0]
     summary = mbf.output.strip().splitlines()
     detail = next((line for line in summary if line.startswith("Discovered")), "").split(" -> ")[0]
+    note = (f"in one process (--no-parallel) {alone.seconds:.2f} s, {alone.cpu:.2f} CPU s, "
+            f"{alone.seconds / floor.seconds:.2f}x")  # fmt: skip
     return Row("discover", f"{detail}; {rows} export rows", mbf.seconds, "read the exports with csv / calamine",
-               floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu)  # fmt: skip
+               floor.seconds, "<= 2x", mbf.peak_mb, limit=2.0, cpu=mbf.cpu, floor_cpu=floor.cpu,
+               note=note)  # fmt: skip
 
 
 def bench_generate_plan(runner: Runner, discover: Row) -> Row:

@@ -34,8 +34,8 @@ MEASURED = {
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """The runner's table at 1k servers, as cells per row name."""
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the runner worked at 1k servers; what it printed is in ``printed.md``."""
     work = tmp_path_factory.mktemp("bench")
     result = subprocess.run(
         [sys.executable, str(RUNNER), "--scale", "1k", "--no-mpxj", "--dir", str(work)],
@@ -43,8 +43,21 @@ def table(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
         text=True,
         check=True,
     )
+    (work / "printed.md").write_text(result.stdout)
+    return work
+
+
+@pytest.fixture(scope="module")
+def printed(work: Path) -> str:
+    """What the runner printed at 1k servers."""
+    return (work / "printed.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def table(printed: str) -> dict[str, list[str]]:
+    """The runner's table at 1k servers, as cells per row name."""
     rows: dict[str, list[str]] = {}
-    for line in result.stdout.splitlines():
+    for line in printed.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if cells[0] in ROWS and len(cells) == 10:
             rows[cells[0]] = cells
@@ -94,3 +107,20 @@ def test_the_push_row_counts_requests_against_the_api_minimum(table: dict[str, l
     assert sent
     assert least
     assert int(sent[1]) >= int(least[1]) > 0
+
+
+def test_discover_in_one_process_is_noted_with_positive_figures(printed: str) -> None:
+    notes = [line for line in printed.splitlines() if line.startswith("- discover: ")]
+    assert len(notes) == 1
+    figures = re.fullmatch(
+        r"- discover: in one process \(--no-parallel\) (\d+\.\d\d) s, (\d+\.\d\d) CPU s, "
+        r"(\d+\.\d\d)x",
+        notes[0],
+    )
+    assert figures, notes[0]
+    assert all(float(figure) > 0 for figure in figures.groups())
+
+
+def test_discover_in_one_process_writes_the_estate_of_two(work: Path) -> None:
+    # 1,000 servers are 1.8 MB of exports: enough for the default run to read on two cores
+    assert (work / "estate-one.json").read_bytes() == (work / "estate.json").read_bytes()
