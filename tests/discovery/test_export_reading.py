@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -305,6 +307,36 @@ def test_exports_of_a_worker_that_dies_are_read_by_this_process(
     assert list(read_in_parallel(dying, len(exports), context, worker_from=2)) == expected
     assert _worker_read(tmp_path / "worker.log") == [2, 3]
     assert context.diagnostics.warnings == warnings
+
+
+def test_a_worker_ended_by_a_read_leaves_its_exports_to_this_process(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+    read = _reader(discovery_plugins, exports, tmp_path / "worker.log", worker_takes=1)
+    parent = os.getpid()
+
+    def ending(index: int, context: Context) -> SourcedEstate:
+        part = read(index, context)
+        if os.getpid() != parent:
+            sys.exit(3)  # a plugin ending the process, in the worker: a BaseException
+        return part
+
+    def hung(signum: int, frame: object) -> None:
+        pytest.fail("no part for 20 s: the worker hangs")  # not an OSError, which means "dead"
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        context = Context()
+        parts = list(read_in_parallel(ending, len(exports), context, worker_from=2))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert parts == expected
+    assert context.diagnostics.warnings == warnings
+    assert _worker_read(tmp_path / "worker.log") == [2]
 
 
 def test_discovery_in_parallel_gives_the_estate_of_discovery_one_by_one(

@@ -206,16 +206,21 @@ def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None
     outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     postman = threading.Thread(target=_send_all, args=(outbox, sender))
     postman.start()
-    while (index := _claim(claims, own=_THEIRS, other=_MINE)) is not None:
-        diagnostics = Diagnostics()
-        try:
-            part = read_one(index, _with(context, diagnostics))
-            packed = (part.label, pack_estate(part.estate))
-            outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
-        except Exception:  # this process reads it again, and reports it there
-            outbox.put(pickle.dumps((index, None, None), protocol=5))
-    outbox.put(None)
-    postman.join()
+    try:
+        while (index := _claim(claims, own=_THEIRS, other=_MINE)) is not None:
+            diagnostics = Diagnostics()
+            try:
+                part = read_one(index, _with(context, diagnostics))
+                packed = (part.label, pack_estate(part.estate))
+                outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
+            except Exception:  # this process reads it again, and reports it there
+                outbox.put(pickle.dumps((index, None, None), protocol=5))
+    finally:
+        # Also when a read ends the worker (a plugin calling sys.exit): the worker waits for
+        # its postman before it exits, and a postman never told to stop would keep the pipe
+        # open, and this process waiting on it, for ever.
+        outbox.put(None)
+        postman.join()
 
 
 def _send_all(outbox: queue.SimpleQueue[bytes | None], sender: Any) -> None:
