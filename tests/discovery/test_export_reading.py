@@ -339,6 +339,27 @@ def test_a_worker_ended_by_a_read_leaves_its_exports_to_this_process(
     assert _worker_read(tmp_path / "worker.log") == [2]
 
 
+def test_exports_are_read_here_when_the_system_refuses_a_worker(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exports = _exports(three_exports)
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN
+
+    monkeypatch.setattr(os, "fork", refused)
+    log = tmp_path / "worker.log"
+    read_one = _reader(discovery_plugins, exports, log, worker_takes=0)
+    context = Context()
+    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=2))
+    assert (parts, context.diagnostics.warnings) == (expected, warnings)
+    assert _worker_read(log) == []
+
+
 def test_discovery_in_parallel_gives_the_estate_of_discovery_one_by_one(
     discovery_plugins: MbfPluginManager, three_exports: list[Path]
 ) -> None:

@@ -115,16 +115,11 @@ def read_in_parallel(
     """
     if not 0 < worker_from < count:
         raise ValueError(f"the worker's share must start at 1 to {count - 1}, not {worker_from}")
-    fork = multiprocessing.get_context("fork")
-    # Where each share's next export is and where it ends: (this process's next, its end, the
-    # worker's next, its end). This process takes the first export before the worker starts,
-    # so it always has a part to hand on while the worker reads.
-    claims = fork.Array("i", [1, worker_from, worker_from, count])
-    receiver, sender = fork.Pipe(duplex=False)
-    _flush_standard_streams()  # else the worker would write a copy of what is buffered
-    worker = fork.Process(target=_work, args=(read_one, claims, sender, context), daemon=True)
-    worker.start()
-    sender.close()
+    started = _start_worker(read_one, context, worker_from=worker_from, count=count)
+    if started is None:  # no process to be had: read them all here, as one by one
+        yield from (read_one(index, context) for index in range(count))
+        return
+    worker, receiver, claims = started
     try:
         # Parts this process read of the worker's share: they come after the worker's own.
         kept: dict[int, tuple[SourcedEstate, list[str]]] = {}
@@ -159,6 +154,33 @@ def read_in_parallel(
             worker.terminate()
         worker.join()
         receiver.close()
+
+
+def _start_worker(
+    read_one: ReadOne, context: Context, *, worker_from: int, count: int
+) -> tuple[Any, Any, Any] | None:
+    """The forked worker, the end of the pipe its parts come through, and the claims the two
+    processes share; ``None`` when the system refuses a process, a pipe or shared memory (a
+    limit on processes, memory or open files)."""
+    fork = multiprocessing.get_context("fork")
+    try:
+        # Where each share's next export is and where it ends: (this process's next, its end,
+        # the worker's next, its end). This process takes the first export before the worker
+        # starts, so it always has a part to hand on while the worker reads.
+        claims = fork.Array("i", [1, worker_from, worker_from, count])
+        receiver, sender = fork.Pipe(duplex=False)
+    except OSError:
+        return None
+    _flush_standard_streams()  # else the worker would write a copy of what is buffered
+    worker = fork.Process(target=_work, args=(read_one, claims, sender, context), daemon=True)
+    try:
+        worker.start()
+    except OSError:
+        receiver.close()
+        return None
+    finally:
+        sender.close()  # the worker has its own copy
+    return worker, receiver, claims
 
 
 def pack_estate(estate: Estate) -> tuple[Any, ...]:
