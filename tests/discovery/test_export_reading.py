@@ -289,6 +289,39 @@ def _lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+def test_the_first_bad_export_fails_even_when_a_later_one_failed_first(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    bad_cores, bad_memory = tmp_path / "bad-cores.csv", tmp_path / "bad-memory.csv"
+    header = "*Server Name,*Cores,*Memory (In MB),*OS name\n"
+    bad_cores.write_text(header + "srv01,four,1024,Linux\n")
+    bad_memory.write_text(header + "srv02,4,lots,Linux\n")
+    exports = _exports([*three_exports[:2], bad_cores, bad_memory])
+    with pytest.raises(InputError) as one_by_one:
+        discover(discovery_plugins, exports, parallel=False)
+    log, read_here = tmp_path / "worker.log", tmp_path / "read-here"
+    parent = os.getpid()
+    plugins = discovery_plugins
+    read = _reader(discovery_plugins, exports, log, worker_takes=1)
+
+    def late_worker(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() == parent:
+            with read_here.open("a") as stream:
+                stream.write(f"{index}\n")
+            return read(index, context)
+        # The worker holds the first bad export until this process has read the second one.
+        _taken_and_held(log, index, lambda: "3" in _lines(read_here))
+        return read_export(plugins, exports[index], config=context.config, context=context)
+
+    with pytest.raises(InputError) as in_parallel:
+        list(read_in_parallel(late_worker, len(exports), Context(), worker_from=2))
+    assert _lines(read_here)[:3] == ["0", "1", "3"]  # the second bad one failed here first
+    assert str(in_parallel.value) == str(one_by_one.value)
+    assert str(one_by_one.value) == (
+        f"{bad_cores}, row 2, column '*Cores': expected a number, found 'four'"
+    )
+
+
 def test_exports_of_a_worker_that_dies_are_read_by_this_process(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:

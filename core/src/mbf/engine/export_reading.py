@@ -121,39 +121,51 @@ def read_in_parallel(
         return
     worker, receiver, claims = started
     try:
-        # Parts this process read of the worker's share: they come after the worker's own.
-        kept: dict[int, tuple[SourcedEstate, list[str]]] = {}
+        # Parts this process read of the worker's share, which come after the worker's own
+        # (``None`` for one that failed: its error waits its turn, as it would one by one).
+        kept: dict[int, tuple[SourcedEstate, list[str]] | None] = {}
         handed_on = 0
         index: int | None = 0
         while index is not None:
             diagnostics = Diagnostics()
-            part = read_one(index, _with(context, diagnostics))
             if index == handed_on:
+                part = read_one(index, _with(context, diagnostics))
                 context.diagnostics.warnings.extend(diagnostics.warnings)
                 yield part
                 handed_on += 1
             else:
-                kept[index] = (part, diagnostics.warnings)
+                try:
+                    kept[index] = (
+                        read_one(index, _with(context, diagnostics)),
+                        diagnostics.warnings,
+                    )
+                except Exception:
+                    kept[index] = None
             index = _claim(claims, own=_MINE, other=_THEIRS)
         inbox = _Inbox(receiver)
         for index in range(handed_on, count):
-            if index in kept:
-                part, warnings = kept.pop(index)
-                context.diagnostics.warnings.extend(warnings)
-                yield part
-                continue
-            received = inbox.take(index)  # waits until the worker has sent it, or has died
-            if received is None:  # the worker failed on it: read it here, for its error
+            found = kept.pop(index) if index in kept else _unpacked(inbox.take(index))
+            if found is None:  # it failed, here or in the worker: read it again, for its error
                 yield read_one(index, context)
                 continue
-            packed, warnings = received
+            part, warnings = found
             context.diagnostics.warnings.extend(warnings)
-            yield SourcedEstate(label=packed[0], estate=unpack_estate(packed[1]))
+            yield part
     finally:
         if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
             worker.terminate()
         worker.join()
         receiver.close()
+
+
+def _unpacked(
+    received: tuple[Any, list[str]] | None,
+) -> tuple[SourcedEstate, list[str]] | None:
+    """A part the worker sent, and its warnings, as this process reads them."""
+    if received is None:
+        return None
+    (label, packed), warnings = received
+    return SourcedEstate(label=label, estate=unpack_estate(packed)), warnings
 
 
 def _start_worker(
