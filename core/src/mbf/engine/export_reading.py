@@ -18,9 +18,12 @@ each other, so a second process can read some while this one reads the others:
 - the parts come in export order, with each export's warnings in that order, so the estate and
   the output are those of reading one by one.
 
-Whatever goes wrong in the worker (a bad export, a crash, a value that does not pickle), this
-process reads that export again itself, so a bad export fails exactly as it does without the
-worker: same message, same row and column, same traceback under ``--debug``.
+Whatever goes wrong in the worker (a bad export, a crash, a value that does not pickle, a
+plugin ending the process), this process reads that export again itself when its turn comes, as
+it does an export it took from the worker's share and could not read; and where the system
+refuses a worker, this process reads every export. So a bad export fails exactly as it does
+without the worker, and the first bad one fails first: same message, same row and column, same
+traceback under ``--debug``.
 """
 
 from __future__ import annotations
