@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -208,3 +209,53 @@ def test_a_carriage_return_that_ends_no_line_leaves_the_file_to_the_csv_module(
     table = read_csv_table(path)
     assert _count_plain_lines(table, POSITIONS) is None
     assert count_flows(table, POSITIONS) == counts
+
+
+def test_random_exports_count_alike_by_lines_and_by_the_csv_module(tmp_path: Path) -> None:
+    """Three hundred small exports drawn from a fixed seed: separators of the four kinds, both
+    line ends, BOMs, Excel separator lines, blank lines, short and long rows, no final line
+    end. Wherever the line-based way counts one, the csv module counts it alike."""
+    draw = random.Random(20261126)
+    header = [
+        "Time slot", "Source server name", "Source IP", "Destination server name",
+        "Destination IP", "Destination process", "Destination port",
+    ]  # fmt: skip
+    cells = [
+        ["7/1/2026 00:00-06:00", "7/1/2026 06:00-12:00"],
+        ["srv01", "SRV01", "web-02", " app04 ", "", "x.contoso.local"],
+        ["10.0.0.1", "", " 10.0.0.3", "fe80::1"],
+        ["db01", "DB01", "", "db 02"],
+        ["10.0.0.2", "", "10.0.0.9"],
+        ["sqlservr.exe", "", "unknown process"],
+        ["443", "1433", " 80", "", "8080.0"],
+    ]
+    positions = list(range(1, len(header)))
+    counted_by_lines = 0
+    for case in range(300):
+        separator, line_end = draw.choice(",;\t|"), draw.choice(["\n", "\r\n"])
+        lines = [separator.join(header)]
+        for _ in range(draw.randint(1, 20)):
+            row = [draw.choice(choices) for choices in cells]
+            shape = draw.random()
+            if shape < 0.04:
+                row = row[: draw.randint(1, len(row) - 1)]  # a short row
+            elif shape < 0.08:
+                row.append("extra")  # a long one
+            elif shape < 0.1:
+                lines.append("")  # a blank line before it
+            lines.append(separator.join(row))
+        if draw.random() < 0.1:
+            lines.insert(0, f"sep={separator}")
+        text = line_end.join(lines) + (line_end if draw.random() < 0.7 else "")
+        prefix = codecs.BOM_UTF8 if draw.random() < 0.2 else b""
+        path = tmp_path / f"deps-{case}.csv"
+        path.write_bytes(prefix + text.encode("utf-8"))
+        table = read_csv_table(path)
+        by_lines = _count_plain_lines(table, positions)
+        if by_lines is None:
+            continue
+        counted_by_lines += 1
+        with table.bulk_rows() as csv_rows:
+            by_csv = Counter(tuple(row[p] for p in positions) for row in csv_rows)
+        assert by_lines == by_csv, path.read_bytes()
+    assert counted_by_lines == 177  # the others have a short or blank line: csv counts those
