@@ -114,7 +114,8 @@ def read_in_parallel(
     soon as it is read, so that the caller merges it while the worker still reads. The worker
     reads the others in order and sends each part as soon as it is read, so that the first of
     them is here by the time this process has read its own. Whichever process runs out of its
-    own exports first takes the other's last unread ones.
+    own exports first takes the other's last unread ones. Where the system refuses a worker,
+    this process reads them all.
     """
     if not 0 < worker_from < count:
         raise ValueError(f"the worker's share must start at 1 to {count - 1}, not {worker_from}")
