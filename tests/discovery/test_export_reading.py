@@ -83,16 +83,23 @@ def _one_by_one(
     return parts, context.diagnostics.warnings
 
 
+@pytest.mark.parametrize(
+    "worker_from",
+    [
+        pytest.param(1, id="the worker's share: the last three"),
+        pytest.param(2, id="the worker's share: the last two, then this process's second"),
+    ],
+)
 def test_parts_read_by_the_worker_equal_those_read_one_by_one(
-    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path, worker_from: int
 ) -> None:
     exports = _exports(three_exports)
     expected, warnings = _one_by_one(discovery_plugins, exports)
     log = tmp_path / "worker.log"
     context = Context()
     read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
-    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=1))
-    assert _worker_read(log) == [1, 2, 3]  # this process took the first; the worker the rest
+    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=worker_from))
+    assert _worker_read(log) == [1, 2, 3]  # all but the first, which this process took
     assert parts == expected
     assert context.diagnostics.warnings == warnings
     assert len(warnings) == 1  # the RVTools template, in the first export
@@ -243,46 +250,40 @@ def test_the_worker_sends_each_part_as_soon_as_it_is_read(
     assert _worker_read(log) == [1, 2]
 
 
-def test_the_worker_done_with_its_share_reads_the_last_export_of_this_process(
-    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
-) -> None:
-    exports = _exports(three_exports)
-    expected, warnings = _one_by_one(discovery_plugins, exports)
-    log = tmp_path / "worker.log"
-    read_one = _reader(discovery_plugins, exports, log, worker_takes=3)
-    context = Context()
-    parts = list(read_in_parallel(read_one, len(exports), context, worker_from=2))
-    assert _worker_read(log) == [1, 2, 3]  # its own two, then the second of this process's
-    assert parts == expected
-    assert context.diagnostics.warnings == warnings
-
-
 def test_this_process_done_with_its_share_reads_the_last_export_of_the_worker(
     discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
 ) -> None:
     exports = _exports(three_exports)
     expected, warnings = _one_by_one(discovery_plugins, exports)
-    log = tmp_path / "worker.log"
-    parent = os.getpid()
-    read_here = tmp_path / "read-here"
-    plugins = discovery_plugins
-    read = _reader(discovery_plugins, exports, log, worker_takes=1)
-
-    def slow_worker(index: int, context: Context) -> SourcedEstate:
-        if os.getpid() == parent:
-            with read_here.open("a") as stream:
-                stream.write(f"{index}\n")
-            return read(index, context)
-        # The worker holds its first export until this process has read the last one.
-        _taken_and_held(log, index, lambda: "3" in _lines(read_here))
-        return read_export(plugins, exports[index], config=context.config, context=context)
-
+    log, read_here = tmp_path / "worker.log", tmp_path / "read-here"
+    slow_worker = _held_until_read_here(discovery_plugins, exports, log, read_here)
     context = Context()
     parts = list(read_in_parallel(slow_worker, len(exports), context, worker_from=2))
     assert _worker_read(log) == [2]
     assert _lines(read_here) == ["0", "1", "3"]
     assert parts == expected
     assert context.diagnostics.warnings == warnings  # the RVTools template's, read here first
+
+
+def _held_until_read_here(
+    plugins: MbfPluginManager, exports: list[Export], log: Path, read_here: Path
+) -> Callable[[int, Context], SourcedEstate]:
+    """Reads an export as discovery does. This process notes in ``read_here`` each export it
+    reads; the worker notes its first in ``log`` and holds it until this process has read the
+    last export (which it can only have taken from the worker's share)."""
+    parent = os.getpid()
+    read = _reader(plugins, exports, log, worker_takes=1)
+    last = str(len(exports) - 1)
+
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() == parent:
+            with read_here.open("a") as stream:
+                stream.write(f"{index}\n")
+            return read(index, context)
+        _taken_and_held(log, index, lambda: last in _lines(read_here))
+        return read_export(plugins, exports[index], config=context.config, context=context)
+
+    return read_one
 
 
 def _lines(path: Path) -> list[str]:
@@ -300,19 +301,8 @@ def test_the_first_bad_export_fails_even_when_a_later_one_failed_first(
     with pytest.raises(InputError) as one_by_one:
         discover(discovery_plugins, exports, parallel=False)
     log, read_here = tmp_path / "worker.log", tmp_path / "read-here"
-    parent = os.getpid()
-    plugins = discovery_plugins
-    read = _reader(discovery_plugins, exports, log, worker_takes=1)
-
-    def late_worker(index: int, context: Context) -> SourcedEstate:
-        if os.getpid() == parent:
-            with read_here.open("a") as stream:
-                stream.write(f"{index}\n")
-            return read(index, context)
-        # The worker holds the first bad export until this process has read the second one.
-        _taken_and_held(log, index, lambda: "3" in _lines(read_here))
-        return read_export(plugins, exports[index], config=context.config, context=context)
-
+    # The worker holds the first bad export until this process has read the second one.
+    late_worker = _held_until_read_here(discovery_plugins, exports, log, read_here)
     with pytest.raises(InputError) as in_parallel:
         list(read_in_parallel(late_worker, len(exports), Context(), worker_from=2))
     assert _lines(read_here)[:3] == ["0", "1", "3"]  # the second bad one failed here first
@@ -322,38 +312,39 @@ def test_the_first_bad_export_fails_even_when_a_later_one_failed_first(
     )
 
 
+def _killed(code: int) -> None:
+    os._exit(code)  # the worker dies, perhaps before sending what it read
+
+
+def _ended(code: int) -> None:
+    sys.exit(code)  # a plugin ending the process: a BaseException, which the worker lets through
+
+
+@pytest.mark.parametrize(
+    "death",
+    [
+        # how the worker ends, at which export, and the exports it took by then
+        pytest.param((_killed, 3, [2, 3]), id="killed after its second export"),
+        pytest.param((_ended, 2, [2]), id="ended by sys.exit in its first export"),
+    ],
+)
 def test_exports_of_a_worker_that_dies_are_read_by_this_process(
-    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    death: tuple[Callable[[int], None], int, list[int]],
 ) -> None:
+    end, at, worker_read = death
     exports = _exports(three_exports)
     expected, warnings = _one_by_one(discovery_plugins, exports)
-    read = _reader(discovery_plugins, exports, tmp_path / "worker.log", worker_takes=2)
+    log = tmp_path / "worker.log"
+    read = _reader(discovery_plugins, exports, log, worker_takes=len(worker_read))
     parent = os.getpid()
 
     def dying(index: int, context: Context) -> SourcedEstate:
         part = read(index, context)
-        if os.getpid() != parent and index == 3:
-            os._exit(3)  # the worker dies after reading two exports, perhaps before sending one
-        return part
-
-    context = Context()
-    assert list(read_in_parallel(dying, len(exports), context, worker_from=2)) == expected
-    assert _worker_read(tmp_path / "worker.log") == [2, 3]
-    assert context.diagnostics.warnings == warnings
-
-
-def test_a_worker_ended_by_a_read_leaves_its_exports_to_this_process(
-    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
-) -> None:
-    exports = _exports(three_exports)
-    expected, warnings = _one_by_one(discovery_plugins, exports)
-    read = _reader(discovery_plugins, exports, tmp_path / "worker.log", worker_takes=1)
-    parent = os.getpid()
-
-    def ending(index: int, context: Context) -> SourcedEstate:
-        part = read(index, context)
-        if os.getpid() != parent:
-            sys.exit(3)  # a plugin ending the process, in the worker: a BaseException
+        if os.getpid() != parent and index == at:
+            end(3)
         return part
 
     def hung(signum: int, frame: object) -> None:
@@ -363,13 +354,13 @@ def test_a_worker_ended_by_a_read_leaves_its_exports_to_this_process(
     signal.alarm(20)
     try:
         context = Context()
-        parts = list(read_in_parallel(ending, len(exports), context, worker_from=2))
+        parts = list(read_in_parallel(dying, len(exports), context, worker_from=2))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert parts == expected
     assert context.diagnostics.warnings == warnings
-    assert _worker_read(tmp_path / "worker.log") == [2]
+    assert _worker_read(log) == worker_read
 
 
 def test_exports_are_read_here_when_the_system_refuses_a_worker(
