@@ -14,6 +14,12 @@ and a few flows that cross from one application to another. The exports are:
   newer shape with ``Connection Count``), about 20 rows per server together (1M at 50k);
 - ``mbf.toml``: the three datacenters with lease ends, and a two-week factory cadence.
 
+Beside them, the same servers as Azure Migrate's workbooks (``WORKBOOK_NAMES``; their own row of
+the benchmark): Azure Migrate Export's ``Discovery_Report`` and Core Report, and the portal's
+``All_Assessed_Machines`` assessment, each with the columns of the corpus samples. As in real
+exports, the inventory spells each OS as VMware does and the assessments as Azure does, and the
+two assessments group the servers differently: each server has two conflicts to record.
+
 Same scale, same bytes: everything is drawn from a fixed seed. Usage::
 
     uv run python benchmarks/estate_exports.py DIR [--servers 50000]
@@ -26,6 +32,7 @@ import csv
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 SEED = 20261126
 DATACENTERS = ("Amsterdam 1", "Dublin 2", "Frankfurt 3")
@@ -43,6 +50,12 @@ EXPORT_NAMES = (
     "AzureMigrate_DependencyExport.csv",
 )
 """The export files, in the order discovery reads them (the first export wins conflicts)."""
+WORKBOOK_NAMES = (
+    "AzureMigrate_Discovery_Report.xlsx",
+    "AzureMigrate_Assessment_Core_Report.xlsx",
+    "AzureMigrate_Assessment.xlsx",
+)
+"""Azure Migrate's workbooks of the same servers, in the order discovery reads them."""
 
 # Shared infrastructure per 1,000 servers (at least one of each): role, port, process.
 _INFRA = (
@@ -141,15 +154,15 @@ def generate(directory: Path, servers: int) -> list[Path]:
     _write_import_csv(directory / EXPORT_NAMES[1], estate)
     _write_cmdb(directory / EXPORT_NAMES[2], estate)
     _write_dependencies(directory / EXPORT_NAMES[3], directory / EXPORT_NAMES[4], estate)
+    _write_discovery_report(directory / WORKBOOK_NAMES[0], estate)
+    _write_core_report(directory / WORKBOOK_NAMES[1], estate)
+    _write_assessment(directory / WORKBOOK_NAMES[2], estate)
     _write_config(directory / "mbf.toml", servers)
     return [directory / name for name in EXPORT_NAMES]
 
 
 def _write_rvtools(path: Path, estate: _Estate) -> None:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    book.set_properties({"created": dt.datetime(2026, 11, 26)})  # fixed: the same bytes every run
+    book = _workbook(path)
     sheet = book.add_worksheet("vInfo")
     sheet.write_row(0, 0, ["VM", "Powerstate", "Template", "SRM Placeholder", "CPUs", "Memory",
                            "Provisioned MiB", "In Use MiB", "Datacenter", "Cluster", "Host",
@@ -160,6 +173,112 @@ def _write_rvtools(path: Path, estate: _Estate) -> None:
                                    estate.memory[n], 102400, 51200,
                                    estate.datacenter[n], f"CL{n % 40}", f"esx{n % 400:03d}",
                                    _ip(n), _OSES[estate.os[n]][0], "vc01"])  # fmt: skip
+    book.close()
+
+
+def _workbook(path: Path) -> Any:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    book.set_properties({"created": dt.datetime(2026, 11, 26)})  # fixed: the same bytes every run
+    return book
+
+
+def _addresses(n: int) -> str:
+    """The address list of server ``n`` as Azure Migrate writes it; every third has an IPv6 one."""
+    ipv6 = f"fd00::{n:x}," if n % 3 == 0 else ""
+    return f"[{ipv6}{_ip(n)}];"
+
+
+def _machine_id(n: int) -> str:
+    return (f"/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/migrate/providers/"
+            f"microsoft.offazure/vmwaresites/site01/machines/vm-{n:06d}")  # fmt: skip
+
+
+def _environment(estate: _Estate, n: int) -> str:
+    app = estate.app_of[n]
+    return "Prod" if app is None else ("Prod", "Test", "Dev")[app % 3]
+
+
+def _readiness(n: int) -> tuple[str, str]:
+    """Azure VM readiness and its warnings: most ready, some with conditions, a few not."""
+    if n % 25 == 3:
+        return "Not Ready", "UnsupportedOperatingSystem"
+    if n % 10 == 1:
+        return "Ready with conditions", "EndorsedWithConditionsLinuxDistributions"
+    return "Ready", "NotApplicable"
+
+
+def _write_discovery_report(path: Path, estate: _Estate) -> None:
+    book = _workbook(path)
+    book.add_worksheet("Properties").write_row(0, 0, ["Azure Migrate Project Name", "Currency"])
+    sheet = book.add_worksheet("Discovery_Report")
+    sheet.write_row(0, 0, ["Machine Name", "Environment", "Software Inventory Count",
+                           "SQL Discovery Server Count", "Is SQL Service Present",
+                           "Web Applications Count", "Operating System", "Cores",
+                           "Memory (in MB)", "Total Disks", "IP Addresses", "MAC Addresses",
+                           "Total Network Adapters", "Boot Type", "Power Stats",
+                           "First Discovery Time", "Last Updated Time", "Machine ID"])  # fmt: skip
+    for n, name in enumerate(estate.names):
+        sheet.write_row(n + 1, 0, [name.upper(), _environment(estate, n), 40 + n % 60, -1,
+                                   False, 0, _OSES[estate.os[n]][0], estate.cores[n],
+                                   estate.memory[n], 1 + n % 3, _addresses(n),
+                                   f"[00:50:56:{n >> 16 & 255:02x}:{n >> 8 & 255:02x}:{n & 255:02x}];",
+                                   1, "BIOS", "ON", "2026-07-01T06:12:34Z",
+                                   "2026-08-01T12:48:17Z", _machine_id(n)])  # fmt: skip
+    book.close()
+
+
+def _write_core_report(path: Path, estate: _Estate) -> None:
+    book = _workbook(path)
+    properties = book.add_worksheet("Properties")
+    properties.write_row(0, 0, ["Azure Migrate Project Name", "Target Region", "Currency"])
+    properties.write_row(1, 0, ["contoso-exit", "West Europe", "EUR"])
+    sheet = book.add_worksheet("All_VM_IaaS_Server_Rehost_Perf")
+    sheet.write_row(0, 0, ["Machine Name", "Environment", "Azure VM Readiness",
+                           "Azure VM Readiness - Warnings", "Recommended VM Size",
+                           "Monthly Compute Cost Estimate (Pay as you go)",
+                           "Monthly Storage Cost Estimate", "Monthly Security Cost Estimate",
+                           "Operating System", "Support Status", "VM Host", "Boot Type", "Cores",
+                           "Memory (in MB)", "CPU Utilization (in %)", "Memory Utilization (in %)",
+                           "Storage (in GB)", "Network Adapters", "IP Addresses", "MAC Addresses",
+                           "Disk Names", "Azure Disk Readiness", "Recommended Disk SKUs",
+                           "Group Name", "Machine ID"])  # fmt: skip
+    for n, name in enumerate(estate.names):
+        readiness, warnings = _readiness(n)
+        environment = _environment(estate, n)
+        sheet.write_row(n + 1, 0, [name.upper(), environment, readiness, warnings,
+                                   f"Standard_D{estate.cores[n]}as_v5", 35.04 * estate.cores[n],
+                                   9.14, 0.0, _OSES[estate.os[n]][1], "Mainstream",
+                                   f"esx{n % 400:03d}", "BIOS", estate.cores[n], estate.memory[n],
+                                   round(5 + n % 90 * 0.5, 2), 33.99, 100.0, 1, _addresses(n),
+                                   "[00:50:56:8f:8f:c4];", "scsi0:0;", "Ready;", "Standard_S10;",
+                                   f"AzureVM-{environment}-AME-18285", _machine_id(n)])  # fmt: skip
+    book.close()
+
+
+def _write_assessment(path: Path, estate: _Estate) -> None:
+    """The portal's assessment export: the Core Report's figures, but one group per application
+    (infrastructure in one) where Azure Migrate Export groups by environment."""
+    book = _workbook(path)
+    book.add_worksheet("Assessment_Summary").write_row(0, 0, ["Property", "Value"])
+    sheet = book.add_worksheet("All_Assessed_Machines")
+    sheet.write_row(0, 0, ["Machine", "VM host", "Azure VM readiness", "Azure readiness issues",
+                           "Data collection issues", "Recommended size",
+                           "Compute monthly cost EUR", "Storage monthly cost EUR",
+                           "Operating system", "Boot type", "Cores", "Memory(MB)",
+                           "CPU usage(%)", "Memory usage(%)", "Storage(GB)", "Network adapters",
+                           "IP address", "MAC address", "Group name"])  # fmt: skip
+    for n, name in enumerate(estate.names):
+        readiness, issues = _readiness(n)
+        app = estate.app_of[n]
+        group = "Shared infrastructure" if app is None else f"App {app:05d}"
+        sheet.write_row(n + 1, 0, [name.upper(), f"esx{n % 400:03d}", readiness,
+                                   "" if issues == "NotApplicable" else issues, "",
+                                   f"Standard_D{estate.cores[n]}as_v5", 35.04 * estate.cores[n],
+                                   9.14, _OSES[estate.os[n]][1], "BIOS", estate.cores[n],
+                                   estate.memory[n], 12.5, 40, 100.0, 1, _addresses(n),
+                                   "[00:15:5d:01:02:03];", group])  # fmt: skip
     book.close()
 
 
@@ -239,7 +358,8 @@ def main() -> None:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--servers", type=int, default=50_000)
     args = parser.parse_args()
-    for path in generate(args.directory, args.servers):
+    generate(args.directory, args.servers)
+    for path in (args.directory / name for name in (*EXPORT_NAMES, *WORKBOOK_NAMES)):
         print(f"{path}  {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "benchmarks" / "run.py"
 ROWS = (
     "discover",
+    "discover Azure Migrate workbooks",
     "generate + plan",
     "convert ado-csv -> jira-csv",
     "convert jira-csv -> ado-csv",
@@ -24,6 +25,7 @@ ROWS = (
 )
 MEASURED = {
     "discover": "read the exports with csv / calamine",
+    "discover Azure Migrate workbooks": "read the workbooks with calamine",
     "generate + plan": "the discover floor",
     "convert ado-csv -> jira-csv": "csv module reading + writing the rows",
     "convert jira-csv -> ado-csv": "csv module reading + writing the rows",
