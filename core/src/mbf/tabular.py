@@ -36,6 +36,7 @@ __all__ = [
     "cell_float",
     "cell_int",
     "cell_text",
+    "extras_column",
     "float_column",
     "int_column",
     "neutralise",
@@ -325,6 +326,23 @@ def bool_column(values: Sequence[Any]) -> list[bool] | None:
         return [cell_bool(v, where="", row=0, column="") for v in values]
     except InputError:
         return None
+
+
+def extras_column(columns: Mapping[str, Sequence[Any]], count: int) -> list[dict[str, Any]]:
+    """Each record's ``extra`` from one column of values per key (each ``count`` long): the
+    values that are neither ``""`` nor ``None``, keys in the order of ``columns``."""
+    keys = [key for key, column in columns.items() if not set(column) <= _BLANK_CELLS]
+    if all("" not in columns[key] and None not in columns[key] for key in keys):
+        # Every record has every one of those keys (as every VM of an RVTools export).
+        rows = zip(*(columns[key] for key in keys), strict=True) if keys else [()] * count
+        return list(map(dict, map(zip, itertools.repeat(keys), rows)))
+    return [
+        {key: value for key, value in zip(keys, row, strict=True) if value not in _BLANK_CELLS}
+        for row in zip(*(columns[key] for key in keys), strict=True)
+    ]
+
+
+_BLANK_CELLS = frozenset({"", None})
 
 
 def split_list(text: str) -> tuple[str, ...]:

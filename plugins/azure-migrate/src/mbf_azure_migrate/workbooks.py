@@ -9,15 +9,20 @@
 
 Readiness becomes ready / ready_with_conditions / not_ready / unknown; every readiness issue (the
 Core Report calls them warnings) becomes a blocker of the server.
+
+Each sheet is read a column at a time (50,000 machines are a normal export), and row by row
+only when a cell needs the careful per-cell reading, which names the row and column of a bad one.
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from mbf.domain import Estate, EstateSource, Server, Workload, server_id, slug
+from mbf.domain import Estate, EstateSource, Server, Workload, server_id, server_ids, slug
+from mbf.domain.estate import normalised_servers
 from mbf.errors import InputError
 from mbf.tabular import (
     Columns,
@@ -26,10 +31,20 @@ from mbf.tabular import (
     cell_float,
     cell_int,
     cell_text,
+    extras_column,
+    float_column,
+    int_column,
     normalise_header,
+    text_column,
 )
 from mbf.workbooks import Workbook
-from mbf_azure_migrate.values import addresses, application_group, issues, readiness
+from mbf_azure_migrate.values import (
+    address_column,
+    addresses,
+    application_group,
+    issues,
+    readiness,
+)
 
 __all__ = [
     "ASSESSMENT_SHEET",
@@ -97,6 +112,72 @@ _CORE_REPORT = (
     ColumnSpec("Machine ID", ()),
 )
 _MONTHLY_COST = re.compile(r"^(compute|storage)monthlycost([a-z]{3})$")
+_T = TypeVar("_T")
+
+
+class _ByRow(Exception):
+    """A sheet the column-at-a-time reading leaves to the row-by-row one (a blank or short row,
+    a cell that is not plainly a number), which reads or reports it."""
+
+
+class _Cells:
+    """The located columns of a sheet as lists of cells, converted a column at a time."""
+
+    def __init__(self, table: Table, cols: Columns) -> None:
+        rows = table.rows
+        if not isinstance(rows, list) or not rows:
+            raise _ByRow
+        if min(map(len, rows)) <= max(cols.index.values()):
+            raise _ByRow  # a short row: its missing cells are blank
+        self.rows = rows
+        self.count = len(rows)
+        self._raw = {name: self.at(at) for name, at in cols.index.items()}
+
+    def at(self, position: int) -> list[Any]:
+        """The cells of the column at ``position``."""
+        try:
+            return list(map(operator.itemgetter(position), self.rows))
+        except IndexError:
+            raise _ByRow from None  # a row too short to reach it
+
+    def texts(self, name: str) -> list[str]:
+        """The column's cells as stripped text; blanks when the sheet lacks it."""
+        raw = self._raw.get(name)
+        return [""] * self.count if raw is None else text_column(raw)
+
+    def names(self, name: str) -> list[str]:
+        """The machine names; a blank one (or a blank row) is for the row-by-row reading."""
+        names = self.texts(name)
+        if "" in names:
+            raise _ByRow
+        return names
+
+    def whole(self, name: str) -> list[int | None]:
+        """The column's whole numbers, ``None`` where blank."""
+        raw = self._raw.get(name)
+        numbers = [None] * self.count if raw is None else int_column(raw)
+        if numbers is None:
+            raise _ByRow
+        return numbers
+
+    def numbers(self, cells: list[Any] | None) -> list[float | None]:
+        """``cells`` (a column of the sheet, or ``None`` for none) as numbers, ``None`` where
+        blank."""
+        numbers = [None] * self.count if cells is None else float_column(cells)
+        if numbers is None:
+            raise _ByRow
+        return numbers
+
+    def raw(self, name: str) -> list[Any] | None:
+        """The column's cells as read, ``None`` when the sheet lacks it."""
+        return self._raw.get(name)
+
+
+def _each(interpret: Callable[[str], _T], texts: list[str]) -> list[_T]:
+    """``interpret`` of each text, called once per distinct text (a column of 50,000 readiness
+    cells holds a handful of words)."""
+    meaning = {text: interpret(text) for text in dict.fromkeys(texts)}
+    return list(map(meaning.__getitem__, texts))
 
 
 def _name(cols: Columns, row: Sequence[Any], number: int, table: Table, column: str) -> str:
@@ -137,6 +218,35 @@ def read_inventory(book: Workbook) -> Estate:
     """Servers of the ``Discovery_Report`` sheet (Azure Migrate Export's inventory)."""
     table = book.table(book.find_sheet(INVENTORY_SHEET) or INVENTORY_SHEET)
     cols = Columns.locate(table.header, _INVENTORY, table=table)
+    try:
+        servers = _inventory_by_column(_Cells(table, cols))
+    except _ByRow:
+        servers = _inventory_by_row(table, cols)
+    return _estate(table, servers)
+
+
+def _inventory_by_column(cells: _Cells) -> list[Server]:
+    names = cells.names("Machine Name")
+    extra = {
+        "machine_id": cells.texts("Machine ID"),
+        "power_state": cells.texts("Power Stats"),
+        "boot_type": cells.texts("Boot Type"),
+        "support_status": cells.texts("Support Status"),
+        "disks": cells.whole("Total Disks"),
+    }
+    return normalised_servers(
+        server_ids(names),
+        names,
+        os=cells.texts("Operating System"),
+        cores=cells.whole("Cores"),
+        memory_mb=cells.whole("Memory (in MB)"),
+        environment=cells.texts("Environment"),
+        ip_addresses=address_column(cells.texts("IP Addresses")),
+        extra=extras_column(extra, cells.count),
+    )
+
+
+def _inventory_by_row(table: Table, cols: Columns) -> list[Server]:
     servers = []
     for number, row in table.numbered_rows():
         name = _name(cols, row, number, table, "Machine Name")
@@ -160,7 +270,7 @@ def read_inventory(book: Workbook) -> Estate:
                 ),
             )
         )
-    return _estate(table, servers)
+    return servers
 
 
 def _group_workload(group: str, workloads: dict[str, Workload]) -> tuple[str, ...]:
@@ -184,8 +294,54 @@ def read_assessment(book: Workbook) -> Estate:
         for position, header in enumerate(table.header)
         if (match := _MONTHLY_COST.match(normalise_header(header)))
     ]
-    servers = []
     workloads: dict[str, Workload] = {}
+    try:
+        servers = _assessment_by_column(_Cells(table, cols), costs, workloads)
+    except _ByRow:
+        workloads.clear()
+        servers = _assessment_by_row(table, cols, costs, workloads)
+    return _estate(table, servers, workloads)
+
+
+_Costs = list[tuple[int, str, str, str]]
+"""Where each monthly cost column is, its header, what it costs (compute or storage) and its
+currency."""
+
+
+def _assessment_by_column(
+    cells: _Cells, costs: _Costs, workloads: dict[str, Workload]
+) -> list[Server]:
+    names = cells.names("Machine")
+    groups = cells.texts("Group name")
+    extra: dict[str, list[Any]] = {
+        "recommended_size": cells.texts("Recommended size"),
+        "vm_host": cells.texts("VM host"),
+        "boot_type": cells.texts("Boot type"),
+        "data_collection_issues": cells.texts("Data collection issues"),
+        "assessment_group": groups,
+    }
+    for position, _header, kind, currency in costs:
+        extra[f"monthly_{kind}_cost"] = cells.numbers(cells.at(position))
+        extra["currency"] = [currency] * cells.count
+    return normalised_servers(
+        server_ids(names),
+        names,
+        os=cells.texts("Operating system"),
+        cores=cells.whole("Cores"),
+        memory_mb=cells.whole("Memory(MB)"),
+        storage_gb=cells.numbers(cells.raw("Storage(GB)")),
+        ip_addresses=address_column(cells.texts("IP address")),
+        readiness=_each(readiness, cells.texts("Azure VM readiness")),
+        blockers=_each(issues, cells.texts("Azure readiness issues")),
+        workload_ids=_each(lambda group: _group_workload(group, workloads), groups),
+        extra=extras_column(extra, cells.count),
+    )
+
+
+def _assessment_by_row(
+    table: Table, cols: Columns, costs: _Costs, workloads: dict[str, Workload]
+) -> list[Server]:
+    servers = []
     for number, row in table.numbered_rows():
         name = _name(cols, row, number, table, "Machine")
         extra: dict[str, Any] = {
@@ -216,7 +372,7 @@ def read_assessment(book: Workbook) -> Estate:
                 extra=_clean(extra),
             )
         )
-    return _estate(table, servers, workloads)
+    return servers
 
 
 def _currency(book: Workbook) -> str:
@@ -239,8 +395,53 @@ def read_core_report(book: Workbook) -> Estate:
     table = book.table(sheet)
     cols = Columns.locate(table.header, _CORE_REPORT, table=table)
     currency = _currency(book)
-    servers = []
     workloads: dict[str, Workload] = {}
+    try:
+        servers = _core_report_by_column(_Cells(table, cols), currency, workloads)
+    except _ByRow:
+        workloads.clear()
+        servers = _core_report_by_row(table, cols, currency, workloads)
+    return _estate(table, servers, workloads)
+
+
+def _core_report_by_column(
+    cells: _Cells, currency: str, workloads: dict[str, Workload]
+) -> list[Server]:
+    names = cells.names("Machine Name")
+    groups = cells.texts("Group Name")
+    extra: dict[str, list[Any]] = {
+        "recommended_size": cells.texts("Recommended VM Size"),
+        "monthly_compute_cost": cells.numbers(
+            cells.raw("Monthly Compute Cost Estimate (Pay as you go)")
+        ),
+        "monthly_storage_cost": cells.numbers(cells.raw("Monthly Storage Cost Estimate")),
+        "currency": [currency] * cells.count,
+        "support_status": cells.texts("Support Status"),
+        "vm_host": cells.texts("VM Host"),
+        "boot_type": cells.texts("Boot Type"),
+        "machine_id": cells.texts("Machine ID"),
+        "assessment_group": groups,
+    }
+    return normalised_servers(
+        server_ids(names),
+        names,
+        os=cells.texts("Operating System"),
+        cores=cells.whole("Cores"),
+        memory_mb=cells.whole("Memory (in MB)"),
+        storage_gb=cells.numbers(cells.raw("Storage (in GB)")),
+        environment=cells.texts("Environment"),
+        ip_addresses=address_column(cells.texts("IP Addresses")),
+        readiness=_each(readiness, cells.texts("Azure VM Readiness")),
+        blockers=_each(issues, cells.texts("Azure VM Readiness - Warnings")),
+        workload_ids=_each(lambda group: _group_workload(group, workloads), groups),
+        extra=extras_column(extra, cells.count),
+    )
+
+
+def _core_report_by_row(
+    table: Table, cols: Columns, currency: str, workloads: dict[str, Workload]
+) -> list[Server]:
+    servers = []
     for number, row in table.numbered_rows():
         name = _name(cols, row, number, table, "Machine Name")
         group = cols.text(row, "Group Name")
@@ -275,4 +476,4 @@ def read_core_report(book: Workbook) -> Estate:
                 extra=_clean(extra),
             )
         )
-    return _estate(table, servers, workloads)
+    return servers
