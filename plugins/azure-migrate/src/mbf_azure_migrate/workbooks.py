@@ -155,7 +155,9 @@ class _Cells:
     def whole(self, name: str) -> list[int | None]:
         """The column's whole numbers, ``None`` where blank."""
         raw = self._raw.get(name)
-        numbers = [None] * self.count if raw is None else int_column(raw)
+        if raw is None:
+            return [None] * self.count
+        numbers = int_column(raw)
         if numbers is None:
             raise _ByRow
         return numbers
@@ -163,7 +165,9 @@ class _Cells:
     def numbers(self, cells: list[Any] | None) -> list[float | None]:
         """``cells`` (a column of the sheet, or ``None`` for none) as numbers, ``None`` where
         blank."""
-        numbers = [None] * self.count if cells is None else float_column(cells)
+        if cells is None:
+            return [None] * self.count
+        numbers = float_column(cells)
         if numbers is None:
             raise _ByRow
         return numbers
@@ -227,7 +231,7 @@ def read_inventory(book: Workbook) -> Estate:
 
 def _inventory_by_column(cells: _Cells) -> list[Server]:
     names = cells.names("Machine Name")
-    extra = {
+    extra: dict[str, list[Any]] = {
         "machine_id": cells.texts("Machine ID"),
         "power_state": cells.texts("Power Stats"),
         "boot_type": cells.texts("Boot Type"),
