@@ -31,6 +31,7 @@ from mbf.tabular import (
     cell_bool,
     cell_float,
     cell_int,
+    extras_column,
     float_column,
     int_column,
     normalise_header,
@@ -260,29 +261,6 @@ _Read = tuple[list[Server], dict[str, Datacenter], int, int]
 """The servers, datacenters by id, and how many templates and SRM placeholders were skipped."""
 
 
-def _extras(columns: dict[str, Sequence[Any]], count: int) -> list[dict[str, Any]]:
-    """Each VM's ``extra``: the values of ``columns`` (one list per key, ``count`` long) that
-    are neither blank nor ``None``, keys in the order of ``columns``."""
-    keys = [key for key, column in columns.items() if not _all_blank(column)]
-    if all(_no_blank(columns[key]) for key in keys):  # every VM has every one of those keys
-        rows = zip(*(columns[key] for key in keys), strict=True) if keys else [()] * count
-        return list(map(dict, map(zip, itertools.repeat(keys), rows)))
-    return [
-        {key: value for key, value in zip(keys, row, strict=True) if value not in ("", None)}
-        for row in zip(*(columns[key] for key in keys), strict=True)
-    ]
-
-
-def _all_blank(column: Sequence[Any]) -> bool:
-    """Whether no VM has a value in ``column``."""
-    return set(column) <= {"", None}
-
-
-def _no_blank(column: Sequence[Any]) -> bool:
-    """Whether every VM has a value in ``column``."""
-    return "" not in column and None not in column
-
-
 def _read_row_by_row(
     vinfo: Table, cols: Columns, *, disks: dict[str, _Disks], hosts: dict[str, _HostInfo]
 ) -> _Read:
@@ -437,6 +415,6 @@ def _read_by_column(
         memory_mb=memory,
         storage_gb=list(map(_gib, storage)),
         ip_addresses=[(ip,) if ip else () for ip in texts("Primary IP Address")],
-        extra=_extras(extra, count),
+        extra=extras_column(extra, count),
     )
     return servers, datacenters, templates, placeholders
