@@ -34,7 +34,12 @@ FULL = Server(
     extra={"vcenter": "vc01", "cluster": "", "storage_used_gb": 1.5, "tools": None, "on": True},
 )
 BARE = Server(id="srv02", name="srv02")
-CONFLICTED = attrs.evolve(FULL, extra={"z": 1, "conflicts": {"os": {"b": "Linux", "a": "Windows"}}})
+CONFLICTED = attrs.evolve(
+    FULL,
+    extra={"z": 1, "conflicts": {"os": {"b": "Linux", "a": "Windows"}, "cores": {"a": 2, "b": 4}}},
+)
+UNPLAIN_EXTRA = attrs.evolve(BARE, extra={"disks": ("C:", "D:")})
+"""A tuple in ``extra``: the converter decides how to write it."""
 ODD_READINESS = attrs.evolve(BARE, readiness="ready")  # type: ignore[arg-type]  # cattrs decides
 DEPENDENCIES = (
     Dependency(source_id="srv01", target_id="srv02"),
@@ -77,6 +82,10 @@ def test_servers_are_what_cattrs_makes() -> None:
     }
     assert list(fast[0]["sources"]) == ["cores", "os"]  # sorted, as the converter sorts
     assert fast[1] == {"id": "srv02", "name": "srv02"}
+    # A merge's conflicts: extra's own keys sorted, the mapping inside as it is.
+    assert _json(fast[2]["extra"]) == (
+        b'{"conflicts":{"os":{"b":"Linux","a":"Windows"},"cores":{"a":2,"b":4}},"z":1}'
+    )
 
 
 def test_irregular_servers_go_to_the_converter() -> None:
@@ -86,9 +95,10 @@ def test_irregular_servers_go_to_the_converter() -> None:
         calls.append(value)
         return {"by": "converter"}
 
-    fast = servers_to_json([BARE, CONFLICTED, ODD_READINESS], unstructure)
-    assert fast == [{"id": "srv02", "name": "srv02"}, {"by": "converter"}, {"by": "converter"}]
-    assert calls == [CONFLICTED, ODD_READINESS]
+    fast = servers_to_json([BARE, CONFLICTED, UNPLAIN_EXTRA, ODD_READINESS], unstructure)
+    assert fast[0] == {"id": "srv02", "name": "srv02"}
+    assert fast[2:] == [{"by": "converter"}, {"by": "converter"}]
+    assert calls == [UNPLAIN_EXTRA, ODD_READINESS]
 
 
 def test_dependencies_are_what_cattrs_makes() -> None:

@@ -7,12 +7,14 @@ build the very dictionaries the native converter (``omit_if_default``) builds, f
 
 - a field at its default is left out, exactly where the converter compares ``value != default``;
 - mapping keys are sorted, as the converter's mapping hook sorts them;
-- tuples are left as tuples: orjson writes them as the lists the converter would make.
+- tuples are left as tuples: orjson writes them as the lists the converter would make;
+- a mapping inside ``extra`` (a merge's ``conflicts``: per field, each export's value) is left
+  as it is, keys in their own order, as the converter leaves it.
 
-A server whose ``extra`` holds anything but text, numbers, booleans and ``None`` (a merge
-conflict is a nested mapping) and a server whose readiness is not a :class:`Readiness` are
-handed to the converter, which stays the reference. ``tests/serialization/test_estate_json.py``
-checks both paths against it.
+A server whose ``extra`` holds anything but text, numbers, booleans, ``None`` and mappings of
+them, and a server whose readiness is not a :class:`Readiness`, are handed to the converter,
+which stays the reference. ``tests/serialization/test_estate_json.py`` checks both paths
+against it.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ def servers_to_json(
 def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]:
     extra = server.extra
     readiness = server.readiness
-    if type(readiness) is not Readiness or not _SCALARS.issuperset(map(type, extra.values())):
+    values = extra.values()
+    if type(readiness) is not Readiness or (
+        not _SCALARS.issuperset(map(type, values)) and not all(map(_plain, values))
+    ):
         return unstructure(server)  # type: ignore[no-any-return]
     record: dict[str, Any] = {"id": server.id, "name": server.name}
     if server.datacenter_id is not None:
@@ -71,6 +76,13 @@ def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]
     if extra:
         record["extra"] = _sorted(extra)
     return record
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is a scalar, or a dict with text keys of values that are."""
+    if type(value) is dict:
+        return all(type(key) is str for key in value) and all(map(_plain, value.values()))
+    return type(value) in _SCALARS
 
 
 def _sorted(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
