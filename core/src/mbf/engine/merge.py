@@ -225,6 +225,7 @@ class _Drafts:
                 return
             at = list(itertools.compress(at, differs))
             column = list(itertools.compress(column, differs))
+        differing: list[tuple[int, Any, Any]] = []
         for position, found in zip(at, column, strict=True):
             if found is None or found == "" or found is unknown:
                 continue
@@ -240,10 +241,9 @@ class _Drafts:
                         store[position] = value
                         origin[position] = label
                     continue
-                self._reconcile(
-                    position, field, kept=kept, value=value, label=label, conflicts=conflicts,
-                    extra=extra,
-                )  # fmt: skip
+                differing.append((position, kept, value))
+        if differing:
+            self._reconcile(field, differing, label, conflicts, extra=extra)
 
     def _better_names(
         self,
@@ -267,39 +267,45 @@ class _Drafts:
 
     def _reconcile(
         self,
-        position: int,
         key: str,
-        *,
-        kept: Any,
-        value: Any,
+        differing: list[tuple[int, Any, Any]],
         label: str,
         conflicts: _Conflicts,
+        *,
         extra: bool,
     ) -> None:
-        """Two exports gave different values: equal after all, a better name, or a conflict
-        kept aside."""
+        """An export's values that differ from the kept ones (``(position, kept, value)``):
+        equal after all, a better name, or conflicts kept aside. One call per field: an
+        inventory and an assessment spell the OS of each of 50,000 servers differently."""
         store, origin = self._lists(key, extra=extra)
-        if _same(key, kept, value):
-            if key == "name" and not extra and len(str(value)) > len(str(kept)):
-                store[position] = (
-                    value  # the FQDN says more than the short name; both name one host
-                )
-                origin[position] = label
-            return
-        merged_id = self._id_at[position]
-        kept_from = origin[position]
-        assert kept_from is not None  # a kept value is always some export's
         field = f"extra.{key}" if extra else key
-        seen = self.conflicts.setdefault(merged_id, {}).setdefault(field, {kept_from: _plain(kept)})
-        seen.setdefault(label, _plain(value))
-        conflicts.add(
-            merged_id,
-            field,
-            kept_from=kept_from,
-            kept=_plain(kept),
-            other_from=label,
-            other=_plain(value),
-        )
+        is_name = key == "name" and not extra
+        id_at, kept_aside = self._id_at, self.conflicts
+        for position, kept, value in differing:
+            if _same(key, kept, value):
+                if is_name and len(str(value)) > len(str(kept)):
+                    store[position] = value  # the FQDN says more than the short name
+                    origin[position] = label
+                continue
+            merged_id = id_at[position]
+            kept_from = origin[position]
+            assert kept_from is not None  # a kept value is always some export's
+            plain_kept, plain_value = _plain(kept), _plain(value)
+            fields = kept_aside.get(merged_id)
+            if fields is None:
+                fields = kept_aside[merged_id] = {}
+            seen = fields.get(field)
+            if seen is None:
+                seen = fields[field] = {kept_from: plain_kept}
+            seen.setdefault(label, plain_value)
+            conflicts.add(
+                merged_id,
+                field,
+                kept_from=kept_from,
+                kept=plain_kept,
+                other_from=label,
+                other=plain_value,
+            )
 
     def build(self, merged_ids: list[str]) -> tuple[Server, ...]:
         """The merged servers ``merged_ids`` name, in that order, made a field at a time."""
