@@ -28,6 +28,8 @@ __all__ = ["dependencies_to_json", "servers_to_json"]
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Types the converter returns unchanged, so a mapping of them needs only its keys sorted."""
+_SCALARS_AND_DICTS = _SCALARS | {dict}
+_TEXT = frozenset({str})
 _UNKNOWN = Readiness.UNKNOWN
 
 
@@ -42,9 +44,8 @@ def servers_to_json(
 def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]:
     extra = server.extra
     readiness = server.readiness
-    values = extra.values()
-    if type(readiness) is not Readiness or (
-        not _SCALARS.issuperset(map(type, values)) and not all(map(_plain, values))
+    if type(readiness) is not Readiness or not (
+        _SCALARS.issuperset(map(type, extra.values())) or _plain(extra)
     ):
         return unstructure(server)  # type: ignore[no-any-return]
     record: dict[str, Any] = {"id": server.id, "name": server.name}
@@ -78,11 +79,18 @@ def _server(server: Server, unstructure: Callable[[Any], Any]) -> dict[str, Any]
     return record
 
 
-def _plain(value: Any) -> bool:
-    """Whether ``value`` is a scalar, or a dict with text keys of values that are."""
-    if type(value) is dict:
-        return all(type(key) is str for key in value) and all(map(_plain, value.values()))
-    return type(value) in _SCALARS
+def _plain(mapping: Mapping[str, Any]) -> bool:
+    """Whether ``mapping`` has text keys, and values that are scalars or dicts such as it."""
+    if not _TEXT.issuperset(map(type, mapping)):
+        return False
+    kinds = set(map(type, mapping.values()))
+    if not kinds <= _SCALARS_AND_DICTS:
+        return False
+    if dict in kinds:
+        for value in mapping.values():
+            if type(value) is dict and not _plain(value):
+                return False
+    return True
 
 
 def _sorted(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
