@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from mbf.domain import Estate, EstateSource, Server, Workload, server_id, server_ids, slug
 from mbf.domain.estate import normalised_servers
@@ -115,6 +115,33 @@ _MONTHLY_COST = re.compile(r"^(compute|storage)monthlycost([a-z]{3})$")
 _T = TypeVar("_T")
 
 
+class _Assessed(NamedTuple):
+    """Where an assessment sheet keeps the fields of a server: the portal's
+    ``All_Assessed_Machines`` and the Core Report spell the same columns differently."""
+
+    machine: str
+    os: str
+    cores: str
+    memory: str
+    storage: str
+    addresses: str
+    readiness: str
+    issues: str
+    group: str
+    environment: str = "Environment"
+    """The portal's sheet has none: its servers' environment is blank."""
+
+
+_ASSESSED = _Assessed(
+    "Machine", "Operating system", "Cores", "Memory(MB)", "Storage(GB)", "IP address",
+    "Azure VM readiness", "Azure readiness issues", "Group name",
+)  # fmt: skip
+_CORE_REPORT_ASSESSED = _Assessed(
+    "Machine Name", "Operating System", "Cores", "Memory (in MB)", "Storage (in GB)",
+    "IP Addresses", "Azure VM Readiness", "Azure VM Readiness - Warnings", "Group Name",
+)  # fmt: skip
+
+
 class _ByRow(Exception):
     """A sheet the column-at-a-time reading leaves to the row-by-row one (a blank or short row,
     a cell that is not plainly a number), which reads or reports it."""
@@ -154,23 +181,24 @@ class _Cells:
 
     def whole(self, name: str) -> list[int | None]:
         """The column's whole numbers, ``None`` where blank."""
-        raw = self._raw.get(name)
-        if raw is None:
-            return [None] * self.count
-        numbers = int_column(raw)
-        if numbers is None:
-            raise _ByRow
-        return numbers
+        return self._converted(self._raw.get(name), int_column)
 
     def numbers(self, cells: list[Any] | None) -> list[float | None]:
         """``cells`` (a column of the sheet, or ``None`` for none) as numbers, ``None`` where
         blank."""
+        return self._converted(cells, float_column)
+
+    def _converted(
+        self, cells: list[Any] | None, convert: Callable[[list[Any]], list[Any] | None]
+    ) -> list[Any]:
+        """``convert`` of ``cells``, all ``None`` when the sheet lacks them; a cell that
+        ``convert`` refuses is for the row-by-row reading."""
         if cells is None:
             return [None] * self.count
-        numbers = float_column(cells)
-        if numbers is None:
+        converted = convert(cells)
+        if converted is None:
             raise _ByRow
-        return numbers
+        return converted
 
     def raw(self, name: str) -> list[Any] | None:
         """The column's cells as read, ``None`` when the sheet lacks it."""
@@ -289,6 +317,60 @@ def _group_workload(group: str, workloads: dict[str, Workload]) -> tuple[str, ..
     return (workload_id,)
 
 
+def _assessed_by_column(
+    cells: _Cells, sheet: _Assessed, extra: dict[str, list[Any]], workloads: dict[str, Workload]
+) -> list[Server]:
+    """The servers of an assessment sheet read a column at a time, with the ``extra`` columns
+    the sheet's reader picked; assessment groups that name an application become workloads."""
+    names = cells.names(sheet.machine)
+    groups = cells.texts(sheet.group)
+    return normalised_servers(
+        server_ids(names),
+        names,
+        os=cells.texts(sheet.os),
+        cores=cells.whole(sheet.cores),
+        memory_mb=cells.whole(sheet.memory),
+        storage_gb=cells.numbers(cells.raw(sheet.storage)),
+        environment=cells.texts(sheet.environment),
+        ip_addresses=address_column(cells.texts(sheet.addresses)),
+        readiness=_each(readiness, cells.texts(sheet.readiness)),
+        blockers=_each(issues, cells.texts(sheet.issues)),
+        workload_ids=_each(lambda group: _group_workload(group, workloads), groups),
+        extra=extras_column(extra, cells.count),
+    )
+
+
+def _assessed_by_row(
+    table: Table,
+    cols: Columns,
+    sheet: _Assessed,
+    extra_of: Callable[[Sequence[Any], int], dict[str, Any]],
+    workloads: dict[str, Workload],
+) -> list[Server]:
+    """What :func:`_assessed_by_column` reads, a row at a time; ``extra_of(row, number)`` is a
+    row's extra values."""
+    servers = []
+    for number, row in table.numbered_rows():
+        name = _name(cols, row, number, table, sheet.machine)
+        servers.append(
+            Server(
+                id=server_id(name),
+                name=name,
+                os=cols.text(row, sheet.os),
+                cores=_whole(cols, row, number, table, sheet.cores),
+                memory_mb=_whole(cols, row, number, table, sheet.memory),
+                storage_gb=_number(cols, row, number, table, sheet.storage),
+                environment=cols.text(row, sheet.environment),
+                ip_addresses=addresses(cols.text(row, sheet.addresses)),
+                readiness=readiness(cols.text(row, sheet.readiness)),
+                blockers=issues(cols.text(row, sheet.issues)),
+                workload_ids=_group_workload(cols.text(row, sheet.group), workloads),
+                extra=_clean(extra_of(row, number)),
+            )
+        )
+    return servers
+
+
 def read_assessment(book: Workbook) -> Estate:
     """Servers of the ``All_Assessed_Machines`` sheet, with readiness, blockers and costs."""
     table = book.table(book.find_sheet(ASSESSMENT_SHEET) or ASSESSMENT_SHEET)
@@ -298,12 +380,28 @@ def read_assessment(book: Workbook) -> Estate:
         for position, header in enumerate(table.header)
         if (match := _MONTHLY_COST.match(normalise_header(header)))
     ]
+    return _assessed_estate(
+        table,
+        cols,
+        lambda cells, workloads: _assessment_by_column(cells, costs, workloads),
+        lambda workloads: _assessment_by_row(table, cols, costs, workloads),
+    )
+
+
+def _assessed_estate(
+    table: Table,
+    cols: Columns,
+    by_column: Callable[[_Cells, dict[str, Workload]], list[Server]],
+    by_row: Callable[[dict[str, Workload]], list[Server]],
+) -> Estate:
+    """The servers and workloads of an assessment sheet: read a column at a time, or row by
+    row where the sheet needs it (each reading fills the workloads it is given)."""
     workloads: dict[str, Workload] = {}
     try:
-        servers = _assessment_by_column(_Cells(table, cols), costs, workloads)
+        servers = by_column(_Cells(table, cols), workloads)
     except _ByRow:
         workloads.clear()
-        servers = _assessment_by_row(table, cols, costs, workloads)
+        servers = by_row(workloads)
     return _estate(table, servers, workloads)
 
 
@@ -315,39 +413,23 @@ currency."""
 def _assessment_by_column(
     cells: _Cells, costs: _Costs, workloads: dict[str, Workload]
 ) -> list[Server]:
-    names = cells.names("Machine")
-    groups = cells.texts("Group name")
     extra: dict[str, list[Any]] = {
         "recommended_size": cells.texts("Recommended size"),
         "vm_host": cells.texts("VM host"),
         "boot_type": cells.texts("Boot type"),
         "data_collection_issues": cells.texts("Data collection issues"),
-        "assessment_group": groups,
+        "assessment_group": cells.texts("Group name"),
     }
     for position, _header, kind, currency in costs:
         extra[f"monthly_{kind}_cost"] = cells.numbers(cells.at(position))
         extra["currency"] = [currency] * cells.count
-    return normalised_servers(
-        server_ids(names),
-        names,
-        os=cells.texts("Operating system"),
-        cores=cells.whole("Cores"),
-        memory_mb=cells.whole("Memory(MB)"),
-        storage_gb=cells.numbers(cells.raw("Storage(GB)")),
-        ip_addresses=address_column(cells.texts("IP address")),
-        readiness=_each(readiness, cells.texts("Azure VM readiness")),
-        blockers=_each(issues, cells.texts("Azure readiness issues")),
-        workload_ids=_each(lambda group: _group_workload(group, workloads), groups),
-        extra=extras_column(extra, cells.count),
-    )
+    return _assessed_by_column(cells, _ASSESSED, extra, workloads)
 
 
 def _assessment_by_row(
     table: Table, cols: Columns, costs: _Costs, workloads: dict[str, Workload]
 ) -> list[Server]:
-    servers = []
-    for number, row in table.numbered_rows():
-        name = _name(cols, row, number, table, "Machine")
+    def extra_of(row: Sequence[Any], number: int) -> dict[str, Any]:
         extra: dict[str, Any] = {
             "recommended_size": cols.text(row, "Recommended size"),
             "vm_host": cols.text(row, "VM host"),
@@ -361,22 +443,9 @@ def _assessment_by_row(
                 value, where=table.where, row=number, column=header
             )
             extra["currency"] = currency
-        servers.append(
-            Server(
-                id=server_id(name),
-                name=name,
-                os=cols.text(row, "Operating system"),
-                cores=_whole(cols, row, number, table, "Cores"),
-                memory_mb=_whole(cols, row, number, table, "Memory(MB)"),
-                storage_gb=_number(cols, row, number, table, "Storage(GB)"),
-                ip_addresses=addresses(cols.text(row, "IP address")),
-                readiness=readiness(cols.text(row, "Azure VM readiness")),
-                blockers=issues(cols.text(row, "Azure readiness issues")),
-                workload_ids=_group_workload(cols.text(row, "Group name"), workloads),
-                extra=_clean(extra),
-            )
-        )
-    return servers
+        return extra
+
+    return _assessed_by_row(table, cols, _ASSESSED, extra_of, workloads)
 
 
 def _currency(book: Workbook) -> str:
@@ -399,20 +468,17 @@ def read_core_report(book: Workbook) -> Estate:
     table = book.table(sheet)
     cols = Columns.locate(table.header, _CORE_REPORT, table=table)
     currency = _currency(book)
-    workloads: dict[str, Workload] = {}
-    try:
-        servers = _core_report_by_column(_Cells(table, cols), currency, workloads)
-    except _ByRow:
-        workloads.clear()
-        servers = _core_report_by_row(table, cols, currency, workloads)
-    return _estate(table, servers, workloads)
+    return _assessed_estate(
+        table,
+        cols,
+        lambda cells, workloads: _core_report_by_column(cells, currency, workloads),
+        lambda workloads: _core_report_by_row(table, cols, currency, workloads),
+    )
 
 
 def _core_report_by_column(
     cells: _Cells, currency: str, workloads: dict[str, Workload]
 ) -> list[Server]:
-    names = cells.names("Machine Name")
-    groups = cells.texts("Group Name")
     extra: dict[str, list[Any]] = {
         "recommended_size": cells.texts("Recommended VM Size"),
         "monthly_compute_cost": cells.numbers(
@@ -424,32 +490,16 @@ def _core_report_by_column(
         "vm_host": cells.texts("VM Host"),
         "boot_type": cells.texts("Boot Type"),
         "machine_id": cells.texts("Machine ID"),
-        "assessment_group": groups,
+        "assessment_group": cells.texts("Group Name"),
     }
-    return normalised_servers(
-        server_ids(names),
-        names,
-        os=cells.texts("Operating System"),
-        cores=cells.whole("Cores"),
-        memory_mb=cells.whole("Memory (in MB)"),
-        storage_gb=cells.numbers(cells.raw("Storage (in GB)")),
-        environment=cells.texts("Environment"),
-        ip_addresses=address_column(cells.texts("IP Addresses")),
-        readiness=_each(readiness, cells.texts("Azure VM Readiness")),
-        blockers=_each(issues, cells.texts("Azure VM Readiness - Warnings")),
-        workload_ids=_each(lambda group: _group_workload(group, workloads), groups),
-        extra=extras_column(extra, cells.count),
-    )
+    return _assessed_by_column(cells, _CORE_REPORT_ASSESSED, extra, workloads)
 
 
 def _core_report_by_row(
     table: Table, cols: Columns, currency: str, workloads: dict[str, Workload]
 ) -> list[Server]:
-    servers = []
-    for number, row in table.numbered_rows():
-        name = _name(cols, row, number, table, "Machine Name")
-        group = cols.text(row, "Group Name")
-        extra = {
+    def extra_of(row: Sequence[Any], number: int) -> dict[str, Any]:
+        return {
             "recommended_size": cols.text(row, "Recommended VM Size"),
             "monthly_compute_cost": _number(
                 cols, row, number, table, "Monthly Compute Cost Estimate (Pay as you go)"
@@ -462,22 +512,7 @@ def _core_report_by_row(
             "vm_host": cols.text(row, "VM Host"),
             "boot_type": cols.text(row, "Boot Type"),
             "machine_id": cols.text(row, "Machine ID"),
-            "assessment_group": group,
+            "assessment_group": cols.text(row, "Group Name"),
         }
-        servers.append(
-            Server(
-                id=server_id(name),
-                name=name,
-                os=cols.text(row, "Operating System"),
-                cores=_whole(cols, row, number, table, "Cores"),
-                memory_mb=_whole(cols, row, number, table, "Memory (in MB)"),
-                storage_gb=_number(cols, row, number, table, "Storage (in GB)"),
-                environment=cols.text(row, "Environment"),
-                ip_addresses=addresses(cols.text(row, "IP Addresses")),
-                readiness=readiness(cols.text(row, "Azure VM Readiness")),
-                blockers=issues(cols.text(row, "Azure VM Readiness - Warnings")),
-                workload_ids=_group_workload(group, workloads),
-                extra=_clean(extra),
-            )
-        )
-    return servers
+
+    return _assessed_by_row(table, cols, _CORE_REPORT_ASSESSED, extra_of, workloads)
