@@ -36,12 +36,14 @@ __all__ = [
     "cell_float",
     "cell_int",
     "cell_text",
+    "csv_rows",
     "extras_column",
     "float_column",
     "int_column",
     "neutralise",
     "normalise_header",
     "read_csv_table",
+    "read_text",
     "restore",
     "sniff_text",
     "split_list",
@@ -510,6 +512,41 @@ FORMULA_STARTS = frozenset("=+-@\t\r'")
 """First characters :func:`neutralise` guards: a spreadsheet evaluates cells starting with them
 (OWASP CSV injection). The apostrophe itself is included so a value that really starts with one
 survives the round trip."""
+
+
+def _decode_errors(encoding: str) -> str:
+    """Strict for UTF-8, so that a file in another encoding fails and is read again in it; a
+    one-byte code page (Excel's Windows-1252) replaces the few bytes it has no character for."""
+    return "strict" if encoding.startswith("utf-8") else "replace"
+
+
+def read_text(path: Path, encoding: str) -> str | None:
+    """The whole of a tracker's CSV file as text, ``None`` when it is not UTF-8 after all (the
+    row-by-row reading, :func:`csv_rows`, then meets the bad byte where it lies)."""
+    with path.open(encoding=encoding, errors=_decode_errors(encoding), newline="") as stream:
+        try:
+            return stream.read()
+        except UnicodeDecodeError:
+            return None
+
+
+@contextlib.contextmanager
+def csv_rows(
+    path: Path, encoding: str, *, expected: str
+) -> Iterator[tuple[list[str], Iterator[list[str]]]]:
+    """The header and the data rows of a tracker's CSV file, read strictly: an unclosed quote
+    is an error rather than a cell that eats the rest of the file. A file with no header is an
+    :class:`InputError` saying it should have ``expected`` (e.g. ``a header with 'Summary'``).
+    A byte that does not decode raises :class:`UnicodeDecodeError` where it is read."""
+    with path.open(encoding=encoding, errors=_decode_errors(encoding), newline="") as stream:
+        rows = csv.reader(stream, strict=True)
+        try:
+            header = next(rows, None)
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
+        if header is None:
+            raise InputError(f"the file is empty; expected {expected}", path=path)
+        yield header, rows
 
 
 def neutralise(value: str) -> str:

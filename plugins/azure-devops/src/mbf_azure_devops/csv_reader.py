@@ -33,7 +33,7 @@ from mbf.domain import (
 from mbf.domain.columns import BacklogColumns, ItemColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
-from mbf.tabular import Memo
+from mbf.tabular import Memo, csv_rows, read_text
 from mbf_azure_devops.cells import parse_date, restore
 from mbf_azure_devops.csv_layout import (
     AREA_PATH,
@@ -471,29 +471,15 @@ class _BoardsReader:
         return category
 
     def read_file(self, path: Path, encoding: str) -> None:
-        errors = "strict" if encoding.startswith("utf-8") else "replace"
-        with path.open(encoding=encoding, errors=errors, newline="") as stream:
-            try:
-                text: str | None = stream.read()
-            except UnicodeDecodeError:  # the row path meets it where it did, after any row error
-                text = None
+        text = read_text(path, encoding)
         canonical = _canonical_columns(text) if text is not None else None
         if canonical is not None:
             header, table = canonical
             if self.read_columns(table, _Columns.from_header(header, path)):
                 return
         # Anything else (and a file with a row the column path leaves alone), row by row.
-        with path.open(encoding=encoding, errors=errors, newline="") as stream:
-            rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
-            try:
-                header = next(rows, None)  # type: ignore[arg-type]
-            except csv.Error as exc:
-                raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
-            if header is None:
-                raise InputError(
-                    "the file is empty; expected a header with 'Work Item Type' and 'Title'",
-                    path=path,
-                )
+        expected = "a header with 'Work Item Type' and 'Title'"
+        with csv_rows(path, encoding, expected=expected) as (header, rows):
             self.read_rows(rows, _Columns.from_header(header, path), path)
 
     def read_columns(self, table: Sequence[Sequence[str]], columns: _Columns) -> bool:

@@ -24,6 +24,7 @@ from mbf.domain import Backlog, StateCategory, TrackerRef
 from mbf.domain.columns import BacklogColumns
 from mbf.errors import InputError
 from mbf.plugin import Context
+from mbf.tabular import csv_rows, read_text
 from mbf_jira.cells import restore
 from mbf_jira.column_reader import read_columns
 from mbf_jira.csv_format import FIX_VERSION, ISSUE_TYPE, PRIORITY, SPRINT, settings_of
@@ -248,15 +249,7 @@ def _category_of(state_and_category: tuple[str, str]) -> tuple[StateCategory, bo
 
 
 def _read_row_by_row(builder: BacklogBuilder, path: Path, encoding: str) -> None:
-    errors = "strict" if encoding.startswith("utf-8") else "replace"
-    with path.open(encoding=encoding, errors=errors, newline="") as stream:
-        rows = csv.reader(stream, strict=True)  # an unclosed quote must not eat the file
-        try:
-            header = next(rows, None)
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", path=path, row=1) from None
-        if header is None:
-            raise InputError("the file is empty; expected a header with 'Summary'", path=path)
+    with csv_rows(path, encoding, expected="a header with 'Summary'") as (header, rows):
         _read_rows(builder, rows, HeaderColumns.from_header(header, path), path)
 
 
@@ -266,12 +259,7 @@ def _read(path: Path, context: Context, encoding: str) -> tuple[BacklogColumns, 
     The usual file (every row as wide as the header, every cell readable) is read column by
     column; any other file is read row by row, which words its errors."""
     builder = BacklogBuilder(settings_of(context))
-    errors = "strict" if encoding.startswith("utf-8") else "replace"
-    with path.open(encoding=encoding, errors=errors, newline="") as stream:
-        try:
-            text: str | None = stream.read()
-        except UnicodeDecodeError:  # the row path meets it where it did, after any row error
-            text = None
+    text = read_text(path, encoding)
     table = csv_columns(text) if text else None
     del text
     if table is not None:
