@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from mbf.domain import Dependency, Estate, EstateSource, Readiness, Server, Workload
@@ -254,3 +256,99 @@ def test_addresses_spelled_canonically_are_read_as_their_octets_would_be(
     # 80 with a 256th last octet, 8 a 256th first one, 16 in 0 and 127, 32 multicast, 2 link-local
     # and two that are not four octets
     assert fast.count(None) == 140
+
+
+def _ipaddress_reading(text: str) -> str | None:
+    """What canonical_ip answers, read with ipaddress alone (the reference)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    shared = (
+        address.is_loopback or address.is_link_local or address.is_unspecified
+    ) or address.is_multicast
+    return None if shared else str(address)
+
+
+def _ipv6_spellings(rng: random.Random) -> list[str]:
+    """IPv6 texts of many shapes: zero runs anywhere, upper case, leading zeros, the full form,
+    IPv4 tails, scopes, shared ranges, and strings of hex digits and colons that are not
+    addresses at all."""
+    texts = []
+    for _ in range(4000):
+        groups = [rng.choice((0, 0, 0, 1, 0xFFFF, rng.randrange(1 << 16))) for _ in range(8)]
+        if rng.random() < 0.15:
+            groups[0] = rng.choice((0xFE80, 0xFEBF, 0xFEC0, 0xFF02, 0xFD00, 0))
+        digits = [
+            rng.choice(("%x", "%X", "%04x", "%02x")) % group if group or rng.random() < 0.5 else "0"
+            for group in groups
+        ]
+        text = ":".join(digits)
+        runs = [i for i in range(8) if groups[i] == 0]
+        if runs and rng.random() < 0.7:  # drop a run of zero groups for "::"
+            start = rng.choice(runs)
+            end = start
+            while end + 1 < 8 and groups[end + 1] == 0 and rng.random() < 0.8:
+                end += 1
+            text = ":".join(digits[:start]) + "::" + ":".join(digits[end + 1 :])
+        if rng.random() < 0.05:
+            text = (
+                text.rsplit(":", 2)[0] + ":" + ".".join(str(rng.randrange(256)) for _ in range(4))
+            )
+        if rng.random() < 0.03:
+            text += "%eth0"
+        texts.append(text)
+    alphabet = "0123456789abcdefABCDEF::::"
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20))) for _ in range(3000)
+    ]
+    return texts
+
+
+def test_ipv6_addresses_are_read_as_ipaddress_reads_them() -> None:
+    from mbf.engine import merge
+
+    texts = _ipv6_spellings(random.Random(20261126))
+    read = merge.canonical_ip.__wrapped__
+    assert [read(text) for text in texts] == [_ipaddress_reading(text) for text in texts]
+    # Most of them take the system's parser; those with an IPv4 tail or a scope, the ::/96 and
+    # ::ffff:0:0/96 ranges and what is not IPv6 at all are left to ipaddress.
+    fast = [merge._canonical_ipv6(text) for text in texts]
+    assert sum(1 for answer in fast if answer is not merge._UNSURE) == 3733
+    assert fast.count(None) == 826  # link-local and multicast
+    # 117 of the 3,000 random strings of hex digits and colons are addresses
+    assert sum(1 for text in texts[4000:] if _ipaddress_reading(text) is not None) == 117
+    assert [
+        read(t)
+        for t in (
+            "2001:0DB8:0000:0000:0000:0000:0000:0001",
+            "1:0:0:2:0:0:0:3",
+            "1:0:0:2:0:0:3:4",
+            "0:0:1::",
+            "1::",
+            "1:0:1:1:1:1:1:1",
+            "FEBF::1",
+            "fec0::1",
+            "ff02::1:2",
+            "::ffff:10.0.0.1",
+            "2001:db8::1%eth0",
+            "2001:db8:::1",
+            "2001:db8::1\x00",
+        )
+    ] == [
+        "2001:db8::1",
+        "1:0:0:2::3",
+        "1::2:0:0:3:4",
+        "0:0:1::",
+        "1::",
+        "1:0:1:1:1:1:1:1",
+        None,
+        "fec0::1",
+        None,
+        "::ffff:a00:1",
+        "2001:db8::1%eth0",
+        None,
+        None,
+    ]
