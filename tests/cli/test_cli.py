@@ -59,6 +59,67 @@ def test_convert_example_twice_reproduces_it_byte_for_byte(tmp_path: Path) -> No
     assert second.read_bytes() == EXAMPLE.read_bytes()
 
 
+def test_a_finished_command_runs_atexit_handlers_and_flushes_its_output(tmp_path: Path) -> None:
+    # The script ends the process as soon as a command has finished (App.finish): what a
+    # normal exit does first must still happen, in order, through pipes that buffer.
+    target = tmp_path / "copy.json"
+    script = (
+        "import atexit\n"
+        "atexit.register(print, 'atexit handler ran')\n"
+        "from mbf.cli import main\n"
+        f"main(['convert', {str(EXAMPLE)!r}, {str(target)!r}])\n"
+        "print('not reached')\n"
+    )
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=buffered, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"Converted 48 items: {EXAMPLE} (mbf-json) -> {target} (mbf-json)\natexit handler ran\n"
+    )
+    assert target.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_finish_returns_where_the_process_must_not_end_yet() -> None:
+    script = """
+import sys, threading
+from mbf.cli import App
+from mbf.plugin.manager import MbfPluginManager
+
+app = App(plugin_manager=MbfPluginManager(), ends_process=True)
+sys.setprofile(lambda *args: None)
+app.finish()
+sys.setprofile(None)
+print("under a profiler: returned")
+sys.settrace(lambda *args: None)
+app.finish()
+sys.settrace(None)
+print("under a tracer: returned")
+stop = threading.Event()
+waiting = threading.Thread(target=stop.wait)
+waiting.start()
+app.finish()
+print("beside a thread: returned")
+stop.set()
+waiting.join()
+App(plugin_manager=MbfPluginManager()).finish()
+print("in a test's runner: returned")
+app.finish()
+print("not reached")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "under a profiler: returned",
+        "under a tracer: returned",
+        "beside a thread: returned",
+        "in a test's runner: returned",
+    ]
+
+
 def _broken_input(tmp_path: Path, sample_backlog: Backlog, how: str) -> Path:
     document = json.loads(backlog_to_json(sample_backlog))
     if how == "truncated":

@@ -7,9 +7,12 @@ message and exits 1; ``--debug`` shows the traceback instead. Usage errors exit 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,35 @@ class App:
     """The loaded plugins."""
     debug: bool = False
     """Show tracebacks instead of one-line errors."""
+    ends_process: bool = False
+    """Whether :meth:`finish` ends the process: in the ``mbf`` script, not in a test's runner."""
+
+    def finish(self) -> None:
+        """End a command that succeeded and has written and printed everything.
+
+        In the ``mbf`` script this ends the process at once, as a normal exit would but without
+        freeing what the command built one object at a time: at 50,000 servers that took
+        0.1-0.25 s of ``mbf discover``, ``generate`` and ``plan``, only for the process to end.
+        ``atexit`` handlers run and the standard streams are flushed first, as at any exit.
+        Elsewhere (a test's runner), while another thread runs (which a normal exit would wait
+        for), or under a profiler or tracer (``python -m cProfile``, which writes its figures
+        after the command returns), the command just returns.
+        """
+        if (
+            not self.ends_process
+            or threading.active_count() > 1
+            or sys.getprofile() is not None
+            or sys.gettrace() is not None
+        ):
+            return
+        atexit._run_exitfuncs()
+        status = 0
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # closed early (| head): Python's own exit says 120
+                status = 120
+        os._exit(status)
 
     def load_config(self, path: Path | None) -> MbfConfig:
         """Read ``mbf.toml`` (defaults when ``path`` is ``None``) and let the plugins check it."""
@@ -56,8 +88,11 @@ class MbfGroup(click.Group):
             ctx.exit(1)
 
 
-def make_cli(plugin_manager: MbfPluginManager) -> click.Group:
-    """Build the ``mbf`` group with every command the plugins of ``plugin_manager`` register."""
+def make_cli(plugin_manager: MbfPluginManager, *, ends_process: bool = False) -> click.Group:
+    """Build the ``mbf`` group with every command the plugins of ``plugin_manager`` register.
+
+    ``ends_process``: :meth:`App.finish` ends the process (only :func:`main` says so).
+    """
 
     @click.group(cls=MbfGroup, name="mbf", context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(__version__, prog_name="mbf", message="%(prog)s %(version)s")
@@ -73,7 +108,7 @@ def make_cli(plugin_manager: MbfPluginManager) -> click.Group:
     def cli(ctx: click.Context, debug: bool, disabled_plugins: tuple[str, ...]) -> None:
         """mbf, the migration backlog framework: turn a datacenter estate into a cloud-migration
         backlog and keep it in Azure DevOps, Jira, Excel or Microsoft Project."""
-        ctx.obj = App(plugin_manager=plugin_manager, debug=debug)
+        ctx.obj = App(plugin_manager=plugin_manager, debug=debug, ends_process=ends_process)
         if ctx.invoked_subcommand != "plugins":
             for broken in plugin_manager.broken:
                 click.echo(
@@ -109,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     gc.disable()
     try:
         plugin_manager = MbfPluginManager().load(disabled=_disabled_from_argv(args))
-        make_cli(plugin_manager).main(args, prog_name="mbf")
+        make_cli(plugin_manager, ends_process=True).main(args, prog_name="mbf")
     finally:
         if enabled:
             gc.enable()

@@ -96,6 +96,7 @@ def build_command(config_path: Path, push: bool) -> None:
             f"  {name} {item_id}: {reason}" for name, r in failed for item_id, reason in r.failed
         )
         raise MbfError(f"items were refused by the tracker:\n{lines}")
+    app.finish()
 
 
 def summary_lines(report: BuildReport, config_path: Path) -> list[str]:

@@ -60,6 +60,7 @@ def convert_command(
     click.echo(
         f"Converted {report.items} items: {source} ({report.reader}) -> {target} ({report.writer})"
     )
+    app.finish()
 
 
 @click.command("plugins")

@@ -105,6 +105,7 @@ def discover_command(
         f"Discovered {len(estate.servers)} servers, {len(estate.workloads)} workloads, "
         f"{len(estate.dependencies)} dependencies in {len(estate.datacenters)} datacenters -> {output}"
     )
+    app.finish()
 
 
 @hookimpl

@@ -65,6 +65,7 @@ def generate_command(
         f"Generated {len(backlog.items)} items ({counts['epic']} epics, {counts['feature']} features, "
         f"{counts['story']} stories, {counts['task']} tasks){summary} -> {output}"
     )
+    app.finish()
 
 
 @hookimpl

@@ -59,6 +59,7 @@ def plan_command(
         click.echo("Why each workload got its iteration:")
         for item_id, why in result.explanations:
             click.echo(f"  {item_id} -> {why}")
+    app.finish()
 
 
 @hookimpl
