@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mbf.domain import Dependency
+from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.tabular import read_csv_table
 from mbf_azure_migrate.exports import read_azure_migrate
@@ -65,9 +66,46 @@ def test_semicolons_and_an_excel_separator_line_are_plain_too(tmp_path: Path) ->
     ("rows", "counts"),
     [
         pytest.param(
-            [*ROWS[:2], '"7/28/2026 06:00-12:00",WEB01,10.1.0.11,"DB01",1434', *ROWS[3:]],
+            [*ROWS[:2], '"7/28/2026, 06:00-12:00",WEB01,10.1.0.11,DB01,1434', *ROWS[3:]],
             COUNTS,
-            id="quoted cells",
+            id="a quoted first cell holding the separator",
+        ),
+        pytest.param(
+            [*ROWS[:2], '7/28/2026 06:00-12:00,WEB01,"10.1.0.11', '10.1.0.12",DB01,1434'],
+            {
+                ("WEB01", "10.1.0.11", "DB01", "1433"): 2,
+                ("WEB01", "10.1.0.11\n10.1.0.12", "DB01", "1434"): 1,
+            },
+            id="a quoted cell over two lines",
+        ),
+        pytest.param(
+            [
+                *ROWS,
+                '7/29/2026 00:00-06:00,WEB01,"10.1.0.11',
+                '7/29/2026 06:00-12:00,WEB02",10.1.0.13,DB01,1433',
+            ],
+            # the remainders read alone make one row of two: fewer rows than remainders
+            {**COUNTS, ("WEB01", "10.1.0.11\n7/29/2026 06:00-12:00,WEB02", "10.1.0.13", "DB01"): 1},
+            id="a quoted cell over two lines that closes on the next",
+        ),
+        pytest.param(
+            [*ROWS, '7/29/2026 00:00-06:00,WEB01,10.1.0.11,"DB01', ROWS[0]],
+            # the csv module reads on to the end of the file inside the quotes
+            {
+                **COUNTS,
+                (
+                    "WEB01",
+                    "10.1.0.11",
+                    "DB01\n7/28/2026 00:00-06:00,WEB01,10.1.0.11,DB01,1433\n",
+                    "",
+                ): 1,
+            },
+            id="a quote left open",
+        ),
+        pytest.param(
+            [*ROWS, '7/29/2026 00:00-06:00,"WEB"01,10.1.0.11,DB01,1433'],
+            {**COUNTS, ("WEB01", "10.1.0.11", "DB01", "1433"): 4},
+            id="text after a closing quote",
         ),
         pytest.param(
             [*ROWS[:3], "7/28/2026 12:00-18:00,WEB02,,DB01,1433", "", ROWS[4]],
@@ -259,3 +297,109 @@ def test_random_exports_count_alike_by_lines_and_by_the_csv_module(tmp_path: Pat
             by_csv = Counter(tuple(row[p] for p in positions) for row in csv_rows)
         assert by_lines == by_csv, path.read_bytes()
     assert counted_by_lines == 177  # the others have a short or blank line: csv counts those
+
+
+@pytest.mark.parametrize(
+    ("rows", "counts"),
+    [
+        pytest.param(
+            [*ROWS[:2], '"7/28/2026 06:00-12:00",WEB01,10.1.0.11,"DB01",1434', *ROWS[3:]],
+            COUNTS,
+            id="quoted cells",
+        ),
+        pytest.param(
+            [*ROWS, '7/29/2026 00:00-06:00,"WEB,01",10.1.0.11,DB01,1433'],
+            {**COUNTS, ("WEB,01", "10.1.0.11", "DB01", "1433"): 1},
+            id="a separator inside quotes",
+        ),
+        pytest.param(
+            [*ROWS, '7/29/2026 00:00-06:00,"WEB ""01""",,DB01,1433'],
+            {**COUNTS, ('WEB "01"', "", "DB01", "1433"): 1},
+            id="doubled quotes",
+        ),
+        pytest.param(
+            [*ROWS, '7/29/2026 00:00-06:00,WE"B01,,DB01,1433'],
+            {**COUNTS, ('WE"B01', "", "DB01", "1433"): 1},
+            id="a quote inside a cell",
+        ),
+        pytest.param(
+            [*ROWS, 'slot "7",WEB01,10.1.0.11,DB01,1433'],
+            {**COUNTS, ("WEB01", "10.1.0.11", "DB01", "1433"): 4},
+            id="a quote inside the first cell",
+        ),
+    ],
+)
+def test_quoted_cells_are_counted_by_lines_too(
+    tmp_path: Path, rows: list[str], counts: dict[tuple[str, ...], int]
+) -> None:
+    table = read_csv_table(write(tmp_path / "deps.csv", [HEADER, *rows]))
+    assert _count_plain_lines(table, POSITIONS) == counts
+    with table.bulk_rows() as csv_rows:  # the csv module's reading of the same file
+        assert Counter(tuple(row[p] for p in POSITIONS) for row in csv_rows) == counts
+
+
+def test_an_export_quoted_as_powershell_writes_it_is_counted_by_lines(tmp_path: Path) -> None:
+    # Export-Csv quotes every cell, the header's too, and ends lines with \r\n
+    lines = [",".join(f'"{cell}"' for cell in line.split(",")) for line in [HEADER, *ROWS]]
+    table = read_csv_table(write(tmp_path / "deps.csv", lines, newline="\r\n"))
+    assert table.header == tuple(HEADER.split(","))
+    assert _count_plain_lines(table, POSITIONS) == COUNTS
+
+
+def test_random_quoted_exports_count_alike_by_lines_and_by_the_csv_module(
+    tmp_path: Path,
+) -> None:
+    """Three hundred small exports whose cells are quoted at random: some hold the separator,
+    doubled quotes or a quote inside, a few a line break, an unclosed quote or text after the
+    closing one, and a few time slots the separator. Wherever the line-based way counts one, the csv module counts it alike, and
+    count_flows always does."""
+    draw = random.Random(20261127)
+    header = ["Time slot", "Source server name", "Source IP", "Destination server name", "Port"]
+    positions = [1, 2, 3, 4]
+
+    def cell(text: str, separator: str) -> str:
+        shape = draw.random()
+        if shape < 0.4:
+            return text
+        if shape < 0.7:
+            return f'"{text}"'
+        if shape < 0.8:
+            return f'"{text}{separator} Inc."'
+        if shape < 0.88:
+            return f'"{text} ""{text}"""'
+        if shape < 0.985:
+            return f'{text[:1]}"{text[1:]}' if text else text  # a quote inside, not first
+        if shape < 0.99:
+            return f'"{text}\n{text}"'  # a line break inside quotes
+        if shape < 0.995:
+            return f'"{text}'  # never closed
+        return f'"{text}"x'  # text after the closing quote
+
+    counted_by_lines = 0
+    for case in range(300):
+        separator, line_end = draw.choice(",;\t|"), draw.choice(["\n", "\r\n"])
+        lines = [separator.join(f'"{h}"' if draw.random() < 0.3 else h for h in header)]
+        for _ in range(draw.randint(1, 12)):
+            slot = draw.choice(["7/1/2026 00:00-06:00", "7/1/2026 06:00-12:00"])
+            shape = draw.random()  # quoted, rarely round a separator (then read by the csv module)
+            slot = slot if shape < 0.5 else f'"{slot}"' if shape < 0.98 else f'"{slot}{separator}"'
+            names = [draw.choice(["srv01", "SRV02", "db 03"]), draw.choice(["10.0.0.1", ""])]
+            target = [draw.choice(["db01", "web02"]), draw.choice(["443", "1433"])]
+            lines.append(separator.join([slot, *(cell(c, separator) for c in names + target)]))
+        path = tmp_path / f"deps-{case}.csv"
+        path.write_bytes((line_end.join(lines) + line_end).encode())
+        table = read_csv_table(path)
+        try:
+            with table.bulk_rows() as csv_rows:
+                by_csv = Counter(
+                    tuple(row[p] if p < len(row) else "" for p in positions) for row in csv_rows
+                )
+        except InputError:
+            by_csv = None  # the csv module refuses the file (a field over its limit): so do we
+        by_lines = _count_plain_lines(table, positions)
+        if by_lines is not None:
+            counted_by_lines += 1
+            assert by_lines == by_csv, path.read_bytes()
+        if by_csv is not None:
+            assert count_flows(table, positions) == by_csv, path.read_bytes()
+    assert counted_by_lines == 176

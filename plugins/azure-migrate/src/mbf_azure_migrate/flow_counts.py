@@ -4,20 +4,30 @@ A 50,000-server estate exports about a million rows: one per connection and 6-ho
 day). Rows of one flow differ only in their first column, the time slot, which is not part of
 the flow. So where the file allows it, each line is counted without its first cell, as bytes,
 and only the distinct remainders (a fifth of the rows) are parsed as CSV. The file allows it
-when every line is plain: ASCII (so each encoding mbf reads decodes it alike), no quote, no NUL
-and no carriage return but before a line feed; then a cell is exactly the text between two
-separators, as the csv module would read it. Any other file, and any surprise, is counted row by
-row with the csv module, which also reports what is wrong with a bad file.
+when its lines are whole rows and its first cells end at the first separator:
+
+- ASCII (so each encoding mbf reads decodes it alike), no NUL, and no carriage return but
+  before a line feed;
+- where a line holds a quote (PowerShell's ``Export-Csv`` quotes every cell, other tools the
+  cells that hold a separator): each distinct first cell holding one is read by the csv module
+  as a cell that ends at the first separator, and the distinct remainders are read by the csv
+  module, strictly, one row each. A quoted cell that spans lines leaves a remainder that ends
+  inside quotes: the csv module then reads fewer rows than remainders, or stops at its end.
+
+Any other file, and any surprise, is counted row by row with the csv module, which also reports
+what is wrong with a bad file.
 """
 
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from mbf.tabular import Table
 
@@ -52,7 +62,7 @@ def count_flows(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...],
 
 
 def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...], int] | None:
-    """The counts, from each line's text after its first cell; ``None`` unless the file is plain
+    """The counts, from each line's text after its first cell; ``None`` unless the file allows it
     (see the module docstring) and its first column is not counted.
 
     The file is read in chunks of whole lines, so only the distinct remainders sit in memory.
@@ -66,10 +76,11 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
             before = [stream.readline() for _ in range(table.header_row)]  # as mbf.tabular did
             if not all(map(_plain, before)):
                 return None
-            separator = _separator(before[-1].decode("ascii").rstrip("\r\n"), table.header)
+            separator = _separator(before[-1].decode("ascii"), table.header)
             if separator is None:
                 return None
             rests: Counter[bytes] = Counter()
+            firsts: set[bytes] = set()  # the first cells of the chunks that hold a quote
             cut = itertools.repeat(separator.encode())
             carriage_returns = 0
             while lines := stream.readlines(_CHUNK_BYTES):
@@ -77,7 +88,12 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
                 if not _plain_but_line_ends(text):
                     return None
                 carriage_returns += text.count(b"\r")
-                rests.update(map(operator.itemgetter(2), map(bytes.partition, lines, cut)))
+                if b'"' in text:
+                    parts = list(map(bytes.partition, lines, cut))
+                    firsts.update(map(_first, parts))
+                    rests.update(map(_third, parts))
+                else:
+                    rests.update(map(_third, map(bytes.partition, lines, cut)))
     except OSError:
         return None
     if b"" in rests:
@@ -88,41 +104,102 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     windows_ends = map(bytes.endswith, rests, itertools.repeat(b"\r\n"))
     if carriage_returns != sum(map(operator.mul, windows_ends, rests.values())):
         return None
+    if not all(_ends_at_separator(first, separator) for first in firsts if b'"' in first):
+        return None
     cells = operator.itemgetter(*(p - 1 for p in positions))
-    # A plain line is its cells joined by the separator, as the csv module reads it: split at
-    # each one, after the line break. Only a line long enough to hold a cell over the csv
-    # module's limit goes to the csv module, for its error.
-    by_csv = max(map(len, rests), default=0) > csv.field_size_limit()
-
-    def keys() -> Iterator[tuple[str, ...]]:
-        texts = map(bytes.decode, rests)
-        if by_csv:
-            return map(cells, csv.reader(texts, delimiter=separator))
-        lines = map(str.rstrip, texts, itertools.repeat("\r\n"))
-        return map(cells, map(str.split, lines, itertools.repeat(separator)))
-
+    long_lines = max(map(len, rests), default=0) > csv.field_size_limit()
     try:
+        # A file without quotes is split as it is counted, a remainder at a time; the others'
+        # remainders are read once, into a list.
+        read = (
+            _read_by_csv(rests, separator, cells, everyone=long_lines)
+            if firsts or long_lines
+            else None
+        )
+
+        def keys() -> Iterator[tuple[str, ...]]:
+            return iter(read) if read is not None else map(cells, _split(rests, separator))
+
         counts = dict(zip(keys(), rests.values(), strict=True))
         if len(counts) < len(rests):  # remainders that differ outside the key: add them up
             counts = {}
             for key, repeats in zip(keys(), rests.values(), strict=True):
                 counts[key] = counts.get(key, 0) + repeats
     except (csv.Error, IndexError, ValueError):
-        return None  # a field over the csv module's limit, or a short row: the careful way
+        return None  # a quote out of place, a field over the limit, a short row: the careful way
     return counts
 
 
+def _split(rests: Iterable[bytes], separator: str) -> Iterator[list[str]]:
+    """The cells of remainders without quotes, as the csv module reads them: split at each
+    separator, after the line break."""
+    lines = map(str.rstrip, map(bytes.decode, rests), itertools.repeat("\r\n"))
+    return map(str.split, lines, itertools.repeat(separator))
+
+
+def _read_by_csv(
+    rests: Iterable[bytes], separator: str, cells: operator.itemgetter[Any], *, everyone: bool
+) -> list[Any]:
+    """The counted cells of each remainder, those with quotes (or ``everyone``'s: where a line
+    may hold a cell over the csv module's limit, for its error) read by the csv module, strictly,
+    the others split (:func:`_split`).
+
+    Raises :class:`csv.Error`, :class:`IndexError` (a short row) or :class:`ValueError` (fewer
+    rows than remainders: a quoted cell over two lines) where the csv module must read the file.
+    """
+    texts = list(rests)
+    by_csv = list(range(len(texts))) if everyone else [i for i, t in enumerate(texts) if b'"' in t]
+    by_split = [] if everyone else [i for i, t in enumerate(texts) if b'"' not in t]
+    quoted = map(bytes.decode, map(texts.__getitem__, by_csv))
+    read = list(map(cells, csv.reader(quoted, delimiter=separator, strict=True)))
+    if len(read) != len(by_csv):
+        raise ValueError("a quoted cell over several lines")
+    keys: list[Any] = [()] * len(texts)
+    collections.deque(map(keys.__setitem__, by_csv, read), maxlen=0)
+    split = map(cells, _split(map(texts.__getitem__, by_split), separator))
+    collections.deque(map(keys.__setitem__, by_split, split), maxlen=0)
+    return keys
+
+
+_first, _third = operator.itemgetter(0), operator.itemgetter(2)
+
+
 def _plain(text: bytes) -> bool:
-    """Whether ``text`` (whole lines) is ASCII without quotes, NULs or lone carriage returns."""
+    """Whether ``text`` (whole lines) is ASCII without NULs or lone carriage returns."""
     return _plain_but_line_ends(text) and text.count(b"\r") == text.count(b"\r\n")
 
 
 def _plain_but_line_ends(text: bytes) -> bool:
-    """Whether ``text`` is ASCII without quotes or NULs (its carriage returns are not checked)."""
-    return text.isascii() and b'"' not in text and b"\x00" not in text
+    """Whether ``text`` is ASCII without NULs (its carriage returns are not checked)."""
+    return text.isascii() and b"\x00" not in text
+
+
+def _one_row(line: str, separator: str) -> list[str] | None:
+    """The cells the csv module reads, strictly, from ``line`` alone; ``None`` unless they are
+    exactly one row."""
+    try:
+        rows = list(csv.reader([line], delimiter=separator, strict=True))
+    except csv.Error:
+        return None
+    return rows[0] if len(rows) == 1 else None
+
+
+def _ends_at_separator(first: bytes, separator: str) -> bool:
+    """Whether the csv module reads a line that starts with ``first`` and the separator as a
+    first cell that ends at that separator (``"7/28/2026 12:00-18:00"``; not ``"7/28``).
+
+    ``first`` holds no separator: unless the separator ends the cell, it is inside quotes, and
+    so is the line end after it, which the csv module refuses strictly.
+    """
+    return _one_row(f"{first.decode()}{separator}\n", separator) is not None
 
 
 def _separator(line: str, header: Sequence[str]) -> str | None:
     """The separator that splits the header ``line`` into ``header``, if exactly one does."""
-    found = [s for s in _SEPARATORS if tuple(h.strip() for h in line.split(s)) == tuple(header)]
+    wanted = tuple(header)
+    found = [
+        s
+        for s in _SEPARATORS
+        if (row := _one_row(line, s)) is not None and tuple(h.strip() for h in row) == wanted
+    ]
     return found[0] if len(found) == 1 else None
