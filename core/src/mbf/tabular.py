@@ -82,6 +82,8 @@ class Table:
     """Sheet name for spreadsheets, ``None`` for CSV files."""
     header_row: int = 1
     """1-based row number of the header; data rows follow it."""
+    encoding: str | None = None
+    """The text encoding a CSV file is read in (``None`` for a spreadsheet)."""
 
     @property
     def where(self) -> str:
@@ -503,6 +505,7 @@ def read_csv_table(
         header=tuple(h.strip() for h in header),
         rows=_CsvRows(path, encoding=chosen, delimiter=sep, lines_before=lines_read),
         header_row=lines_read,
+        encoding=chosen,
     )
 
 

@@ -6,8 +6,9 @@ the flow. So where the file allows it, each line is counted without its first ce
 and only the distinct remainders (a fifth of the rows) are parsed as CSV. The file allows it
 when its lines are whole rows and its first cells end at the first separator:
 
-- ASCII (so each encoding mbf reads decodes it alike), no NUL, and no carriage return but
-  before a line feed;
+- in UTF-8 or Windows-1252, where no byte of another character is a separator, a quote or a
+  line end, so a remainder decodes as it would within its line (in any other encoding, ASCII
+  only); no carriage return but before a line feed;
 - where a line holds a quote (PowerShell's ``Export-Csv`` quotes every cell, other tools the
   cells that hold a separator): each distinct first cell holding one is read by the csv module
   as a cell that ends at the first separator, and the distinct remainders are read by the csv
@@ -37,6 +38,8 @@ _SEPARATORS = (",", ";", "\t", "|")
 """The separators mbf.tabular detects."""
 _CHUNK_BYTES = 1 << 20
 """About how much of the file is checked and counted at a time."""
+_BYTEWISE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1"})
+"""Codecs (:func:`codecs.lookup` names) in which no byte of a non-ASCII character is ASCII."""
 
 
 def count_flows(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...], int]:
@@ -74,9 +77,10 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
             if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
                 stream.seek(0)  # UTF-8 with a BOM is read like ASCII after it
             before = [stream.readline() for _ in range(table.header_row)]  # as mbf.tabular did
-            if not all(map(_plain, before)):
+            encoding = _bytewise_encoding(table.encoding)
+            if not all(map(_lines_end_alike, before)):
                 return None
-            separator = _separator(before[-1].decode("ascii"), table.header)
+            separator = _separator(before[-1].decode(encoding), table.header)
             if separator is None:
                 return None
             rests: Counter[bytes] = Counter()
@@ -85,8 +89,6 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
             carriage_returns = 0
             while lines := stream.readlines(_CHUNK_BYTES):
                 text = b"".join(lines)
-                if not _plain_but_line_ends(text):
-                    return None
                 carriage_returns += text.count(b"\r")
                 if b'"' in text:
                     parts = list(map(bytes.partition, lines, cut))
@@ -94,7 +96,7 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
                     rests.update(map(_third, parts))
                 else:
                     rests.update(map(_third, map(bytes.partition, lines, cut)))
-    except OSError:
+    except (OSError, ValueError):  # unreadable, or a header not in the file's encoding after all
         return None
     if b"" in rests:
         return None  # a line without a separator: blank, or a row of one cell
@@ -104,7 +106,14 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     windows_ends = map(bytes.endswith, rests, itertools.repeat(b"\r\n"))
     if carriage_returns != sum(map(operator.mul, windows_ends, rests.values())):
         return None
-    if not all(_ends_at_separator(first, separator) for first in firsts if b'"' in first):
+    try:
+        if not all(
+            _ends_at_separator(first.decode(encoding), separator)
+            for first in firsts
+            if b'"' in first
+        ):
+            return None
+    except ValueError:  # a byte the encoding does not know: the csv module's error
         return None
     cells = operator.itemgetter(*(p - 1 for p in positions))
     long_lines = max(map(len, rests), default=0) > csv.field_size_limit()
@@ -112,13 +121,15 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
         # A file without quotes is split as it is counted, a remainder at a time; the others'
         # remainders are read once, into a list.
         read = (
-            _read_by_csv(rests, separator, cells, everyone=long_lines)
+            _read_by_csv(rests, separator, cells, encoding=encoding, everyone=long_lines)
             if firsts or long_lines
             else None
         )
 
         def keys() -> Iterator[tuple[str, ...]]:
-            return iter(read) if read is not None else map(cells, _split(rests, separator))
+            if read is not None:
+                return iter(read)
+            return map(cells, _split(rests, separator, encoding))
 
         counts = dict(zip(keys(), rests.values(), strict=True))
         if len(counts) < len(rests):  # remainders that differ outside the key: add them up
@@ -126,19 +137,39 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
             for key, repeats in zip(keys(), rests.values(), strict=True):
                 counts[key] = counts.get(key, 0) + repeats
     except (csv.Error, IndexError, ValueError):
-        return None  # a quote out of place, a field over the limit, a short row: the careful way
+        # a quote out of place, a field over the limit, a short row, a byte the encoding does
+        # not know: the careful way
+        return None
     return counts
 
 
-def _split(rests: Iterable[bytes], separator: str) -> Iterator[list[str]]:
+def _bytewise_encoding(encoding: str | None) -> str:
+    """``encoding`` if remainders may be decoded on their own in it, else ``"ascii"`` (a file
+    that is not ASCII then fails to decode, and goes to the csv module)."""
+    if encoding is None:
+        return "ascii"
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return "ascii"
+    return encoding if name in _BYTEWISE_ENCODINGS else "ascii"
+
+
+def _split(rests: Iterable[bytes], separator: str, encoding: str) -> Iterator[list[str]]:
     """The cells of remainders without quotes, as the csv module reads them: split at each
     separator, after the line break."""
-    lines = map(str.rstrip, map(bytes.decode, rests), itertools.repeat("\r\n"))
+    texts = map(bytes.decode, rests, itertools.repeat(encoding))
+    lines = map(str.rstrip, texts, itertools.repeat("\r\n"))
     return map(str.split, lines, itertools.repeat(separator))
 
 
 def _read_by_csv(
-    rests: Iterable[bytes], separator: str, cells: operator.itemgetter[Any], *, everyone: bool
+    rests: Iterable[bytes],
+    separator: str,
+    cells: operator.itemgetter[Any],
+    *,
+    encoding: str,
+    everyone: bool,
 ) -> list[Any]:
     """The counted cells of each remainder, those with quotes (or ``everyone``'s: where a line
     may hold a cell over the csv module's limit, for its error) read by the csv module, strictly,
@@ -150,13 +181,13 @@ def _read_by_csv(
     texts = list(rests)
     by_csv = list(range(len(texts))) if everyone else [i for i, t in enumerate(texts) if b'"' in t]
     by_split = [] if everyone else [i for i, t in enumerate(texts) if b'"' not in t]
-    quoted = map(bytes.decode, map(texts.__getitem__, by_csv))
+    quoted = map(bytes.decode, map(texts.__getitem__, by_csv), itertools.repeat(encoding))
     read = list(map(cells, csv.reader(quoted, delimiter=separator, strict=True)))
     if len(read) != len(by_csv):
         raise ValueError("a quoted cell over several lines")
     keys: list[Any] = [()] * len(texts)
     collections.deque(map(keys.__setitem__, by_csv, read), maxlen=0)
-    split = map(cells, _split(map(texts.__getitem__, by_split), separator))
+    split = map(cells, _split(map(texts.__getitem__, by_split), separator, encoding))
     collections.deque(map(keys.__setitem__, by_split, split), maxlen=0)
     return keys
 
@@ -164,14 +195,10 @@ def _read_by_csv(
 _first, _third = operator.itemgetter(0), operator.itemgetter(2)
 
 
-def _plain(text: bytes) -> bool:
-    """Whether ``text`` (whole lines) is ASCII without NULs or lone carriage returns."""
-    return _plain_but_line_ends(text) and text.count(b"\r") == text.count(b"\r\n")
-
-
-def _plain_but_line_ends(text: bytes) -> bool:
-    """Whether ``text`` is ASCII without NULs (its carriage returns are not checked)."""
-    return text.isascii() and b"\x00" not in text
+def _lines_end_alike(text: bytes) -> bool:
+    """Whether ``text`` (whole lines) has no carriage return but before a line feed, so that
+    the csv module ends its lines where ``readline`` does."""
+    return text.count(b"\r") == text.count(b"\r\n")
 
 
 def _one_row(line: str, separator: str) -> list[str] | None:
@@ -184,14 +211,14 @@ def _one_row(line: str, separator: str) -> list[str] | None:
     return rows[0] if len(rows) == 1 else None
 
 
-def _ends_at_separator(first: bytes, separator: str) -> bool:
+def _ends_at_separator(first: str, separator: str) -> bool:
     """Whether the csv module reads a line that starts with ``first`` and the separator as a
     first cell that ends at that separator (``"7/28/2026 12:00-18:00"``; not ``"7/28``).
 
     ``first`` holds no separator: unless the separator ends the cell, it is inside quotes, and
     so is the line end after it, which the csv module refuses strictly.
     """
-    return _one_row(f"{first.decode()}{separator}\n", separator) is not None
+    return _one_row(f"{first}{separator}\n", separator) is not None
 
 
 def _separator(line: str, header: Sequence[str]) -> str | None:
