@@ -488,3 +488,13 @@ def test_a_nul_past_the_detected_head_is_a_character_like_any_other(tmp_path: Pa
     assert _count_plain_lines(table, POSITIONS) == expected
     with table.bulk_rows() as csv_rows:
         assert Counter(tuple(row[p] for p in POSITIONS) for row in csv_rows) == expected
+
+
+def test_a_bom_inside_a_line_is_a_character_after_the_file_s_own(tmp_path: Path) -> None:
+    lines = [HEADER, *ROWS, "7/29/2026 00:00-06:00,\ufeffWEB01,10.1.0.11,DB01,1433"]
+    table = read_csv_table(write(tmp_path / "deps.csv", lines, prefix=codecs.BOM_UTF8))
+    assert table.encoding == "utf-8-sig"
+    expected = {**COUNTS, ("\ufeffWEB01", "10.1.0.11", "DB01", "1433"): 1}
+    assert _count_plain_lines(table, POSITIONS) == expected
+    with table.bulk_rows() as csv_rows:
+        assert Counter(tuple(row[p] for p in POSITIONS) for row in csv_rows) == expected

@@ -75,7 +75,7 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     try:
         with table.path.open("rb") as stream:
             if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-                stream.seek(0)  # UTF-8 with a BOM is read like ASCII after it
+                stream.seek(0)  # UTF-8 with a BOM is read as UTF-8 after it
             before = [stream.readline() for _ in range(table.header_row)]  # as mbf.tabular did
             encoding = _bytewise_encoding(table.encoding)
             if not all(map(_lines_end_alike, before)):
@@ -144,15 +144,17 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
 
 
 def _bytewise_encoding(encoding: str | None) -> str:
-    """``encoding`` if remainders may be decoded on their own in it, else ``"ascii"`` (a file
-    that is not ASCII then fails to decode, and goes to the csv module)."""
-    if encoding is None:
-        return "ascii"
+    """The codec to decode remainders in, each on its own: the file's ``encoding`` where that
+    is one of :data:`_BYTEWISE_ENCODINGS` (UTF-8 for UTF-8 with a BOM: the BOM is skipped
+    already, and one inside a line is a character), else ``"ascii"`` (a file that is not ASCII
+    then fails to decode, and goes to the csv module)."""
     try:
-        name = codecs.lookup(encoding).name
+        name = codecs.lookup(encoding or "ascii").name
     except LookupError:
         return "ascii"
-    return encoding if name in _BYTEWISE_ENCODINGS else "ascii"
+    if name not in _BYTEWISE_ENCODINGS:
+        return "ascii"
+    return "utf-8" if name == "utf-8-sig" else name
 
 
 def _split(rests: Iterable[bytes], separator: str, encoding: str) -> Iterator[list[str]]:
