@@ -266,10 +266,9 @@ def _ipaddress_reading(text: str) -> str | None:
         address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
-    shared = (
-        address.is_loopback or address.is_link_local or address.is_unspecified
-    ) or address.is_multicast
-    return None if shared else str(address)
+    if address.is_loopback or address.is_link_local or address.is_unspecified:
+        return None
+    return None if address.is_multicast else str(address)
 
 
 def _ipv6_spellings(rng: random.Random) -> list[str]:
@@ -332,7 +331,6 @@ def test_ipv6_addresses_are_read_as_ipaddress_reads_them() -> None:
             "FEBF::1",
             "fec0::1",
             "ff02::1:2",
-            "::ffff:10.0.0.1",
             "2001:db8::1%eth0",
             "2001:db8:::1",
             "2001:db8::1\x00",
@@ -347,8 +345,12 @@ def test_ipv6_addresses_are_read_as_ipaddress_reads_them() -> None:
         None,
         "fec0::1",
         None,
-        "::ffff:a00:1",
         "2001:db8::1%eth0",
         None,
         None,
     ]
+    # An IPv4 tail is spelled by ipaddress itself, as each Python version does (3.13 keeps the
+    # dotted form that 3.11 writes as two groups)
+    import ipaddress
+
+    assert read("::ffff:10.0.0.1") == str(ipaddress.ip_address("::ffff:10.0.0.1"))
