@@ -414,10 +414,11 @@ NAMED_COUNTS = {**COUNTS, ("SRVÉ-Müller", "", "DB01", "80"): 1, ("Ærø, 2", "
         ("utf-8", b"", "utf-8", True),
         ("utf-8", codecs.BOM_UTF8, "utf-8-sig", True),
         ("cp1252", b"", "cp1252", True),
-        ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16", False),  # a NUL in every other byte
+        ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16", True),  # decoded, its lines in UTF-8
+        ("utf-16-le", b"", "utf-16-le", True),
     ],
 )
-def test_names_beyond_ascii_are_counted_by_lines_in_utf8_and_windows_1252(
+def test_names_beyond_ascii_are_counted_by_lines_in_every_encoding(
     tmp_path: Path, encoding: str, prefix: bytes, detected: str, by_lines: bool
 ) -> None:
     path = tmp_path / "deps.csv"
@@ -434,6 +435,13 @@ def test_names_beyond_ascii_are_counted_by_lines_in_utf8_and_windows_1252(
         pytest.param(b"7/29/2026 00:00-06:00,SRV\xff,,DB01,80\n", "utf-8", id="not UTF-8"),
         pytest.param(b"7/29/2026 00:00-06:00,SRV\x81,,DB01,80\n", "cp1252", id="not Windows-1252"),
         pytest.param(b'7/29/2026 00:00-06:00,"SRV\x81",,DB01,80\n', "cp1252", id="quoted"),
+        pytest.param(
+            "7/29/2026 00:00-06:00,SRV".encode("utf-16-le")
+            + b"\x00\xd8"
+            + ",,DB01,80\n".encode("utf-16-le"),
+            "utf-16-le",
+            id="not UTF-16 (a lone surrogate)",
+        ),
     ],
 )
 def test_a_byte_the_encoding_does_not_know_is_the_csv_module_s_error(
@@ -450,7 +458,7 @@ def test_a_byte_the_encoding_does_not_know_is_the_csv_module_s_error(
         count_flows(table, POSITIONS)
 
 
-def test_an_encoding_whose_characters_hold_a_separator_byte_is_read_by_the_csv_module(
+def test_an_encoding_whose_characters_hold_a_separator_byte_is_counted_in_its_characters(
     tmp_path: Path,
 ) -> None:
     # "ポ" is 0x83 0x7C in Shift JIS: a "|" byte inside a character
@@ -459,8 +467,10 @@ def test_an_encoding_whose_characters_hold_a_separator_byte_is_read_by_the_csv_m
     path = tmp_path / "deps.csv"
     path.write_bytes("\n".join([*lines, ""]).encode("shift_jis"))
     table = read_csv_table(path, encoding="shift_jis")
-    assert _count_plain_lines(table, POSITIONS) is None
-    assert count_flows(table, POSITIONS) == {**COUNTS, ("ポータル", "10.1.0.9", "DB01", "443"): 1}
+    expected = {**COUNTS, ("ポータル", "10.1.0.9", "DB01", "443"): 1}
+    assert _count_plain_lines(table, POSITIONS) == expected
+    with table.bulk_rows() as csv_rows:
+        assert Counter(tuple(row[p] for p in POSITIONS) for row in csv_rows) == expected
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])

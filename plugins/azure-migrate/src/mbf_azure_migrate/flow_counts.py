@@ -6,9 +6,10 @@ the flow. So where the file allows it, each line is counted without its first ce
 and only the distinct remainders (a fifth of the rows) are parsed as CSV. The file allows it
 when its lines are whole rows and its first cells end at the first separator:
 
-- in UTF-8 or Windows-1252, where no byte of another character is a separator, a quote or a
-  line end, so a remainder decodes as it would within its line (in any other encoding, ASCII
-  only); no carriage return but before a line feed;
+- in UTF-8 or Windows-1252 as it is, since no byte of another character is a separator, a
+  quote or a line end there, so a remainder decodes as it would within its line; in any other
+  encoding (UTF-16) decoded as the csv module decodes it, and its lines encoded in UTF-8;
+- no carriage return but before a line feed;
 - where a line holds a quote (PowerShell's ``Export-Csv`` quotes every cell, other tools the
   cells that hold a separator): each distinct first cell holding one is read by the csv module
   as a cell that ends at the first separator, and the distinct remainders are read by the csv
@@ -23,12 +24,13 @@ from __future__ import annotations
 
 import codecs
 import collections
+import contextlib
 import csv
 import itertools
 import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 from mbf.tabular import Table
 
@@ -39,7 +41,8 @@ _SEPARATORS = (",", ";", "\t", "|")
 _CHUNK_BYTES = 1 << 20
 """About how much of the file is checked and counted at a time."""
 _BYTEWISE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1"})
-"""Codecs (:func:`codecs.lookup` names) in which no byte of a non-ASCII character is ASCII."""
+"""Codecs (:func:`codecs.lookup` names) in which no byte of a non-ASCII character is ASCII: a
+file in one is counted in its own bytes."""
 
 
 def count_flows(table: Table, positions: Sequence[int]) -> dict[tuple[str, ...], int]:
@@ -73,11 +76,8 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     if table.sheet is not None or 0 in positions or len(positions) < 2:
         return None
     try:
-        with table.path.open("rb") as stream:
-            if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-                stream.seek(0)  # UTF-8 with a BOM is read as UTF-8 after it
+        with _byte_lines(table) as (stream, encoding):
             before = [stream.readline() for _ in range(table.header_row)]  # as mbf.tabular did
-            encoding = _bytewise_encoding(table.encoding)
             if not all(map(_lines_end_alike, before)):
                 return None
             separator = _separator(before[-1].decode(encoding), table.header)
@@ -96,7 +96,7 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
                     rests.update(map(_third, parts))
                 else:
                     rests.update(map(_third, map(bytes.partition, lines, cut)))
-    except (OSError, ValueError):  # unreadable, or a header not in the file's encoding after all
+    except (OSError, LookupError, ValueError):  # unreadable, or not in its encoding after all
         return None
     if b"" in rests:
         return None  # a line without a separator: blank, or a row of one cell
@@ -143,18 +143,43 @@ def _count_plain_lines(table: Table, positions: Sequence[int]) -> dict[tuple[str
     return counts
 
 
-def _bytewise_encoding(encoding: str | None) -> str:
-    """The codec to decode remainders in, each on its own: the file's ``encoding`` where that
-    is one of :data:`_BYTEWISE_ENCODINGS` (UTF-8 for UTF-8 with a BOM: the BOM is skipped
-    already, and one inside a line is a character), else ``"ascii"`` (a file that is not ASCII
-    then fails to decode, and goes to the csv module)."""
-    try:
-        name = codecs.lookup(encoding or "ascii").name
-    except LookupError:
-        return "ascii"
-    if name not in _BYTEWISE_ENCODINGS:
-        return "ascii"
-    return "utf-8" if name == "utf-8-sig" else name
+@contextlib.contextmanager
+def _byte_lines(table: Table) -> Iterator[tuple[_LineSource, str]]:
+    """The file's lines as bytes, and the codec to decode a part of one in, on its own.
+
+    A file in one of :data:`_BYTEWISE_ENCODINGS` is read as it is, after its BOM (decoded as
+    UTF-8 then: a BOM inside a line is a character). A file in any other encoding (UTF-16) is
+    decoded as the csv module decodes it and its lines encoded in UTF-8.
+    """
+    encoding = table.encoding or "utf-8"
+    name = codecs.lookup(encoding).name
+    if name in _BYTEWISE_ENCODINGS:
+        with table.path.open("rb") as stream:
+            if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+                stream.seek(0)
+            yield stream, "utf-8" if name == "utf-8-sig" else name
+        return
+    with table.path.open("r", encoding=encoding, newline="") as text:
+        yield _Utf8Lines(text), "utf-8"
+
+
+class _LineSource(Protocol):
+    def readline(self) -> bytes: ...
+
+    def readlines(self, hint: int, /) -> list[bytes]: ...
+
+
+class _Utf8Lines:
+    """The lines of a text stream, encoded in UTF-8."""
+
+    def __init__(self, text: TextIO) -> None:
+        self._text = text
+
+    def readline(self) -> bytes:
+        return self._text.readline().encode()
+
+    def readlines(self, hint: int) -> list[bytes]:
+        return list(map(str.encode, self._text.readlines(hint)))
 
 
 def _split(rests: Iterable[bytes], separator: str, encoding: str) -> Iterator[list[str]]:
