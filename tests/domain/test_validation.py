@@ -115,3 +115,17 @@ def test_domain_objects_are_frozen_and_keyword_only() -> None:
         task.title = "b"  # type: ignore[misc]
     with pytest.raises(TypeError):
         WorkItem("a", WorkItemKind.TASK, "t")  # type: ignore[misc]
+
+
+def test_estate_duplicate_servers_and_workloads_are_named_once_each() -> None:
+    estate = Estate(
+        servers=[Server(id=sid, name=sid) for sid in ("srv01", "srv02", "srv01", "srv01")],
+        workloads=[Workload(id=wid, name=wid) for wid in ("crm", "pay", "pay")],
+        dependencies=[
+            Dependency(source_id="srv01", target_id="external:saas"),
+            Dependency(source_id="ip:10.0.0.9", target_id="srv02"),
+        ],
+    )
+    with pytest.raises(ValidationError) as caught:
+        validate_estate(estate)
+    assert caught.value.problems == ("duplicate server id 'srv01'", "duplicate workload id 'pay'")
