@@ -164,6 +164,8 @@ def _byte_lines(table: Table) -> Iterator[tuple[_LineSource, str]]:
 
 
 class _LineSource(Protocol):
+    """What the lines are read from: a binary file, or :class:`_Utf8Lines`."""
+
     def readline(self) -> bytes: ...
 
     def readlines(self, hint: int, /) -> list[bytes]: ...
