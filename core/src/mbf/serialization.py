@@ -311,13 +311,18 @@ def _list_members(
     ``to_json`` and dumped ``per_part`` at a time."""
     separator = b"\n"
     for start in range(0, len(records), per_part):
-        # orjson indents a top-level list's members by 2 spaces; in the document they sit two
-        # levels deep, one more. JSON strings hold no raw newline, so every b"\n" is a line.
+        # In the document the members sit two levels deep, as in {"list": [...]}: dumped so,
+        # orjson indents them as the document does, and the wrapper's lines are cut off.
         dumped = orjson.dumps(
-            to_json(records[start : start + per_part]), option=orjson.OPT_INDENT_2
-        )[2:-2]
-        yield separator + b"  " + dumped.replace(b"\n", b"\n  ")
+            {"list": to_json(records[start : start + per_part])}, option=orjson.OPT_INDENT_2
+        )
+        yield separator + dumped[len(_WRAPPER_HEAD) : -len(_WRAPPER_TAIL)]
         separator = b",\n"
+
+
+_WRAPPER_HEAD, _WRAPPER_TAIL = b'{\n  "list": [\n', b"\n  ]\n}"
+"""The lines orjson writes around the members of ``{"list": [...]}``; cutting them off spares
+indenting every line of a 200 MB backlog again (0.1 s of writing it)."""
 
 
 def backlog_from_json(text: bytes | str, *, origin: str = "<backlog>") -> Backlog:
