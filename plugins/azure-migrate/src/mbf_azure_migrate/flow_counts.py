@@ -208,8 +208,9 @@ def _read_by_csv(
     rows than remainders: a quoted cell over two lines) where the csv module must read the file.
     """
     texts = list(rests)
-    by_csv = list(range(len(texts))) if everyone else [i for i, t in enumerate(texts) if b'"' in t]
-    by_split = [] if everyone else [i for i, t in enumerate(texts) if b'"' not in t]
+    quoted_ones = [everyone or b'"' in text for text in texts]
+    by_csv = list(itertools.compress(itertools.count(), quoted_ones))
+    by_split = list(itertools.compress(itertools.count(), map(operator.not_, quoted_ones)))
     quoted = map(bytes.decode, map(texts.__getitem__, by_csv), itertools.repeat(encoding))
     read = list(map(cells, csv.reader(quoted, delimiter=separator, strict=True)))
     if len(read) != len(by_csv):
