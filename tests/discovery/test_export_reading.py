@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
@@ -16,6 +17,7 @@ from mbf.domain import Datacenter, Dependency, Estate, EstateSource, Readiness, 
 from mbf.engine.discovery import Export, discover, read_export
 from mbf.engine.export_reading import (
     MIN_PARALLEL_BYTES,
+    _Inbox,
     can_read_in_parallel,
     pack_estate,
     read_in_parallel,
@@ -265,6 +267,46 @@ def test_this_process_done_with_its_share_reads_the_last_export_of_the_worker(
     assert context.diagnostics.warnings == warnings  # the RVTools template's, read here first
 
 
+def test_this_process_done_with_its_share_hands_on_the_parts_that_are_here_before_reading_more(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    # The worker's share: 2, 3 and 4. It reads 2, then holds 3 until this process has read 4,
+    # which this process can only have taken from the worker's share.
+    exports = _exports([*three_exports, three_exports[1]])
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+    log, read_here = tmp_path / "worker.log", tmp_path / "read-here"
+    parent = os.getpid()
+    events: list[str] = []
+
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        if os.getpid() == parent:
+            if index == 1:  # until the worker has sent 2 (it takes 3 first, then sends 2)
+                deadline = time.monotonic() + 20
+                while 3 not in _worker_read(log) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(0.5)  # a small message, sent at once: here well before this ends
+            events.append(f"read {index}")
+            with read_here.open("a") as stream:
+                stream.write(f"{index}\n")
+        elif index == 3:
+            _taken_and_held(log, index, lambda: "4" in _lines(read_here))
+        else:
+            with log.open("a") as stream:
+                stream.write(f"{index}\n")
+        return read_export(
+            discovery_plugins, exports[index], config=context.config, context=context
+        )
+
+    context = Context()
+    parts = []
+    for part in read_in_parallel(read_one, len(exports), context, worker_from=2):
+        events.append(f"got {len(parts)}")
+        parts.append(part)
+    assert events == ["read 0", "got 0", "read 1", "got 1", "got 2", "read 4", "got 3", "got 4"]
+    assert _worker_read(log) == [2, 3]
+    assert (parts, context.diagnostics.warnings) == (expected, warnings)
+
+
 def _held_until_read_here(
     plugins: MbfPluginManager, exports: list[Export], log: Path, read_here: Path
 ) -> Callable[[int, Context], SourcedEstate]:
@@ -446,3 +488,19 @@ def test_small_or_single_exports_are_read_one_by_one() -> None:
     assert can_read_in_parallel([1000, 2000]) is False
     two_cores = len(os.sched_getaffinity(0)) > 1
     assert can_read_in_parallel([big, 1]) is two_cores
+
+
+def test_the_inbox_has_a_part_once_the_worker_sent_it_or_can_no_longer() -> None:
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    inbox = _Inbox(receiver)
+    assert inbox.has(2) is False  # nothing sent: it does not wait
+    sender.send_bytes(pickle.dumps((3, ("label", "packed"), ["a warning"]), protocol=5))
+    assert inbox.has(2) is False
+    assert inbox.has(3) is True
+    assert inbox.take(3) == (("label", "packed"), ["a warning"])
+    sender.send_bytes(pickle.dumps((2, None, None), protocol=5))  # the worker could not read it
+    assert inbox.has(2) is True
+    assert inbox.take(2) is None
+    sender.close()  # the worker is done, or dead: this process reads the rest itself
+    assert inbox.has(4) is True
+    assert inbox.take(4) is None

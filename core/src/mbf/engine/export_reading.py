@@ -9,7 +9,9 @@ each other, so a second process can read some while this one reads the others:
   importing and reading them again;
 - the exports are split in two shares by size (see :func:`worker_share`): this process reads
   the first share in order, the worker the second; whichever finishes its own first takes the
-  other's last unread exports, so neither sits idle while the other has exports left;
+  other's last unread exports, so neither sits idle while the other has exports left (this
+  process, first, hands on the worker's parts that are already here: it has to merge those
+  anyway, and meanwhile the worker reads on);
 - each process hands on each part as soon as it is read: the merge, which must take the parts
   in export order, works on this process's while the worker still reads, and the worker's first
   part is waiting by the time this process has read its own;
@@ -114,8 +116,8 @@ def read_in_parallel(
     soon as it is read, so that the caller merges it while the worker still reads. The worker
     reads the others in order and sends each part as soon as it is read, so that the first of
     them is here by the time this process has read its own. Whichever process runs out of its
-    own exports first takes the other's last unread ones. Where the system refuses a worker,
-    this process reads them all.
+    own exports first takes the other's last unread ones; this process only when the next part
+    in order is not here yet. Where the system refuses a worker, this process reads them all.
     """
     if not 0 < worker_from < count:
         raise ValueError(f"the worker's share must start at 1 to {count - 1}, not {worker_from}")
@@ -128,6 +130,7 @@ def read_in_parallel(
         # Parts this process read of the worker's share, which come after the worker's own
         # (``None`` for one that failed: its error waits its turn, as it would one by one).
         kept: dict[int, tuple[SourcedEstate, list[str]] | None] = {}
+        inbox = _Inbox(receiver)
         handed_on = 0
         index: int | None = 0
         while index is not None:
@@ -145,21 +148,41 @@ def read_in_parallel(
                     )
                 except Exception:
                     kept[index] = None
-            index = _claim(claims, own=_MINE, other=_THEIRS)
-        inbox = _Inbox(receiver)
-        for index in range(handed_on, count):
-            found = kept.pop(index) if index in kept else _unpacked(inbox.take(index))
-            if found is None:  # it failed, here or in the worker: read it again, for its error
-                yield read_one(index, context)
+            index = _claim(claims, _MINE)
+            if index is not None:
                 continue
-            part, warnings = found
-            context.diagnostics.warnings.extend(warnings)
-            yield part
+            # Out of exports of its own, this process first hands on the worker's parts that
+            # are here, in order: the caller has to merge them anyway, and meanwhile the worker
+            # reads on. Only when the next one is not here yet does it take one of the worker's.
+            while handed_on < count and (handed_on in kept or inbox.has(handed_on)):
+                yield from _found(handed_on, kept, inbox, read_one, context)
+                handed_on += 1
+            index = _claim(claims, _THEIRS, from_end=True)
+        for index in range(handed_on, count):
+            yield from _found(index, kept, inbox, read_one, context)
     finally:
         if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
             worker.terminate()
         worker.join()
         receiver.close()
+
+
+def _found(
+    index: int,
+    kept: dict[int, tuple[SourcedEstate, list[str]] | None],
+    inbox: _Inbox,
+    read_one: ReadOne,
+    context: Context,
+) -> Iterator[SourcedEstate]:
+    """The part of export ``index`` of the worker's share, which this process read (``kept``) or
+    the worker sends; where either failed, this process reads it again, for its error."""
+    found = kept.pop(index) if index in kept else _unpacked(inbox.take(index))
+    if found is None:
+        yield read_one(index, context)
+        return
+    part, warnings = found
+    context.diagnostics.warnings.extend(warnings)
+    yield part
 
 
 def _unpacked(
@@ -245,14 +268,20 @@ def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None
     postman = threading.Thread(target=_send_all, args=(outbox, sender))
     postman.start()
     try:
-        while (index := _claim(claims, own=_THEIRS, other=_MINE)) is not None:
+        index = _worker_claim(claims)
+        while index is not None:
             diagnostics = Diagnostics()
             try:
-                part = read_one(index, _with(context, diagnostics))
-                packed = (part.label, pack_estate(part.estate))
-                outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
+                part: SourcedEstate | None = read_one(index, _with(context, diagnostics))
             except Exception:  # this process reads it again, and reports it there
-                outbox.put(pickle.dumps((index, None, None), protocol=5))
+                part = None
+            # The next export is claimed before this part is packed (a tenth of a second for
+            # a million-row dependency export), so that this process, done with its own,
+            # merges the part rather than taking the export the worker was about to read.
+            following = _worker_claim(claims)
+            packed = None if part is None else (part.label, pack_estate(part.estate))
+            outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
+            index = following
     finally:
         # Also when a read ends the worker (a plugin calling sys.exit): the worker waits for
         # its postman before it exits, and a postman never told to stop would keep the pipe
@@ -277,31 +306,49 @@ class _Inbox:
         self._received: dict[int, tuple[Any, list[str]] | None] = {}
         self._open = True
 
+    def has(self, index: int) -> bool:
+        """Whether :meth:`take` returns the part of export ``index`` at once: the worker has
+        sent it, or can no longer."""
+        while self._open and index not in self._received and self._receiver.poll():
+            self._receive()
+        return index in self._received or not self._open
+
     def take(self, index: int) -> tuple[Any, list[str]] | None:
         """The packed part of export ``index`` and its warnings, once the worker has sent them;
         ``None`` if the worker could not read it, or died first."""
         while self._open and index not in self._received:
-            try:
-                sent, packed, warnings = pickle.loads(self._receiver.recv_bytes())
-            except (EOFError, OSError, pickle.UnpicklingError):
-                self._open = False  # the worker is done, or dead
-                break
-            self._received[sent] = None if packed is None else (packed, warnings)
+            self._receive()
         return self._received.pop(index, None)
 
+    def _receive(self) -> None:
+        """Wait for the worker's next message, and keep it."""
+        try:
+            sent, packed, warnings = pickle.loads(self._receiver.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._open = False  # the worker is done, or dead
+            return
+        self._received[sent] = None if packed is None else (packed, warnings)
 
-def _claim(claims: Any, *, own: int, other: int) -> int | None:
-    """The next export of a process's own share (at ``claims[own]``, ending before
-    ``claims[own + 1]``), else the last unread one of the other's share (at ``claims[other]``),
-    else ``None`` when every export is taken."""
+
+def _claim(claims: Any, share: int, *, from_end: bool = False) -> int | None:
+    """The next unread export of a share (where ``claims[share]`` is, ending before
+    ``claims[share + 1]``): its first for the process whose share it is, its last (``from_end``)
+    for the other; ``None`` when every export of it is taken."""
     with claims.get_lock():
-        if claims[own] < claims[own + 1]:
-            claims[own] += 1
-            return int(claims[own] - 1)
-        if claims[other] < claims[other + 1]:
-            claims[other + 1] -= 1
-            return int(claims[other + 1])
-    return None
+        if claims[share] >= claims[share + 1]:
+            return None
+        if from_end:
+            claims[share + 1] -= 1
+            return int(claims[share + 1])
+        claims[share] += 1
+        return int(claims[share] - 1)
+
+
+def _worker_claim(claims: Any) -> int | None:
+    """The worker's next export: the next of its share, else the last unread of this
+    process's."""
+    index = _claim(claims, _THEIRS)
+    return index if index is not None else _claim(claims, _MINE, from_end=True)
 
 
 def _with(context: Context, diagnostics: Diagnostics) -> Context:
