@@ -3,6 +3,8 @@ hands irregular servers to cattrs."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +40,26 @@ CONFLICTED = attrs.evolve(
     FULL,
     extra={"z": 1, "conflicts": {"os": {"b": "Linux", "a": "Windows"}, "cores": {"a": 2, "b": 4}}},
 )
-UNPLAIN_EXTRA = attrs.evolve(BARE, extra={"disks": ("C:", "D:")})
-"""A tuple in ``extra``: the converter decides how to write it."""
+NATIVE_EXTRA = attrs.evolve(
+    BARE,
+    extra={
+        "disks": ("C:", "D:"),
+        "sizes": [100, 250.5],
+        "state": Readiness.READY,
+        "bios": uuid.UUID(int=5),
+        "nested": {"b": [{"x": None}], "a": True},
+    },
+)
+"""Values orjson writes natively, as it writes what the converter makes of them."""
+UNPLAIN_EXTRAS = [
+    attrs.evolve(BARE, extra={"z": 1, "seen": {"on": dt.date(2026, 7, 1)}}),
+    attrs.evolve(BARE, extra={"tags": {"web", "prod"}}),
+    attrs.evolve(BARE, extra={"raw": b"x"}),
+    attrs.evolve(BARE, extra={"owner": Workload(id="payroll", name="Payroll")}),
+    attrs.evolve(BARE, extra={"ports": {443: "https"}}),
+]
+"""Values the converter writes otherwise (a date, a set, bytes, an attrs instance) or refuses
+(a key that is not text): the converter decides."""
 ODD_READINESS = attrs.evolve(BARE, readiness="ready")  # type: ignore[arg-type]  # cattrs decides
 DEPENDENCIES = (
     Dependency(source_id="srv01", target_id="srv02"),
@@ -54,7 +74,7 @@ def _json(value: Any) -> bytes:
 
 
 def test_servers_are_what_cattrs_makes() -> None:
-    servers = [FULL, BARE, CONFLICTED]
+    servers = [FULL, BARE, CONFLICTED, NATIVE_EXTRA]
     fast = servers_to_json(servers, _CONVERTER.unstructure)
     assert _json(fast) == _json([_CONVERTER.unstructure(s) for s in servers])
     assert fast[0] == {
@@ -86,6 +106,12 @@ def test_servers_are_what_cattrs_makes() -> None:
     assert _json(fast[2]["extra"]) == (
         b'{"conflicts":{"os":{"b":"Linux","a":"Windows"},"cores":{"a":2,"b":4}},"z":1}'
     )
+    assert fast[3]["extra"] is not NATIVE_EXTRA.extra  # sorted: a copy, values as they are
+    assert fast[3]["extra"]["bios"] is NATIVE_EXTRA.extra["bios"]
+    assert _json(fast[3]["extra"]) == (
+        b'{"bios":"00000000-0000-0000-0000-000000000005","disks":["C:","D:"],'
+        b'"nested":{"b":[{"x":null}],"a":true},"sizes":[100,250.5],"state":"ready"}'
+    )
 
 
 def test_irregular_servers_go_to_the_converter() -> None:
@@ -95,10 +121,11 @@ def test_irregular_servers_go_to_the_converter() -> None:
         calls.append(value)
         return {"by": "converter"}
 
-    fast = servers_to_json([BARE, CONFLICTED, UNPLAIN_EXTRA, ODD_READINESS], unstructure)
+    servers = [BARE, CONFLICTED, NATIVE_EXTRA, *UNPLAIN_EXTRAS, ODD_READINESS]
+    fast = servers_to_json(servers, unstructure)
     assert fast[0] == {"id": "srv02", "name": "srv02"}
-    assert fast[2:] == [{"by": "converter"}, {"by": "converter"}]
-    assert calls == [UNPLAIN_EXTRA, ODD_READINESS]
+    assert fast[3:] == [{"by": "converter"}] * 6
+    assert calls == [*UNPLAIN_EXTRAS, ODD_READINESS]
 
 
 def test_dependencies_are_what_cattrs_makes() -> None:
@@ -131,7 +158,7 @@ def _cattrs_bytes(estate: Estate) -> bytes:
 def test_estate_files_are_the_bytes_cattrs_writes() -> None:
     full = Estate(
         datacenters=(Datacenter(id="ams1", name="Amsterdam 1"),),
-        servers=(FULL, BARE, CONFLICTED),
+        servers=(FULL, BARE, CONFLICTED, NATIVE_EXTRA),
         workloads=(Workload(id="payroll", name="Payroll", server_ids=("srv01",)),),
         dependencies=DEPENDENCIES,
         sources=(EstateSource(source="rvtools", path="a.xlsx", records=2),),
