@@ -93,6 +93,33 @@ def test_same_address_in_two_exports_is_one_server() -> None:
     }
 
 
+def test_an_address_a_later_export_adds_to_a_server_identifies_it_in_the_next() -> None:
+    estate = merge_estates(
+        [
+            part("rvtools:a.xlsx", Server(id="web01", name="WEB01", ip_addresses=("10.0.0.5",))),
+            # The same address again (nothing new to record), then a second one.
+            part(
+                "azure-migrate:b.csv", Server(id="web01", name="web01", ip_addresses=(" 10.0.0.5",))
+            ),
+            part(
+                "azure-migrate:c.csv",
+                Server(id="web01", name="web01", ip_addresses=("10.0.0.5", "10.0.9.5")),
+            ),
+            part(
+                "cmdb-csv:d.csv",
+                Server(id="payroll-web", name="payroll-web", ip_addresses=("10.0.9.5",)),
+                Server(id="payroll-web2", name="payroll-web2", ip_addresses=("10.0.0.5",)),
+            ),
+        ],
+        Diagnostics(),
+    )
+    assert [(s.id, s.ip_addresses) for s in estate.servers] == [("web01", ("10.0.0.5", "10.0.9.5"))]
+    assert estate.servers[0].extra["conflicts"]["name"] == {
+        "rvtools:a.xlsx": "WEB01",
+        "cmdb-csv:d.csv": "payroll-web",
+    }
+
+
 def test_same_address_within_one_export_stays_two_servers() -> None:
     clones = part(
         "rvtools:a.xlsx",

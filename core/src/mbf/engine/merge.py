@@ -574,6 +574,10 @@ def _identify(
             ips = ips_of.get(merged_id)
             if ips is None:
                 ips = ips_of[merged_id] = {}
+            elif all(map(ips.__contains__, map(str.strip, addresses))):
+                # Addresses an earlier export gave this server (as most exports after the
+                # first do): recorded then, and by_ip already names this server or none.
+                addresses = ()
             for text in addresses:
                 ips.setdefault(text.strip(), None)
                 ip = canonical_ip(text)
