@@ -7,10 +7,12 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from mbf.domain import Datacenter, Dependency, Estate, EstateSource, Readiness, Server, Workload
@@ -162,6 +164,38 @@ def test_an_export_the_worker_cannot_read_fails_as_it_does_one_by_one(
     assert (
         str(one_by_one.value) == f"{bad}, row 2, column '*Cores': expected a number, found 'four'"
     )
+
+
+def test_a_part_that_does_not_pickle_is_read_here_and_the_worker_reads_on(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path
+) -> None:
+    exports = _exports(three_exports)
+    expected, warnings = _one_by_one(discovery_plugins, exports)
+    log = tmp_path / "worker.log"
+    read = _reader(discovery_plugins, exports, log, worker_takes=2)
+    parent = os.getpid()
+
+    read_here: list[int] = []
+
+    def unpicklable_in_the_worker(index: int, context: Context) -> SourcedEstate:
+        part = read(index, context)
+        if os.getpid() == parent:
+            read_here.append(index)
+        if os.getpid() == parent or index != 2:
+            return part
+        servers = tuple(
+            attrs.evolve(s, extra={**s.extra, "lock": threading.Lock()})
+            for s in part.estate.servers
+        )
+        return attrs.evolve(part, estate=attrs.evolve(part.estate, servers=servers))
+
+    context = Context()
+    parts = list(read_in_parallel(unpicklable_in_the_worker, len(exports), context, worker_from=2))
+    assert (parts, context.diagnostics.warnings) == (expected, warnings)
+    # The worker took 2 and 3 (and perhaps 1, after them); it sent 3, so only 2 is read here.
+    assert {2, 3} <= set(_worker_read(log))
+    assert 2 in read_here
+    assert 3 not in read_here
 
 
 def test_a_bad_export_this_process_reads_fails_before_the_worker_is_waited_for(

@@ -10,8 +10,8 @@ each other, so a second process can read some while this one reads the others:
 - the exports are split in two shares by size (see :func:`worker_share`): this process reads
   the first share in order, the worker the second; whichever finishes its own first takes the
   other's last unread exports, so neither sits idle while the other has exports left (this
-  process, first, hands on the worker's parts that are already here: it has to merge those
-  anyway, and meanwhile the worker reads on);
+  process, first, hands on the worker's parts that are here: it has to merge those anyway, and
+  meanwhile the worker reads on);
 - each process hands on each part as soon as it is read: the merge, which must take the parts
   in export order, works on this process's while the worker still reads, and the worker's first
   part is waiting by the time this process has read its own;
@@ -153,13 +153,14 @@ def read_in_parallel(
                 continue
             # Out of exports of its own, this process first hands on the worker's parts that
             # are here, in order: the caller has to merge them anyway, and meanwhile the worker
-            # reads on. Only when the next one is not here yet does it take one of the worker's.
+            # reads on. Only when the next one is not here yet does it take the worker's last
+            # unread export (the worker takes its next as soon as it has read one).
             while handed_on < count and (handed_on in kept or inbox.has(handed_on)):
-                yield from _found(handed_on, kept, inbox, read_one, context)
+                yield _found(handed_on, kept, inbox, read_one, context)
                 handed_on += 1
             index = _claim(claims, _THEIRS, from_end=True)
         for index in range(handed_on, count):
-            yield from _found(index, kept, inbox, read_one, context)
+            yield _found(index, kept, inbox, read_one, context)
     finally:
         if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
             worker.terminate()
@@ -173,16 +174,15 @@ def _found(
     inbox: _Inbox,
     read_one: ReadOne,
     context: Context,
-) -> Iterator[SourcedEstate]:
+) -> SourcedEstate:
     """The part of export ``index`` of the worker's share, which this process read (``kept``) or
     the worker sends; where either failed, this process reads it again, for its error."""
     found = kept.pop(index) if index in kept else _unpacked(inbox.take(index))
     if found is None:
-        yield read_one(index, context)
-        return
+        return read_one(index, context)
     part, warnings = found
     context.diagnostics.warnings.extend(warnings)
-    yield part
+    return part
 
 
 def _unpacked(
@@ -254,34 +254,35 @@ def unpack_estate(packed: tuple[Any, ...]) -> Estate:
     )
 
 
+_Sent = tuple[int, SourcedEstate | None, list[str]]
+"""What the worker hands its postman: an export's index, its part (``None`` where the worker
+could not read it) and its warnings."""
+
+
 def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None:
     """The worker: read its share of exports in order, then help with this process's, sending
     each part as soon as it is read.
 
-    A thread sends them, so that the worker reads on while this process, still busy with its own
-    exports, has not taken the last part yet (a pipe holds little).
+    A thread packs and sends them (:func:`_send_all`), so that the worker reads on at once: the
+    next export is claimed before this process, done with its own, might take it, and packing
+    a part (a few tenths of a second for 50,000 servers) runs while python-calamine, which lets
+    go of the interpreter lock, parses the next workbook. It also reads on while this process,
+    still busy with its own exports, has not taken the last part yet (a pipe holds little).
     """
     # An interrupt (Ctrl-C reaches the whole process group) is this process's to handle: it
     # stops the worker, which would otherwise print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    outbox: queue.SimpleQueue[_Sent | None] = queue.SimpleQueue()
     postman = threading.Thread(target=_send_all, args=(outbox, sender))
     postman.start()
     try:
-        index = _worker_claim(claims)
-        while index is not None:
+        while (index := _worker_claim(claims)) is not None:
             diagnostics = Diagnostics()
             try:
                 part: SourcedEstate | None = read_one(index, _with(context, diagnostics))
             except Exception:  # this process reads it again, and reports it there
                 part = None
-            # The next export is claimed before this part is packed (a tenth of a second for
-            # a million-row dependency export), so that this process, done with its own,
-            # merges the part rather than taking the export the worker was about to read.
-            following = _worker_claim(claims)
-            packed = None if part is None else (part.label, pack_estate(part.estate))
-            outbox.put(pickle.dumps((index, packed, diagnostics.warnings), protocol=5))
-            index = following
+            outbox.put((index, part, diagnostics.warnings))
     finally:
         # Also when a read ends the worker (a plugin calling sys.exit): the worker waits for
         # its postman before it exits, and a postman never told to stop would keep the pipe
@@ -290,12 +291,23 @@ def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None
         postman.join()
 
 
-def _send_all(outbox: queue.SimpleQueue[bytes | None], sender: Any) -> None:
-    """Send what the worker puts in ``outbox`` until it puts ``None``."""
+def _send_all(outbox: queue.SimpleQueue[_Sent | None], sender: Any) -> None:
+    """Pack and send what the worker puts in ``outbox`` until it puts ``None``."""
     with contextlib.suppress(OSError):  # this process stopped listening: it needs none of them
-        while (message := outbox.get()) is not None:
-            sender.send_bytes(message)
+        while (sent := outbox.get()) is not None:
+            sender.send_bytes(_message(*sent))
         sender.close()
+
+
+def _message(index: int, part: SourcedEstate | None, warnings: list[str]) -> bytes:
+    """The message that hands ``part`` of export ``index`` to this process."""
+    if part is not None:
+        try:
+            packed = (part.label, pack_estate(part.estate))
+            return pickle.dumps((index, packed, warnings), protocol=5)
+        except Exception:  # a value that does not pickle: this process reads the export again
+            pass
+    return pickle.dumps((index, None, None), protocol=5)
 
 
 class _Inbox:
