@@ -269,10 +269,12 @@ class _Drafts:
                 return
             # Only the servers whose value differs from the kept one need a look, one by one.
             differs = list(map(operator.ne, kept_values, column))
+            if not any(differs):  # as most of an export's names, spelled as an earlier one's
+                return
             if is_name and None not in kept_values and not _has_blank(column, unknown):
                 differs = self._better_names(at, column, kept_values, differs, label)
-            if not any(differs):
-                return
+                if not any(differs):
+                    return
             at = list(itertools.compress(at, differs))
             column = list(itertools.compress(column, differs))
         differing: list[tuple[int, Any, Any]] = []
