@@ -414,12 +414,13 @@ class _Drafts:
                 for row in zip(*(column for _key, column in extras), strict=True)
             ]
         if self.conflicts:
-            position = dict(zip(merged_ids, range(len(merged_ids)), strict=True))
-            for merged_id, seen in self.conflicts.items():
-                if seen and merged_id in position:
-                    found[position[merged_id]]["conflicts"] = {
-                        field: dict(values) for field, values in sorted(seen.items())
-                    }
+            # Fields in name order, each export's value in the order the exports came. The
+            # mappings are the drafts' own: the drafts end with the merge.
+            conflicts = self.conflicts
+            for server_extra, merged_id in zip(found, merged_ids, strict=True):
+                seen = conflicts.get(merged_id)
+                if seen:
+                    server_extra["conflicts"] = dict(sorted(seen.items()))
         return found
 
 
