@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import random
 import signal
 import sys
 import threading
@@ -386,6 +387,51 @@ def test_the_first_bad_export_fails_even_when_a_later_one_failed_first(
     assert str(one_by_one.value) == (
         f"{bad_cores}, row 2, column '*Cores': expected a number, found 'four'"
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_what_comes_out_does_not_depend_on_which_process_is_faster(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path], tmp_path: Path, seed: int
+) -> None:
+    # Random reading times in each process, a random split, and in half the runs a bad export:
+    # the parts and warnings, or the error, are those of reading one by one. The RVTools export
+    # comes twice, so that either process may read one with a warning (its template).
+    rng = random.Random(seed)
+    paths = [*three_exports, three_exports[1], three_exports[0]]
+    if seed % 2:
+        bad = tmp_path / "bad-cores.csv"
+        bad.write_text("*Server Name,*Cores,*Memory (In MB),*OS name\nsrv09,x,1024,Linux\n")
+        paths.insert(rng.randrange(1, len(paths) + 1), bad)
+    exports = _exports(paths)
+    # Decided before the worker forks, so both processes know them.
+    here = [rng.uniform(0.0, 0.03) for _ in exports]
+    there = [rng.uniform(0.0, 0.03) for _ in exports]
+    parent = os.getpid()
+
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        time.sleep((here if os.getpid() == parent else there)[index])
+        return read_export(
+            discovery_plugins, exports[index], config=context.config, context=context
+        )
+
+    def outcome(parts: Callable[[Context], list[SourcedEstate]]) -> object:
+        context = Context()
+        try:
+            return parts(context), context.diagnostics.warnings
+        except InputError as exc:
+            return str(exc)
+
+    expected = outcome(lambda context: [read_one(i, context) for i in range(len(exports))])
+    worker_from = rng.randrange(1, len(exports))
+    assert (
+        outcome(
+            lambda context: list(
+                read_in_parallel(read_one, len(exports), context, worker_from=worker_from)
+            )
+        )
+        == expected
+    )
+    assert isinstance(expected, str) == bool(seed % 2)
 
 
 def _killed(code: int) -> None:
