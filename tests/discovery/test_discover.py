@@ -57,6 +57,30 @@ def test_three_sources_naming_servers_differently_merge_into_one_estate(
     assert estate.datacenters == (Datacenter(id="ams-dc1", name="AMS-DC1"),)
 
 
+def test_what_discovery_built_on_the_way_is_left_where_the_caller_keeps_it(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path]
+) -> None:
+    kept: list[object] = []
+    estate = discover(discovery_plugins, exports(three_exports), keep=kept)
+    assert estate == discover(discovery_plugins, exports(three_exports))
+    (parts, _drafts, local_ids), (merged, placed) = kept
+    assert [part.label for part in parts] == [
+        f"rvtools:{three_exports[0].name}",
+        f"azure-migrate:{three_exports[1].name}",
+        f"cmdb-csv:{three_exports[2].name}",
+        f"azure-migrate:{three_exports[3].name}",
+    ]
+    assert local_ids[1] == {"web01": "web01", "batch01": "batch01"}
+    # Before grouping: dc01 and batch01 had no workload yet.
+    assert [(s.id, s.workload_ids) for s in placed.servers] == [
+        ("batch01", ()),
+        ("db01", ("payroll",)),
+        ("dc01", ()),
+        ("web01", ("payroll",)),
+    ]
+    assert merged.dependencies == placed.dependencies == estate.dependencies
+
+
 def test_each_field_records_the_export_it_came_from(
     discovery_plugins: MbfPluginManager, three_exports: list[Path]
 ) -> None:

@@ -39,6 +39,10 @@ class App:
     """Show tracebacks instead of one-line errors."""
     ends_process: bool = False
     """Whether :meth:`finish` ends the process: in the ``mbf`` script, not in a test's runner."""
+    kept: list[object] = dataclasses.field(default_factory=list)
+    """What a command built on the way and no longer needs, kept rather than freed one object
+    at a time: :meth:`finish` ends the process without freeing it, and elsewhere it goes with
+    the App (``discover`` leaves the merge's working state here)."""
 
     def finish(self) -> None:
         """End a command that succeeded and has written and printed everything.

@@ -92,6 +92,7 @@ def discover_command(
         config=config,
         context=context,
         parallel=None if parallel else False,  # on: where it pays, as discover() decides
+        keep=app.kept,
     )
     write_estate(estate, output)
     warnings = context.diagnostics.warnings

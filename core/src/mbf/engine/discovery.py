@@ -201,17 +201,22 @@ def discover(
     config: MbfConfig | None = None,
     context: Context | None = None,
     parallel: bool | None = None,
+    keep: list[object] | None = None,
 ) -> Estate:
     """Read ``exports`` in order (the first export's value of a field wins) into one valid estate.
 
     ``parallel``: read the exports in two processes (see :mod:`mbf.engine.export_reading`);
     by default where the machine has two cores and the exports are big enough to gain from it.
+    ``keep``: where what discovery built on the way is left rather than freed (see
+    :func:`mbf.engine.merge.merge_estates`).
     """
     config = config or MbfConfig()
     context = context or Context(config=config)
     # Cyclic garbage collection is already off here: mbf.cli pauses it for every command.
     parts = read_exports(plugin_manager, exports, config=config, context=context, parallel=parallel)
-    estate = merge_estates(parts, context.diagnostics)
-    estate = assign_datacenters(estate, config)
-    estate = group_workloads(estate, config.discovery)
+    merged = merge_estates(parts, context.diagnostics, keep=keep)
+    placed = assign_datacenters(merged, config)
+    estate = group_workloads(placed, config.discovery)
+    if keep is not None:
+        keep.append((merged, placed))
     return validate_estate(estate, origin="discovered estate")

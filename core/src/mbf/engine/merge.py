@@ -516,11 +516,18 @@ def _owner_in_other_export(
     return None
 
 
-def merge_estates(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> Estate:
+def merge_estates(
+    parts: Iterable[SourcedEstate], diagnostics: Diagnostics, *, keep: list[object] | None = None
+) -> Estate:
     """One estate from the estates of several exports, in the order given (first value wins).
 
     Each part's servers are merged as it comes, so ``parts`` may be an iterator that is still
     reading the later exports (see :mod:`mbf.engine.export_reading`).
+
+    ``keep``: where the merge leaves its working state (the parts, the drafts of the merged
+    servers) rather than free it on return, for the caller to drop when it pleases. A command
+    about to end need not (see :meth:`mbf.cli.App.finish`): at 50,000 servers freeing it one
+    object at a time took 0.07-0.1 s.
     """
     drafts = _Drafts()
     by_id: dict[str, str] = {}
@@ -541,6 +548,8 @@ def merge_estates(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> E
     ip_owner = {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
     dependencies = _merge_dependencies(taken, local_ids, by_id, ip_owner)
     servers, workloads = _merge_workloads(taken, local_ids, drafts, diagnostics)
+    if keep is not None:
+        keep.append((taken, drafts, local_ids))
     return Estate(
         datacenters=datacenters,
         servers=servers,
