@@ -63,7 +63,8 @@ def test_what_discovery_built_on_the_way_is_left_where_the_caller_keeps_it(
     kept: list[object] = []
     estate = discover(discovery_plugins, exports(three_exports), keep=kept)
     assert estate == discover(discovery_plugins, exports(three_exports))
-    (parts, _drafts, local_ids), (merged, placed) = kept
+    totals, (parts, _drafts, local_ids), (merged, placed) = kept
+    assert len(totals) == len(estate.dependencies) == 4
     assert [part.label for part in parts] == [
         f"rvtools:{three_exports[0].name}",
         f"azure-migrate:{three_exports[1].name}",

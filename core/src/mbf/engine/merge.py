@@ -546,7 +546,7 @@ def merge_estates(
 
     datacenters = _merge_datacenters(p.estate.datacenters for p in taken)
     ip_owner = {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
-    dependencies = _merge_dependencies(taken, local_ids, by_id, ip_owner)
+    dependencies = _merge_dependencies(taken, local_ids, by_id, ip_owner, keep=keep)
     servers, workloads = _merge_workloads(taken, local_ids, drafts, diagnostics)
     if keep is not None:
         keep.append((taken, drafts, local_ids))
@@ -672,11 +672,14 @@ def _merge_dependencies(
     local_ids: Sequence[Mapping[str, str]],
     by_id: Mapping[str, str],
     ip_owner: Mapping[str, str],
+    *,
+    keep: list[object] | None = None,
 ) -> tuple[Dependency, ...]:
     """Re-point every dependency at merged servers and add up duplicates' weights.
 
     A dependency that only one export saw, between servers that kept their ids, is kept as it is
-    rather than built again (most of a quarter of a million, at 50,000 servers).
+    rather than built again (most of a quarter of a million, at 50,000 servers). ``keep``: as
+    :func:`merge_estates`'s, for the totals (0.025 s to free at 50,000 servers).
     """
     totals: dict[tuple[str, str, int, str], list[Any]] = {}
     resolved: dict[str, str] = {}
@@ -702,6 +705,8 @@ def _merge_dependencies(
                 if not total[1]:
                     total[1] = dep.process
                 total[2] = None  # aggregated: a new dependency
+    if keep is not None:
+        keep.append(totals)
     # Sorted by key alone (keys are distinct, so the order is that of the pairs), which spares
     # comparing each pair before its key.
     return tuple(
