@@ -525,9 +525,9 @@ def merge_estates(
     reading the later exports (see :mod:`mbf.engine.export_reading`).
 
     ``keep``: where the merge leaves its working state (the parts, the drafts of the merged
-    servers) rather than free it on return, for the caller to drop when it pleases. A command
-    about to end need not (see :meth:`mbf.cli.App.finish`): at 50,000 servers freeing it one
-    object at a time took 0.07-0.1 s.
+    servers, the dependency totals) rather than free it on return, for the caller to drop when
+    it pleases. A command about to end need not (see :meth:`mbf.cli.App.finish`): at 50,000
+    servers freeing it one object at a time took 0.09 s.
     """
     drafts = _Drafts()
     by_id: dict[str, str] = {}
