@@ -415,7 +415,9 @@ class _Drafts:
             ]
         if self.conflicts:
             # Fields in name order, each export's value in the order the exports came. The
-            # mappings are the drafts' own: the drafts end with the merge.
+            # per-field mappings are the drafts' own, not copies: building the servers is the
+            # merge's last use of the drafts, and nothing changes them after (a caller's keep=
+            # only holds them).
             conflicts = self.conflicts
             for server_extra, merged_id in zip(found, merged_ids, strict=True):
                 seen = conflicts.get(merged_id)
