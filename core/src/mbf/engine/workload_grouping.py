@@ -92,6 +92,8 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
     if settings.group_by_dependencies:
         for dep in relevant:
             source, target = dep.source_id, dep.target_id
+            if source not in unassigned_set and target not in unassigned_set:
+                continue  # between servers already placed: nothing below looks at it
             if source not in servers or target not in servers:
                 continue
             if source in hubs or target in hubs:
