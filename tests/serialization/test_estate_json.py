@@ -114,6 +114,20 @@ def test_servers_are_what_cattrs_makes() -> None:
     )
 
 
+def test_servers_sharing_keys_in_another_order_are_sorted_each() -> None:
+    # Whether a server's keys are in order is remembered per tuple of keys within one call:
+    # the same keys in another order are another tuple, and sorted.
+    in_order = attrs.evolve(BARE, sources={"cores": "a", "os": "b"}, extra={"x": 1, "y": 2})
+    reversed_ = attrs.evolve(BARE, sources={"os": "b", "cores": "a"}, extra={"y": 2, "x": 1})
+    servers = [in_order, reversed_, in_order, reversed_]
+    fast = servers_to_json(servers, _CONVERTER.unstructure)
+    assert [list(record["sources"]) for record in fast] == [["cores", "os"]] * 4
+    assert [list(record["extra"]) for record in fast] == [["x", "y"]] * 4
+    assert fast[0]["sources"] is in_order.sources  # already in order: not copied
+    assert fast[1]["sources"] is not reversed_.sources
+    assert _json(fast) == _json([_CONVERTER.unstructure(s) for s in servers])
+
+
 def test_irregular_servers_go_to_the_converter() -> None:
     calls: list[Any] = []
 
