@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -410,6 +411,12 @@ def render(rows: list[Row], runner: Runner, scale: str) -> str:
     """The table (markdown), then every process with its wall, CPU and peak memory."""
     lines = [
         f"### mbf benchmarks at {scale} servers",
+        "",
+        # Python-heavy figures move with how the interpreter was built (an unoptimised build,
+        # without PGO and LTO and with a shared libpython, runs mbf's loops slower than the
+        # C and Rust of the floors): name it with the figures.
+        f"Python {platform.python_version()} ({platform.python_implementation()}, "
+        f"{platform.python_build()[1]}) at {sys.executable}",
         "",
         "| figure | what | mbf | floor | floor time | ratio | target | met | CPU ratio | peak memory |",
         "|---|---|---:|---|---:|---:|---|---|---:|---:|",

@@ -2,6 +2,7 @@
 a positive figure. It checks that the benchmarks still run end to end, not how fast anything is
 (timings on a shared CI machine prove nothing)."""
 
+import platform
 import re
 import subprocess
 import sys
@@ -126,3 +127,12 @@ def test_discover_in_one_process_is_noted_with_positive_figures(printed: str) ->
 def test_discover_in_one_process_writes_the_estate_of_two(work: Path) -> None:
     # 1,000 servers are 1.8 MB of exports: enough for the default run to read on two cores
     assert (work / "estate-one.json").read_bytes() == (work / "estate.json").read_bytes()
+
+
+def test_the_report_names_the_interpreter_it_ran_on(printed: str) -> None:
+    # Python-heavy figures depend on how the interpreter was built: the report says which.
+    lines = printed.splitlines()
+    assert lines[2] == (
+        f"Python {platform.python_version()} ({platform.python_implementation()}, "
+        f"{platform.python_build()[1]}) at {sys.executable}"
+    )
