@@ -93,7 +93,7 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
         for dep in relevant:
             source, target = dep.source_id, dep.target_id
             if source not in unassigned_set and target not in unassigned_set:
-                continue  # between servers already placed: nothing below looks at it
+                continue  # both already in a workload: nothing below looks at it
             if source not in servers or target not in servers:
                 continue
             if source in hubs or target in hubs:
