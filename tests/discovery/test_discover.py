@@ -63,15 +63,15 @@ def test_what_discovery_built_on_the_way_is_left_where_the_caller_keeps_it(
     kept: list[object] = []
     estate = discover(discovery_plugins, exports(three_exports), keep=kept)
     assert estate == discover(discovery_plugins, exports(three_exports))
-    totals, (parts, _drafts, local_ids), (merged, placed) = kept
+    (merged, placed), totals = kept
     assert len(totals) == len(estate.dependencies) == 4
-    assert [part.label for part in parts] == [
+    assert [part.label for part in merged.parts] == [
         f"rvtools:{three_exports[0].name}",
         f"azure-migrate:{three_exports[1].name}",
         f"cmdb-csv:{three_exports[2].name}",
         f"azure-migrate:{three_exports[3].name}",
     ]
-    assert local_ids[1] == {"web01": "web01", "batch01": "batch01"}
+    assert merged.local_ids[1] == {"web01": "web01", "batch01": "batch01"}
     # Before grouping: dc01 and batch01 had no workload yet.
     assert [(s.id, s.workload_ids) for s in placed.servers] == [
         ("batch01", ()),
@@ -79,7 +79,7 @@ def test_what_discovery_built_on_the_way_is_left_where_the_caller_keeps_it(
         ("dc01", ()),
         ("web01", ("payroll",)),
     ]
-    assert merged.dependencies == placed.dependencies == estate.dependencies
+    assert placed.dependencies == ()  # merged after the servers were placed
 
 
 def test_each_field_records_the_export_it_came_from(

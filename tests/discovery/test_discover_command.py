@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mbf.engine import discovery, export_reading
 from mbf.engine.export_reading import ReadOne
-from mbf.engine.merge import SourcedEstate
 from mbf.plugin import Context
 from mbf.plugin.manager import MbfPluginManager
 from mbf.serialization import read_estate
@@ -215,13 +213,18 @@ def test_no_parallel_reads_in_this_process_and_writes_the_same_estate(
     monkeypatch.setattr(export_reading, "MIN_PARALLEL_BYTES", 0)
     workers: list[int] = []
 
-    def noted(
-        read_one: ReadOne, count: int, context: Context, *, worker_from: int
-    ) -> Iterator[SourcedEstate]:
-        workers.append(worker_from)
-        return export_reading.read_in_parallel(read_one, count, context, worker_from=worker_from)
+    class Noted(export_reading.ParallelReading):
+        def __init__(
+            self, read_one: ReadOne, count: int, context: Context, *, worker_from: int,
+            hold_dependencies: bool = False,
+        ) -> None:  # fmt: skip
+            workers.append(worker_from)
+            super().__init__(
+                read_one, count, context, worker_from=worker_from,
+                hold_dependencies=hold_dependencies,
+            )  # fmt: skip
 
-    monkeypatch.setattr(discovery, "read_in_parallel", noted)
+    monkeypatch.setattr(discovery, "ParallelReading", Noted)
     parallel, one_by_one = tmp_path / "parallel.json", tmp_path / "one-by-one.json"
     exports = list(map(str, three_exports))
     assert mbf_cli("discover", *exports, "-o", str(parallel)).exit_code == 0

@@ -38,7 +38,7 @@ from mbf._native_items import (
     work_items_from_json,
     work_items_to_json,
 )
-from mbf.domain import Backlog, Estate, WorkItem, hierarchy_order
+from mbf.domain import Backlog, Dependency, Estate, WorkItem, hierarchy_order
 from mbf.domain import backlog as backlog_module
 from mbf.domain import estate as estate_module
 from mbf.domain.validation import validate_backlog, validate_estate
@@ -52,6 +52,7 @@ __all__ = [
     "backlog_from_json",
     "backlog_json_parts",
     "backlog_to_json",
+    "dependencies_json_members",
     "describe_structure_error",
     "dump_toml",
     "estate_from_json",
@@ -433,14 +434,23 @@ def estate_to_json(estate: Estate) -> bytes:
 _RECORDS_PER_PART = 2048
 
 
-def estate_json_parts(estate: Estate) -> Iterator[bytes]:
+def estate_json_parts(
+    estate: Estate, *, dependencies_json: Callable[[], bytes] | None = None
+) -> Iterator[bytes]:
     """The native file of ``estate`` in parts, whose concatenation is :func:`estate_to_json`.
 
     Servers and dependencies (a quarter of a million at 50,000 servers) go through the fast
     path and are dumped a few thousand at a time, so that neither their JSON objects nor the
     file's bytes are ever all in memory at once; the rest goes through cattrs, which also leaves
     out the empty collections.
+
+    ``dependencies_json``: what gives the estate's dependencies as
+    :func:`dependencies_json_members` writes them, in place of ``estate.dependencies`` (which
+    are then none), at least one; called when their turn comes (a worker process that holds
+    them writes them meanwhile).
     """
+    if dependencies_json is not None and estate.dependencies:
+        raise ValueError("an estate's dependencies are given twice")
     unstructure = _native_converter.unstructure
     rest = unstructure(attrs.evolve(estate, servers=(), dependencies=()))
 
@@ -451,22 +461,32 @@ def estate_json_parts(estate: Estate) -> Iterator[bytes]:
         "servers": (estate.servers, servers),
         "dependencies": (estate.dependencies, dependencies_to_json),
     }
+    written = {"dependencies": dependencies_json} if dependencies_json is not None else {}
     # The document with an empty list where each large collection goes, split there: a key
     # indented by two spaces is a key of the document itself, never one of a nested mapping.
     body = {
         name: [] if name in large else rest[name]
         for name in (field.name for field in attrs.fields(Estate))
-        if (large[name][0] if name in large else name in rest)
+        if (large[name][0] or name in written if name in large else name in rest)
     }
     document = _dump_document(ESTATE_FORMAT, body)
     for name, (records, to_json) in large.items():
-        if not records:
+        if not records and name not in written:
             continue
         head, document = document.split(b'\n  "' + name.encode() + b'": []', 1)
         yield head + b'\n  "' + name.encode() + b'": ['
-        yield from _list_members(records, to_json, _RECORDS_PER_PART)
+        if name in written:
+            yield written[name]()
+        else:
+            yield from _list_members(records, to_json, _RECORDS_PER_PART)
         document = b"\n  ]" + document
     yield document
+
+
+def dependencies_json_members(dependencies: Sequence[Dependency]) -> bytes:
+    """The members of an estate file's ``dependencies`` list, as :func:`estate_json_parts`
+    writes them (for its ``dependencies_json``)."""
+    return b"".join(_list_members(dependencies, dependencies_to_json, _RECORDS_PER_PART))
 
 
 def estate_from_json(text: bytes | str, *, origin: str = "<estate>") -> Estate:
@@ -539,10 +559,13 @@ def read_estate(path: Path) -> Estate:
     return estate_from_json(_read_bytes(path), origin=str(path))
 
 
-def write_estate(estate: Estate, path: Path) -> None:
-    """Write a native estate file atomically."""
+def write_estate(
+    estate: Estate, path: Path, *, dependencies_json: Callable[[], bytes] | None = None
+) -> None:
+    """Write a native estate file atomically (``dependencies_json``: as
+    :func:`estate_json_parts`'; nothing is written where it raises)."""
     with atomic_output(path) as tmp, tmp.open("wb") as stream:
-        for part in estate_json_parts(estate):
+        for part in estate_json_parts(estate, dependencies_json=dependencies_json):
             stream.write(part)
 
 

@@ -57,9 +57,8 @@ def discover_command(
     value is kept and the difference reported. Nothing is written when any export is bad.
     """
     from mbf.config import load_config
-    from mbf.engine.discovery import Export, discover, exports_from_config
+    from mbf.engine.discovery import Export, discover_to_file, exports_from_config
     from mbf.plugin import Context
-    from mbf.serialization import write_estate
 
     app = click.get_current_context().obj
     config = load_config(config_path)
@@ -86,15 +85,16 @@ def discover_command(
     else:
         raise click.UsageError("name at least one EXPORT, or a config (-c) with [[sources]]")
     context = Context(config=config)
-    estate = discover(
+    discovery = discover_to_file(
         app.plugin_manager,
         chosen,
+        output,
         config=config,
         context=context,
         parallel=None if parallel else False,  # on: where it pays, as discover() decides
         keep=app.kept,
     )
-    write_estate(estate, output)
+    estate = discovery.estate
     warnings = context.diagnostics.warnings
     for warning in warnings[:_MAX_WARNINGS]:
         click.echo(f"Warning: {warning}", err=True)
@@ -104,7 +104,8 @@ def discover_command(
         click.echo(f"  {source.path} ({source.source}): {source.records} records")
     click.echo(
         f"Discovered {len(estate.servers)} servers, {len(estate.workloads)} workloads, "
-        f"{len(estate.dependencies)} dependencies in {len(estate.datacenters)} datacenters -> {output}"
+        f"{discovery.dependency_count} dependencies in {len(estate.datacenters)} datacenters "
+        f"-> {output}"
     )
     app.finish()
 

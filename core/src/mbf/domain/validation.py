@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from mbf.domain.backlog import Backlog
 from mbf.domain.columns import BacklogColumns, column_of
-from mbf.domain.estate import Estate
+from mbf.domain.estate import Dependency, Estate
 from mbf.errors import ValidationError
 
 __all__ = [
     "EXTERNAL_PREFIXES",
     "backlog_problems",
+    "dependency_problems",
     "estate_problems",
     "validate_backlog",
     "validate_estate",
@@ -72,6 +73,16 @@ def estate_problems(estate: Estate) -> list[str]:
                 for s in workload.server_ids
                 if s not in known_servers
             ]
+    return problems + dependency_problems(dependencies, known_servers)
+
+
+def dependency_problems(
+    dependencies: Sequence[Dependency], known_servers: Collection[str]
+) -> list[str]:
+    """A message for every end of ``dependencies`` that is neither one of ``known_servers`` nor
+    outside the estate (:data:`EXTERNAL_PREFIXES`): the dependencies' part of
+    :func:`estate_problems`."""
+    problems: list[str] = []
     ends = set(map(_SOURCE_ID, dependencies))
     ends.update(map(_TARGET_ID, dependencies))
     ends.difference_update(known_servers)

@@ -10,10 +10,14 @@ the result is validated. Nothing is written here; the command writes the estate 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
+import functools
 import ipaddress
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +25,39 @@ import attrs
 
 from mbf.config import DatacenterRule, MbfConfig, plugin_settings
 from mbf.domain import Datacenter, Estate, EstateSource, Server, slug, validate_estate
-from mbf.engine.export_reading import can_read_in_parallel, read_in_parallel, worker_share
-from mbf.engine.merge import SourcedEstate, canonical_ip, merge_estates
+from mbf.domain.validation import estate_problems
+from mbf.engine.dependency_work import (
+    DependencyFile,
+    DependencyOrder,
+    DependencyTraffic,
+    work_on_dependencies,
+)
+from mbf.engine.export_reading import (
+    ParallelReading,
+    ReadOne,
+    can_read_in_parallel,
+    pack_dependencies,
+    worker_share,
+)
+from mbf.engine.merge import (
+    ServerMerge,
+    SourcedEstate,
+    canonical_ip,
+    merge_dependencies,
+    merge_servers,
+)
 from mbf.engine.workload_grouping import group_workloads
-from mbf.errors import ConfigError, InputError
-from mbf.plugin import Context
+from mbf.errors import ConfigError, InputError, ValidationError
+from mbf.plugin import Context, Diagnostics
 from mbf.plugin.manager import MbfPluginManager
+from mbf.serialization import write_estate
 
 __all__ = [
+    "Discovery",
     "Export",
     "assign_datacenters",
     "discover",
+    "discover_to_file",
     "exports_from_config",
     "read_export",
     "read_exports",
@@ -117,6 +143,23 @@ def read_exports(
 ) -> Iterator[SourcedEstate]:
     """The part of each export, in order, as each is read; the same whether read one by one or
     in parallel."""
+    with _reading(
+        plugin_manager, exports, config=config, context=context, parallel=parallel
+    ) as reading:
+        yield from reading.parts()
+
+
+def _reading(
+    plugin_manager: MbfPluginManager,
+    exports: Sequence[Export],
+    *,
+    config: MbfConfig,
+    context: Context,
+    parallel: bool | None,
+    hold_dependencies: bool = False,
+) -> ParallelReading | _OneByOne:
+    """The reading of ``exports``: in this process and a worker where that pays (``parallel``
+    ``None``) or is asked for, else one by one here."""
 
     def read_one(index: int, context: Context) -> SourcedEstate:
         return read_export(plugin_manager, exports[index], config=config, context=context)
@@ -125,8 +168,32 @@ def read_exports(
     if parallel is None:
         parallel = can_read_in_parallel(sizes)
     if not parallel or len(exports) < 2:
-        return (read_one(index, context) for index in range(len(exports)))
-    return read_in_parallel(read_one, len(exports), context, worker_from=worker_share(sizes))
+        return _OneByOne(read_one, len(exports), context)
+    return ParallelReading(
+        read_one,
+        len(exports),
+        context,
+        worker_from=worker_share(sizes),
+        hold_dependencies=hold_dependencies,
+    )
+
+
+class _OneByOne:
+    """Exports read one by one in this process, as :class:`ParallelReading` reads them."""
+
+    held: Mapping[int, int] = {}
+
+    def __init__(self, read_one: ReadOne, count: int, context: Context) -> None:
+        self._read_one, self._count, self._context = read_one, count, context
+
+    def __enter__(self) -> _OneByOne:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def parts(self) -> Iterator[SourcedEstate]:
+        return (self._read_one(index, self._context) for index in range(self._count))
 
 
 def _size(path: Path) -> int:
@@ -194,6 +261,17 @@ def assign_datacenters(estate: Estate, config: MbfConfig) -> Estate:
     )
 
 
+@attrs.frozen(kw_only=True)
+class Discovery:
+    """What :func:`discover_to_file` discovered and wrote."""
+
+    estate: Estate
+    """The valid estate; without its dependencies where the worker process that read them
+    wrote them."""
+    dependency_count: int
+    """How many dependencies the estate has."""
+
+
 def discover(
     plugin_manager: MbfPluginManager,
     exports: Sequence[Export],
@@ -210,13 +288,209 @@ def discover(
     ``keep``: where what discovery built on the way is left rather than freed (see
     :func:`mbf.engine.merge.merge_estates`).
     """
+    found = _discover(
+        plugin_manager, exports, config=config, context=context, parallel=parallel, keep=keep
+    )
+    return found.estate
+
+
+def discover_to_file(
+    plugin_manager: MbfPluginManager,
+    exports: Sequence[Export],
+    output: Path,
+    *,
+    config: MbfConfig | None = None,
+    context: Context | None = None,
+    parallel: bool | None = None,
+    keep: list[object] | None = None,
+) -> Discovery:
+    """:func:`discover`, and write the estate file to ``output`` atomically (nothing where
+    discovery fails).
+
+    Where a worker process reads the dependency exports, it also merges their dependencies,
+    works out how they group the servers and writes them as the estate file lists them
+    (:mod:`mbf.engine.dependency_work`), while this process builds, places, groups and writes
+    the servers. The file is the same either way.
+    """
+    return _discover(
+        plugin_manager,
+        exports,
+        config=config,
+        context=context,
+        parallel=parallel,
+        keep=keep,
+        output=output,
+    )
+
+
+def _discover(
+    plugin_manager: MbfPluginManager,
+    exports: Sequence[Export],
+    *,
+    config: MbfConfig | None,
+    context: Context | None,
+    parallel: bool | None,
+    keep: list[object] | None,
+    output: Path | None = None,
+) -> Discovery:
     config = config or MbfConfig()
     context = context or Context(config=config)
+    diagnostics = context.diagnostics
     # Cyclic garbage collection is already off here: mbf.cli pauses it for every command.
-    parts = read_exports(plugin_manager, exports, config=config, context=context, parallel=parallel)
-    merged = merge_estates(parts, context.diagnostics, keep=keep)
-    placed = assign_datacenters(merged, config)
-    estate = group_workloads(placed, config.discovery)
-    if keep is not None:
-        keep.append((merged, placed))
-    return validate_estate(estate, origin="discovered estate")
+    with _reading(
+        plugin_manager,
+        exports,
+        config=config,
+        context=context,
+        parallel=parallel,
+        hold_dependencies=output is not None,
+    ) as reading:
+        merged = merge_servers(reading.parts(), diagnostics)
+        workloads = merged.workloads(diagnostics)
+        held = dict(reading.held)
+        members_path = _members_file(output) if held and output is not None else None
+        try:
+            order = None
+            if members_path is not None:
+                assert isinstance(reading, ParallelReading)
+                order = _order(merged, held, config, members_path)
+                reading.order(work_on_dependencies, order)
+            placed = assign_datacenters(merged.estate(workloads, ()), config)
+            if keep is not None:
+                keep.append((merged, placed))
+            if order is not None and output is not None:
+                assert isinstance(reading, ParallelReading)
+                again = {
+                    index: functools.partial(
+                        _read_again, plugin_manager, exports[index], config=config,
+                        context=context,
+                    )
+                    for index in held
+                }  # fmt: skip
+                outcomes = _Outcomes(reading, order, again)
+                return _write_with_worker(placed, outcomes, config, output)
+        finally:
+            if members_path is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(members_path)
+    # Dependencies merged here: no worker read them, or it holds them but no file could be
+    # made for them (they are read again here; the output's directory is reported below).
+    parts = [
+        _read_again(plugin_manager, exports[index], config=config, context=context)
+        if index in held
+        else part
+        for index, part in enumerate(merged.parts)
+    ]
+    dependencies = merge_dependencies(
+        [
+            (part.estate.dependencies, local)
+            for part, local in zip(parts, merged.local_ids, strict=True)
+        ],
+        merged.by_id,
+        merged.ip_owner,
+        keep=keep,
+    )
+    estate = group_workloads(attrs.evolve(placed, dependencies=dependencies), config.discovery)
+    estate = validate_estate(estate, origin=_ORIGIN)
+    if output is not None:
+        write_estate(estate, output)
+    return Discovery(estate=estate, dependency_count=len(dependencies))
+
+
+_ORIGIN = "discovered estate"
+
+
+def _write_with_worker(
+    placed: Estate, outcomes: _Outcomes, config: MbfConfig, output: Path
+) -> Discovery:
+    """Group, check and write the estate ``placed`` (its servers placed, its dependencies
+    none yet) with what the worker, working on the dependencies, sends (``outcomes``)."""
+    first = outcomes.next()
+    assert isinstance(first, DependencyTraffic)
+    estate = group_workloads(placed, config.discovery, traffic=first.traffic)
+    problems = estate_problems(estate)
+
+    def members() -> bytes:
+        # Called once the servers are written: the worker wrote the dependencies meanwhile.
+        then = outcomes.next()
+        assert isinstance(then, DependencyFile)
+        if problems or then.problems:
+            raise ValidationError(problems + then.problems, origin=_ORIGIN)
+        with open(outcomes.members_path, "rb") as written:
+            return written.read()
+
+    if problems:
+        members()  # raises, with the dependencies' problems too
+    write_estate(estate, output, dependencies_json=members if first.count else None)
+    return Discovery(estate=estate, dependency_count=first.count)
+
+
+class _Outcomes:
+    """What the worker sends for an order, one after the other; where it fails, the same job
+    done here instead, on the exports it held read again."""
+
+    def __init__(
+        self,
+        reading: ParallelReading,
+        order: DependencyOrder,
+        held: Mapping[int, Callable[[], SourcedEstate]],
+    ) -> None:
+        self._reading, self._order, self._held = reading, order, held
+        self._taken = 0
+        self._here: Iterator[Any] | None = None
+        self.members_path = order.members_path
+        """Where the dependencies are written, as the estate file lists them."""
+
+    def next(self) -> Any:
+        """The next outcome of the order."""
+        if self._here is None:
+            found = self._reading.outcome()
+            if found is not None:
+                self._taken += 1
+                return found
+            held = {index: read() for index, read in self._held.items()}
+            self._here = work_on_dependencies(held, self._order)
+            for _ in range(self._taken):  # taken from the worker already
+                next(self._here)
+        return next(self._here)
+
+
+def _order(
+    merged: ServerMerge, held: Mapping[int, int], config: MbfConfig, members_path: str
+) -> DependencyOrder:
+    """What the worker needs to work on the dependencies it holds (``held``) and this
+    process's, and write them to ``members_path``."""
+    parts = tuple(
+        (index, None if index in held else (pack_dependencies(part.estate.dependencies), local))
+        for index, (part, local) in enumerate(zip(merged.parts, merged.local_ids, strict=True))
+        if index in held or part.estate.dependencies
+    )
+    return DependencyOrder(
+        parts=parts,
+        by_id=merged.by_id,
+        ip_owner=merged.ip_owner,
+        workloads_of=merged.workloads_of(),
+        settings=config.discovery,
+        members_path=members_path,
+    )
+
+
+def _members_file(output: Path) -> str | None:
+    """A new empty file beside ``output`` for the worker to write the dependencies to (the
+    estate file is written in that directory first too); ``None`` where none can be made."""
+    try:
+        descriptor, path = tempfile.mkstemp(
+            prefix=f".{output.name}.", suffix=".dependencies", dir=output.parent
+        )
+    except OSError:
+        return None
+    os.close(descriptor)
+    return path
+
+
+def _read_again(
+    plugin_manager: MbfPluginManager, export: Export, *, config: MbfConfig, context: Context
+) -> SourcedEstate:
+    """The part of an export read once already (its warnings were reported then)."""
+    again = dataclasses.replace(context, diagnostics=Diagnostics())
+    return read_export(plugin_manager, export, config=config, context=again)

@@ -52,9 +52,12 @@ from mbf.plugin import Context, Diagnostics
 
 __all__ = [
     "MIN_PARALLEL_BYTES",
+    "ParallelReading",
     "can_read_in_parallel",
+    "pack_dependencies",
     "pack_estate",
     "read_in_parallel",
+    "unpack_dependencies",
     "unpack_estate",
     "worker_share",
 ]
@@ -110,7 +113,14 @@ def read_in_parallel(
     read_one: ReadOne, count: int, context: Context, *, worker_from: int
 ) -> Iterator[SourcedEstate]:
     """The part of each of ``count`` exports, in order, read by this process and one forked
-    worker.
+    worker (:class:`ParallelReading`, its worker sending each part whole)."""
+    with ParallelReading(read_one, count, context, worker_from=worker_from) as reading:
+        yield from reading.parts()
+
+
+class ParallelReading:
+    """Exports being read by this process and one forked worker; a context manager that stops
+    the worker on leaving.
 
     This process reads the exports before ``worker_from`` in order, and hands on each part as
     soon as it is read, so that the caller merges it while the worker still reads. The worker
@@ -118,19 +128,52 @@ def read_in_parallel(
     them is here by the time this process has read its own. Whichever process runs out of its
     own exports first takes the other's last unread ones; this process only when the next part
     in order is not here yet. Where the system refuses a worker, this process reads them all.
+
+    ``hold_dependencies``: the worker keeps the dependencies of the parts it reads and sends
+    those parts without them (:attr:`held` names them), to work on them when :meth:`order`
+    asks. At 50,000 servers the dependencies are most of what discovery does after reading,
+    and this process meanwhile works on the servers.
     """
-    if not 0 < worker_from < count:
-        raise ValueError(f"the worker's share must start at 1 to {count - 1}, not {worker_from}")
-    started = _start_worker(read_one, context, worker_from=worker_from, count=count)
-    if started is None:  # no process to be had: read them all here, as one by one
-        yield from (read_one(index, context) for index in range(count))
-        return
-    worker, receiver, claims = started
-    try:
+
+    def __init__(
+        self,
+        read_one: ReadOne,
+        count: int,
+        context: Context,
+        *,
+        worker_from: int,
+        hold_dependencies: bool = False,
+    ) -> None:
+        if not 0 < worker_from < count:
+            raise ValueError(
+                f"the worker's share must start at 1 to {count - 1}, not {worker_from}"
+            )
+        self._read_one, self._count, self._context = read_one, count, context
+        self.held: dict[int, int] = {}
+        """The exports whose dependencies the worker holds, by index: how many each has."""
+        self._started = _start_worker(
+            read_one, context, worker_from=worker_from, count=count, hold=hold_dependencies
+        )
+        self._inbox = None if self._started is None else _Inbox(self._started[1])
+        self._outcomes = 0
+        """How many outcomes of the order :meth:`outcome` has taken."""
+
+    def __enter__(self) -> ParallelReading:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def parts(self) -> Iterator[SourcedEstate]:
+        """The part of each export, in order, as each is read."""
+        read_one, count, context = self._read_one, self._count, self._context
+        if self._started is None or self._inbox is None:  # no worker: read them all here
+            yield from (read_one(index, context) for index in range(count))
+            return
+        claims, inbox = self._started[2], self._inbox
         # Parts this process read of the worker's share, which come after the worker's own
         # (``None`` for one that failed: its error waits its turn, as it would one by one).
         kept: dict[int, tuple[SourcedEstate, list[str]] | None] = {}
-        inbox = _Inbox(receiver)
         handed_on = 0
         index: int | None = 0
         while index is not None:
@@ -156,51 +199,83 @@ def read_in_parallel(
             # reads on. Only when the next one is not here yet does it take the worker's last
             # unread export (the worker takes its next as soon as it has read one).
             while handed_on < count and (handed_on in kept or inbox.has(handed_on)):
-                yield _found(handed_on, kept, inbox, read_one, context)
+                yield self._found(handed_on, kept)
                 handed_on += 1
             index = _claim(claims, _THEIRS, from_end=True)
         for index in range(handed_on, count):
-            yield _found(index, kept, inbox, read_one, context)
-    finally:
-        if worker.is_alive():  # the caller stopped early (a bad export, an interrupt)
+            yield self._found(index, kept)
+
+    def _found(
+        self, index: int, kept: dict[int, tuple[SourcedEstate, list[str]] | None]
+    ) -> SourcedEstate:
+        """The part of export ``index`` of the worker's share, which this process read
+        (``kept``) or the worker sends; where either failed, this process reads it again, for
+        its error."""
+        assert self._inbox is not None
+        if index in kept:
+            found = kept.pop(index)
+            held = 0  # read here: dependencies and all
+        else:
+            found, held = _unpacked(self._inbox.take(index))
+        if found is None:
+            return self._read_one(index, self._context)
+        part, warnings = found
+        if held:
+            self.held[index] = held
+        self._context.diagnostics.warnings.extend(warnings)
+        return part
+
+    def order(self, job: Callable[..., Iterator[Any]], *args: Any) -> None:
+        """Have the worker, done reading, run ``job(parts, *args)``, ``parts`` being the parts
+        it holds the dependencies of, whole, by export index (see :attr:`held`). It returns at
+        once; :meth:`outcome` waits for each thing ``job`` yields, which the worker sends as
+        soon as it is yielded. ``job`` (a module's function) and ``args`` must pickle."""
+        if not self.held or self._started is None:
+            raise RuntimeError("the worker holds no dependencies to work on")
+        with contextlib.suppress(OSError):  # the worker is gone: outcome() says so
+            self._started[3].send_bytes(pickle.dumps((job, args), protocol=5))
+
+    def outcome(self) -> Any | None:
+        """The next thing the job :meth:`order` gave yielded; ``None`` where it raised first,
+        or the worker died (the caller then does the job itself)."""
+        if self._inbox is None:
+            return None
+        self._outcomes += 1
+        received = self._inbox.take(-self._outcomes)
+        return None if received is None else received[0][0]  # sent as (outcome,), warnings
+
+    def close(self) -> None:
+        """Stop the worker (at once where it still works: the caller stopped early, on a bad
+        export or an interrupt) and close the pipes."""
+        if self._started is None:
+            return
+        worker, receiver, _claims, order_sender = self._started
+        self._started = None
+        if order_sender is not None:
+            order_sender.close()  # a worker waiting for an order stops waiting
+        if worker.is_alive():
             worker.terminate()
         worker.join()
         receiver.close()
 
 
-def _found(
-    index: int,
-    kept: dict[int, tuple[SourcedEstate, list[str]] | None],
-    inbox: _Inbox,
-    read_one: ReadOne,
-    context: Context,
-) -> SourcedEstate:
-    """The part of export ``index`` of the worker's share, which this process read (``kept``) or
-    the worker sends; where either failed, this process reads it again, for its error."""
-    found = kept.pop(index) if index in kept else _unpacked(inbox.take(index))
-    if found is None:
-        return read_one(index, context)
-    part, warnings = found
-    context.diagnostics.warnings.extend(warnings)
-    return part
-
-
 def _unpacked(
     received: tuple[Any, list[str]] | None,
-) -> tuple[SourcedEstate, list[str]] | None:
-    """A part the worker sent, and its warnings, as this process reads them."""
+) -> tuple[tuple[SourcedEstate, list[str]] | None, int]:
+    """A part the worker sent and its warnings, as this process reads them, and how many
+    dependencies of it the worker holds."""
     if received is None:
-        return None
-    (label, packed), warnings = received
-    return SourcedEstate(label=label, estate=unpack_estate(packed)), warnings
+        return None, 0
+    (label, packed, held), warnings = received
+    return (SourcedEstate(label=label, estate=unpack_estate(packed)), warnings), held
 
 
 def _start_worker(
-    read_one: ReadOne, context: Context, *, worker_from: int, count: int
-) -> tuple[Any, Any, Any] | None:
-    """The forked worker, the end of the pipe its parts come through, and the claims the two
-    processes share; ``None`` when the system refuses a process, a pipe or shared memory (a
-    limit on processes, memory or open files)."""
+    read_one: ReadOne, context: Context, *, worker_from: int, count: int, hold: bool
+) -> tuple[Any, Any, Any, Any] | None:
+    """The forked worker, the end of the pipe its parts come through, the claims the two
+    processes share, and the end of the pipe an order goes through; ``None`` when the system
+    refuses a process, a pipe or shared memory (a limit on processes, memory or open files)."""
     fork = multiprocessing.get_context("fork")
     try:
         # Where each share's next export is and where it ends: (this process's next, its end,
@@ -208,27 +283,33 @@ def _start_worker(
         # starts, so it always has a part to hand on while the worker reads.
         claims = fork.Array("i", [1, worker_from, worker_from, count])
         receiver, sender = fork.Pipe(duplex=False)
+        orders, order_sender = fork.Pipe(duplex=False) if hold else (None, None)
     except OSError:
         return None
     _flush_standard_streams()  # else the worker would write a copy of what is buffered
-    worker = fork.Process(target=_work, args=(read_one, claims, sender, context), daemon=True)
+    pipes = (sender, orders, order_sender)
+    worker = fork.Process(target=_work, args=(read_one, claims, pipes, context), daemon=True)
     try:
         worker.start()
     except OSError:
         receiver.close()
+        if order_sender is not None:
+            order_sender.close()
         return None
     finally:
-        sender.close()  # the worker has its own copy
-    return worker, receiver, claims
+        sender.close()  # the worker has its own copies
+        if orders is not None:
+            orders.close()
+    return worker, receiver, claims, order_sender
 
 
 def pack_estate(estate: Estate) -> tuple[Any, ...]:
     """The estate as plain values that pickle fast: a list per field of its servers and of its
     dependencies (the many records); datacenters, workloads and sources as they are (few)."""
-    servers, dependencies = estate.servers, estate.dependencies
+    servers = estate.servers
     return (
         [list(map(operator.attrgetter(name), servers)) for name in _SERVER_FIELDS],
-        [list(map(operator.attrgetter(name), dependencies)) for name in _DEPENDENCY_FIELDS],
+        pack_dependencies(estate.dependencies),
         estate.datacenters,
         estate.workloads,
         estate.sources,
@@ -240,28 +321,42 @@ def unpack_estate(packed: tuple[Any, ...]) -> Estate:
     server_columns, dependency_columns, datacenters, workloads, sources = packed
     columns = dict(zip(_SERVER_FIELDS, server_columns, strict=True))
     servers = normalised_servers(columns.pop("id"), columns.pop("name"), **columns)
-    source_ids, target_ids, ports, protocols, processes, weights = dependency_columns
-    dependencies = normalised_dependencies(
-        source_ids, target_ids, ports=ports, protocols=protocols, processes=processes,
-        weights=weights,
-    )  # fmt: skip
     return Estate(
         datacenters=datacenters,
         servers=tuple(servers),
         workloads=workloads,
-        dependencies=tuple(dependencies),
+        dependencies=unpack_dependencies(dependency_columns),
         sources=sources,
     )
 
 
-_Sent = tuple[int, SourcedEstate | None, list[str]]
+def pack_dependencies(dependencies: Sequence[Dependency]) -> list[list[Any]]:
+    """Dependencies as plain values that pickle fast: a list per field."""
+    return [list(map(operator.attrgetter(name), dependencies)) for name in _DEPENDENCY_FIELDS]
+
+
+def unpack_dependencies(columns: list[list[Any]]) -> tuple[Dependency, ...]:
+    """The dependencies :func:`pack_dependencies` packed: equal to them, one for one."""
+    source_ids, target_ids, ports, protocols, processes, weights = columns
+    return tuple(
+        normalised_dependencies(
+            source_ids, target_ids, ports=ports, protocols=protocols, processes=processes,
+            weights=weights,
+        )
+    )  # fmt: skip
+
+
+_Sent = tuple[int, SourcedEstate | None, list[str], bool]
 """What the worker hands its postman: an export's index, its part (``None`` where the worker
-could not read it) and its warnings."""
+could not read it), its warnings, and whether the worker holds the part's dependencies."""
 
 
-def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None:
+def _work(read_one: ReadOne, claims: Any, pipes: tuple[Any, Any, Any], context: Context) -> None:
     """The worker: read its share of exports in order, then help with this process's, sending
-    each part as soon as it is read.
+    each part as soon as it is read; then, where it holds dependencies, do what this process
+    orders (:meth:`ParallelReading.order`). ``pipes``: the end its parts go through, the end
+    its order comes through and this process's end of that pipe; ``None`` for the last two
+    where it holds no dependencies.
 
     A thread packs and sends them (:func:`_send_all`), so that the worker reads on at once: the
     next export is claimed before this process, done with its own, might take it, and packing
@@ -272,6 +367,11 @@ def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None
     # An interrupt (Ctrl-C reaches the whole process group) is this process's to handle: it
     # stops the worker, which would otherwise print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sender, orders, order_sender = pipes
+    hold = orders is not None
+    if order_sender is not None:
+        order_sender.close()  # this process's: when it closes its own, no order comes
+    held: dict[int, SourcedEstate] = {}
     outbox: queue.SimpleQueue[_Sent | None] = queue.SimpleQueue()
     postman = threading.Thread(target=_send_all, args=(outbox, sender))
     postman.start()
@@ -282,13 +382,38 @@ def _work(read_one: ReadOne, claims: Any, sender: Any, context: Context) -> None
                 part: SourcedEstate | None = read_one(index, _with(context, diagnostics))
             except Exception:  # this process reads it again, and reports it there
                 part = None
-            outbox.put((index, part, diagnostics.warnings))
+            holds = hold and part is not None and bool(part.estate.dependencies)
+            if holds and part is not None:
+                held[index] = part
+            outbox.put((index, part, diagnostics.warnings, holds))
     finally:
         # Also when a read ends the worker (a plugin calling sys.exit): the worker waits for
         # its postman before it exits, and a postman never told to stop would keep the pipe
         # open, and this process waiting on it, for ever.
         outbox.put(None)
         postman.join()
+    with contextlib.suppress(OSError):  # this process stopped listening: it needs nothing more
+        if held:
+            _do_order(held, orders, sender)
+        sender.close()
+
+
+def _do_order(held: dict[int, SourcedEstate], orders: Any, sender: Any) -> None:
+    """Wait for this process's order, run it on the parts the worker holds, and send what its
+    job yields as it yields it: the ``n``-th thing as the message of index ``-n`` (``None``
+    where the job raised: this process then does the job itself)."""
+    try:
+        job, args = pickle.loads(orders.recv_bytes())
+    except (EOFError, OSError, pickle.UnpicklingError):
+        return  # no order comes: this process needs none, or stopped
+    sent = 0
+    try:
+        for outcome in job(held, *args):
+            message = pickle.dumps((-(sent + 1), (outcome,), []), protocol=5)
+            sender.send_bytes(message)
+            sent += 1
+    except Exception:  # a bug, or an outcome that does not pickle: redone there, and reported
+        sender.send_bytes(pickle.dumps((-(sent + 1), None, None), protocol=5))
 
 
 def _send_all(outbox: queue.SimpleQueue[_Sent | None], sender: Any) -> None:
@@ -296,14 +421,17 @@ def _send_all(outbox: queue.SimpleQueue[_Sent | None], sender: Any) -> None:
     with contextlib.suppress(OSError):  # this process stopped listening: it needs none of them
         while (sent := outbox.get()) is not None:
             sender.send_bytes(_message(*sent))
-        sender.close()
 
 
-def _message(index: int, part: SourcedEstate | None, warnings: list[str]) -> bytes:
-    """The message that hands ``part`` of export ``index`` to this process."""
+def _message(index: int, part: SourcedEstate | None, warnings: list[str], holds: bool) -> bytes:
+    """The message that hands ``part`` of export ``index`` to this process; without its
+    dependencies where the worker ``holds`` them."""
     if part is not None:
         try:
-            packed = (part.label, pack_estate(part.estate))
+            estate, held = part.estate, 0
+            if holds:
+                estate, held = attrs.evolve(estate, dependencies=()), len(estate.dependencies)
+            packed = (part.label, pack_estate(estate), held)
             return pickle.dumps((index, packed, warnings), protocol=5)
         except Exception:  # a value that does not pickle: this process reads the export again
             pass

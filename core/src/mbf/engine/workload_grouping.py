@@ -12,7 +12,8 @@ why its servers are together; the result only depends on the estate, never on in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -20,7 +21,14 @@ from mbf.config import DiscoveryConfig
 from mbf.domain import Dependency, Estate, Server, Workload
 from mbf.domain.estate import normalised_server
 
-__all__ = ["group_workloads", "hub_servers", "infrastructure_filter"]
+__all__ = [
+    "Traffic",
+    "TrafficGroup",
+    "analyse_traffic",
+    "group_workloads",
+    "hub_servers",
+    "infrastructure_filter",
+]
 
 _EXAMPLE_EDGES = 5
 _EXAMPLE_NAMES = 3
@@ -66,20 +74,53 @@ def hub_servers(dependencies: Iterable[Dependency], threshold: int) -> dict[str,
     return {target: len(sources) for target, sources in callers.items() if len(sources) > threshold}
 
 
-def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
-    """``estate`` with every server in at least one workload (see the module docstring)."""
-    servers = {s.id: s for s in estate.servers}
-    unassigned = sorted(sid for sid, s in servers.items() if not s.workload_ids)
+class TrafficGroup(NamedTuple):
+    """Servers without a workload that the dependencies keep together, and what they talk to."""
+
+    members: tuple[str, ...]
+    """The servers, in id order."""
+    neighbours: tuple[str, ...]
+    """The application workloads they talk to (a group talking to exactly one joins it)."""
+    edges: str
+    """The dependencies that join them, described for the workload's reason; empty where the
+    reason names none (a lone server that talks to several applications)."""
+    shared: tuple[str, ...]
+    """The shared infrastructure (hubs) they talk to, left out of the grouping; only for a
+    group that joins no application."""
+
+
+class Traffic(NamedTuple):
+    """What the dependencies say about the servers without a workload (see
+    :func:`analyse_traffic`): plain values, so that a worker process can work it out."""
+
+    groups: tuple[TrafficGroup, ...]
+    """The groups, in the order of their smallest server id."""
+    hubs: dict[str, int]
+    """Servers that more than ``hub_fan_in`` endpoints connect to, with that fan-in."""
+
+
+def analyse_traffic(
+    dependencies: Sequence[Dependency],
+    workloads_of: Mapping[str, tuple[str, ...]],
+    settings: DiscoveryConfig,
+) -> Traffic:
+    """Group the servers without a workload by ``dependencies`` (see the module docstring).
+
+    ``workloads_of``: the workloads of every server of the estate (none for those to group).
+    This is the part of :func:`group_workloads` that reads the dependencies; it needs nothing
+    else of the servers.
+    """
+    unassigned = sorted(sid for sid, workload_ids in workloads_of.items() if not workload_ids)
     if not unassigned:
-        return estate
+        return Traffic(groups=(), hubs={})
     noise_ports, noise_processes = infrastructure_filter(settings)
     # A few hundred process names for a quarter of a million dependencies: each judged once.
     noise = {
         process: _process_key(process) in noise_processes
-        for process in {dep.process for dep in estate.dependencies}
+        for process in {dep.process for dep in dependencies}
     }
     relevant = [
-        dep for dep in estate.dependencies if dep.port not in noise_ports and not noise[dep.process]
+        dep for dep in dependencies if dep.port not in noise_ports and not noise[dep.process]
     ]
     hubs = hub_servers(relevant, settings.hub_fan_in)
     unassigned_set = set(unassigned)
@@ -94,7 +135,7 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
             source, target = dep.source_id, dep.target_id
             if source not in unassigned_set and target not in unassigned_set:
                 continue  # both already in a workload: nothing below looks at it
-            if source not in servers or target not in servers:
+            if source not in workloads_of or target not in workloads_of:
                 continue
             if source in hubs or target in hubs:
                 for end, other in ((source, target), (target, source)):
@@ -105,10 +146,10 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
                 sets.union(source, target)
                 edges.append(dep)
             elif source in unassigned_set:
-                neighbour_workloads[source].update(servers[target].workload_ids)
+                neighbour_workloads[source].update(workloads_of[target])
                 edges.append(dep)
             elif target in unassigned_set:
-                neighbour_workloads[target].update(servers[source].workload_ids)
+                neighbour_workloads[target].update(workloads_of[source])
                 edges.append(dep)
 
     components: dict[str, list[str]] = defaultdict(list)
@@ -119,35 +160,56 @@ def group_workloads(estate: Estate, settings: DiscoveryConfig) -> Estate:
         end = dep.source_id if dep.source_id in unassigned_set else dep.target_id
         component_edges[sets.find(end)].append(dep)
 
-    workloads = {w.id: w for w in estate.workloads}
-    joined: dict[str, list[str]] = defaultdict(list)
-    assignment: dict[str, str] = {}
+    groups = []
     for root in sorted(components):
         members = components[root]
-        neighbours = sorted(set().union(*(neighbour_workloads[m] for m in members)))
-        if len(neighbours) == 1:
-            target = neighbours[0]
-            joined[target].extend(members)
+        neighbours = tuple(sorted(set().union(*(neighbour_workloads[m] for m in members))))
+        joins = len(neighbours) == 1
+        described = joins or len(members) > 1
+        shared = () if joins else set().union(*(hubs_touched.get(m, set()) for m in members))
+        groups.append(
+            TrafficGroup(
+                members=tuple(members),
+                neighbours=neighbours,
+                edges=_describe_edges(component_edges[root]) if described else "",
+                shared=tuple(sorted(shared)),
+            )
+        )
+    return Traffic(groups=tuple(groups), hubs=hubs)
+
+
+def group_workloads(
+    estate: Estate, settings: DiscoveryConfig, *, traffic: Traffic | None = None
+) -> Estate:
+    """``estate`` with every server in at least one workload (see the module docstring).
+
+    ``traffic``: :func:`analyse_traffic` of this estate, where it was worked out already (by a
+    worker process that holds the dependencies); by default it is worked out here.
+    """
+    if traffic is None:
+        workloads_of = {s.id: s.workload_ids for s in estate.servers}
+        traffic = analyse_traffic(estate.dependencies, workloads_of, settings)
+    if not traffic.groups:
+        return estate
+    servers = {s.id: s for s in estate.servers}
+    workloads = {w.id: w for w in estate.workloads}
+    assignment: dict[str, str] = {}
+    for group in traffic.groups:
+        members = list(group.members)
+        if len(group.neighbours) == 1:
+            target = group.neighbours[0]
             workloads[target] = _with_members(
                 workloads[target],
                 members,
-                f"{', '.join(members)} joined by dependencies: "
-                f"{_describe_edges(component_edges[root])}",
+                f"{', '.join(members)} joined by dependencies: {group.edges}",
             )
         else:
-            workload = _new_workload(
-                members,
-                servers=servers,
-                edges=component_edges[root],
-                hubs=hubs,
-                hubs_touched=hubs_touched,
-                existing=workloads,
-            )
-            if neighbours:
+            workload = _new_workload(group, servers=servers, hubs=traffic.hubs, existing=workloads)
+            if group.neighbours:
                 workload = attrs.evolve(
                     workload,
-                    reason=f"{workload.reason}; talks to several applications ({', '.join(neighbours)}), "
-                    "so it joins none",
+                    reason=f"{workload.reason}; talks to several applications "
+                    f"({', '.join(group.neighbours)}), so it joins none",
                 )
             workloads[workload.id] = workload
             target = workload.id
@@ -203,14 +265,13 @@ def _describe_edges(edges: list[Dependency]) -> str:
 
 
 def _new_workload(
-    members: list[str],
+    group: TrafficGroup,
     *,
     servers: Mapping[str, Server],
-    edges: list[Dependency],
     hubs: Mapping[str, int],
-    hubs_touched: Mapping[str, set[str]],
     existing: Mapping[str, Workload],
 ) -> Workload:
+    members = group.members
     first = servers[members[0]]
     environments = {servers[m].environment for m in members}
     if len(members) == 1:
@@ -223,13 +284,12 @@ def _new_workload(
             reason = "no application data and no dependency that joins it to other servers"
         base_id, name = f"server-{first.id}", first.name
     else:
-        reason = f"servers that talk to each other: {_describe_edges(edges)}"
+        reason = f"servers that talk to each other: {group.edges}"
         more = f" and {len(members) - _EXAMPLE_NAMES} more" if len(members) > _EXAMPLE_NAMES else ""
         base_id = f"group-{first.id}"
         name = f"{', '.join(servers[m].name for m in members[:_EXAMPLE_NAMES])}{more}"
-    shared = sorted(set().union(*(hubs_touched.get(m, set()) for m in members)))
-    if shared:
-        reason += f"; shared infrastructure left out: {', '.join(shared)}"
+    if group.shared:
+        reason += f"; shared infrastructure left out: {', '.join(group.shared)}"
     workload_id, n = base_id, 1
     while workload_id in existing:
         n += 1
@@ -237,7 +297,7 @@ def _new_workload(
     return Workload(
         id=workload_id,
         name=name,
-        server_ids=tuple(members),
+        server_ids=members,
         environment=environments.pop() if len(environments) == 1 else "",
         reason=reason,
     )
