@@ -227,3 +227,20 @@ def test_an_estate_written_in_parts_is_the_bytes_cattrs_writes(
         serialization.write_estate(estate, tmp_path / "estate.json")
         assert (tmp_path / "estate.json").read_bytes() == _cattrs_bytes(estate)
     assert len(list(serialization.estate_json_parts(estates[0]))) == 1 + 2 + 1 + 2 + 1
+
+
+def test_dependencies_written_elsewhere_take_their_place_in_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(serialization, "_RECORDS_PER_PART", 2)
+    estate = Estate(
+        servers=(FULL, BARE),
+        dependencies=DEPENDENCIES,
+        sources=(EstateSource(source="rvtools", path="a.xlsx", records=2),),
+    )
+    members = serialization.dependencies_json_members(DEPENDENCIES)
+    without = attrs.evolve(estate, dependencies=())
+    serialization.write_estate(without, tmp_path / "estate.json", dependencies_json=lambda: members)
+    assert (tmp_path / "estate.json").read_bytes() == _cattrs_bytes(estate)
+    with pytest.raises(ValueError, match="given twice"):
+        list(serialization.estate_json_parts(estate, dependencies_json=lambda: members))

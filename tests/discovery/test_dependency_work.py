@@ -1,0 +1,243 @@
+"""The worker that read the dependency exports works on their dependencies
+(:mod:`mbf.engine.dependency_work`): the estate file is the one of one process, whatever fails."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mbf.config import MbfConfig
+from mbf.domain import Estate
+from mbf.engine import dependency_work, discovery, export_reading
+from mbf.engine.dependency_work import DependencyOrder, DependencyTraffic
+from mbf.engine.discovery import Export, discover, discover_to_file
+from mbf.engine.merge import SourcedEstate
+from mbf.engine.workload_grouping import analyse_traffic
+from mbf.errors import InputError
+from mbf.plugin import Context
+from mbf.plugin.manager import MbfPluginManager
+from mbf.serialization import write_estate
+
+PARENT = os.getpid()
+TWO_CORES = len(os.sched_getaffinity(0)) > 1
+needs_two_cores = pytest.mark.skipif(not TWO_CORES, reason="a worker needs a second core")
+
+
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[int, int]]:
+    """Every size of exports is worth a worker, whose share is the last export (the dependency
+    export), and this process starts reading only once the worker has claimed it (these
+    exports are small: it would otherwise be done with its own and take it first); what each
+    reading's worker held is noted."""
+    monkeypatch.setattr(export_reading, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(discovery, "worker_share", lambda sizes: len(sizes) - 1)
+    started = tmp_path / "the worker reads"
+    read_export = discovery.read_export
+
+    in_parallel: list[bool] = []
+
+    def after_the_worker(*args: Any, **kwargs: Any) -> SourcedEstate:
+        if os.getpid() != PARENT:
+            started.touch()
+        elif in_parallel and not started.exists():
+            for _ in range(1000):  # ten seconds at most
+                if started.exists():
+                    break
+                time.sleep(0.01)
+        return read_export(*args, **kwargs)
+
+    monkeypatch.setattr(discovery, "read_export", after_the_worker)
+    noted: list[dict[int, int]] = []
+
+    class Noted(export_reading.ParallelReading):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            in_parallel.append(True)
+            super().__init__(*args, **kwargs)
+
+        def __exit__(self, *exc_info: object) -> None:
+            in_parallel.clear()
+            noted.append(dict(self.held))
+            super().__exit__(*exc_info)
+
+    monkeypatch.setattr(discovery, "ParallelReading", Noted)
+    return noted
+
+
+def one_by_one(plugins: MbfPluginManager, exports: list[Export], output: Path) -> bytes:
+    estate = discover(plugins, exports, parallel=False)
+    write_estate(estate, output)
+    return output.read_bytes()
+
+
+def exports_of(paths: list[Path]) -> list[Export]:
+    return [Export(path=p, display=p.name) for p in paths]
+
+
+def left_beside(output: Path) -> list[str]:
+    return sorted(p.name for p in output.parent.iterdir() if p.name.startswith(f".{output.name}"))
+
+
+@needs_two_cores
+def test_the_worker_writes_the_dependencies_of_the_file_one_process_writes(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    held: list[dict[int, int]],
+) -> None:
+    exports = exports_of(three_exports)
+    expected = one_by_one(discovery_plugins, exports, tmp_path / "one.json")
+    context = Context(config=MbfConfig())
+    output = tmp_path / "estate.json"
+    found = discover_to_file(discovery_plugins, exports, output, context=context, parallel=True)
+    assert held == [{3: 4}]  # the dependency export's four flows, five rows
+    assert output.read_bytes() == expected
+    assert (found.dependency_count, found.estate.dependencies) == (4, ())
+    assert [s.workload_ids for s in found.estate.servers] == [
+        ("payroll",),
+        ("payroll",),
+        ("server-dc01",),
+        ("payroll",),
+    ]
+    assert context.diagnostics.warnings == [
+        w for w in _warnings(discovery_plugins, exports) if w
+    ]  # once each, as one by one
+    assert left_beside(output) == []  # the worker's file of dependencies is gone
+
+
+def _warnings(plugins: MbfPluginManager, exports: list[Export]) -> list[str]:
+    context = Context(config=MbfConfig())
+    discover(plugins, exports, context=context, parallel=False)
+    return context.diagnostics.warnings
+
+
+def _dies_in_the_worker(held: Mapping[int, SourcedEstate], order: DependencyOrder) -> Iterator[Any]:
+    if os.getpid() != PARENT:
+        os._exit(3)  # as a worker the system kills
+    yield from dependency_work.work_on_dependencies(held, order)
+
+
+def _dies_after_the_traffic(
+    held: Mapping[int, SourcedEstate], order: DependencyOrder
+) -> Iterator[Any]:
+    outcomes = dependency_work.work_on_dependencies(held, order)
+    yield next(outcomes)
+    if os.getpid() != PARENT:
+        os._exit(3)
+    yield from outcomes
+
+
+def _raises_in_the_worker(
+    held: Mapping[int, SourcedEstate], order: DependencyOrder
+) -> Iterator[Any]:
+    if os.getpid() != PARENT:
+        raise RuntimeError("a bug")
+    yield from dependency_work.work_on_dependencies(held, order)
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    "job",
+    [
+        pytest.param(_dies_in_the_worker, id="dies"),
+        pytest.param(_dies_after_the_traffic, id="dies after sending the traffic"),
+        pytest.param(_raises_in_the_worker, id="raises"),
+    ],
+)
+def test_where_the_worker_fails_this_process_does_its_work_and_writes_the_same_file(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    held: list[dict[int, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    job: Any,
+) -> None:
+    exports = exports_of(three_exports)
+    expected = one_by_one(discovery_plugins, exports, tmp_path / "one.json")
+    monkeypatch.setattr(discovery, "work_on_dependencies", job)
+    context = Context(config=MbfConfig())
+    output = tmp_path / "estate.json"
+    discover_to_file(discovery_plugins, exports, output, context=context, parallel=True)
+    assert held == [{3: 4}]
+    assert output.read_bytes() == expected
+    assert context.diagnostics.warnings == _warnings(discovery_plugins, exports)
+    assert left_beside(output) == []
+
+
+@needs_two_cores
+def test_a_bad_export_after_the_dependencies_fails_as_one_by_one_and_writes_nothing(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    held: list[dict[int, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = tmp_path / "more_servers.csv"
+    bad.write_text(
+        "*Server Name,IP addresses,*Cores,*Memory (In MB),*OS name\n"
+        "srv99,10.9.9.9,four,4096,Ubuntu 22.04\n",
+        encoding="utf-8",
+    )
+    exports = exports_of([*three_exports, bad])
+    monkeypatch.setattr(discovery, "worker_share", lambda sizes: len(sizes) - 2)
+    with pytest.raises(InputError) as alone:
+        discover(discovery_plugins, exports, parallel=False)
+    output = tmp_path / "estate.json"
+    with pytest.raises(InputError) as in_parallel:
+        discover_to_file(discovery_plugins, exports, output, parallel=True)
+    assert str(in_parallel.value) == str(alone.value)
+    assert held == [{3: 4}]  # the worker held the dependencies when this process stopped
+    assert not output.exists()
+    assert left_beside(output) == []
+
+
+@needs_two_cores
+def test_where_no_file_can_be_made_for_the_worker_this_process_merges_the_dependencies(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    held: list[dict[int, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exports = exports_of(three_exports)
+    expected = one_by_one(discovery_plugins, exports, tmp_path / "one.json")
+    monkeypatch.setattr(discovery, "_members_file", lambda output: None)
+    output = tmp_path / "estate.json"
+    found = discover_to_file(discovery_plugins, exports, output, parallel=True)
+    assert held == [{3: 4}]  # held, then read again here
+    assert output.read_bytes() == expected
+    assert found.dependency_count == len(found.estate.dependencies) == 4
+
+
+def test_an_order_needs_a_worker_that_holds_dependencies() -> None:
+    def read_one(index: int, context: Context) -> SourcedEstate:
+        return SourcedEstate(label=f"part{index}", estate=Estate())
+
+    with (
+        export_reading.ParallelReading(read_one, 2, Context(), worker_from=1) as reading,
+        pytest.raises(RuntimeError, match="holds no dependencies"),
+    ):
+        assert [part.label for part in reading.parts()] == ["part0", "part1"]
+        reading.order(dependency_work.work_on_dependencies)
+
+
+def test_what_the_worker_sends_first_pickles_as_it_is(
+    discovery_plugins: MbfPluginManager, three_exports: list[Path]
+) -> None:
+    estate = discover(discovery_plugins, exports_of(three_exports), parallel=False)
+    traffic = analyse_traffic(
+        estate.dependencies,
+        {s.id: () if s.id in ("batch01", "dc01") else s.workload_ids for s in estate.servers},
+        MbfConfig().discovery,
+    )
+    sent = DependencyTraffic(count=4, traffic=traffic)
+    assert pickle.loads(pickle.dumps(sent, protocol=5)) == sent
+    assert [(g.members, g.neighbours) for g in traffic.groups] == [
+        (("batch01",), ("payroll",)),
+        (("dc01",), ()),
+    ]
