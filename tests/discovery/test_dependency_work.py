@@ -152,11 +152,11 @@ def _raises_in_the_worker(
 def test_where_the_worker_fails_this_process_does_its_work_and_writes_the_same_file(
     discovery_plugins: MbfPluginManager,
     three_exports: list[Path],
-    tmp_path: Path,
     held: list[dict[int, int]],
     monkeypatch: pytest.MonkeyPatch,
     job: Any,
 ) -> None:
+    tmp_path = three_exports[0].parent
     exports = exports_of(three_exports)
     expected = one_by_one(discovery_plugins, exports, tmp_path / "one.json")
     monkeypatch.setattr(discovery, "work_on_dependencies", job)
@@ -218,12 +218,10 @@ def test_an_order_needs_a_worker_that_holds_dependencies() -> None:
     def read_one(index: int, context: Context) -> SourcedEstate:
         return SourcedEstate(label=f"part{index}", estate=Estate())
 
-    with (
-        export_reading.ParallelReading(read_one, 2, Context(), worker_from=1) as reading,
-        pytest.raises(RuntimeError, match="holds no dependencies"),
-    ):
+    with export_reading.ParallelReading(read_one, 2, Context(), worker_from=1) as reading:
         assert [part.label for part in reading.parts()] == ["part0", "part1"]
-        reading.order(dependency_work.work_on_dependencies)
+        with pytest.raises(RuntimeError, match="holds no dependencies"):
+            reading.order(dependency_work.work_on_dependencies)
 
 
 def test_what_the_worker_sends_first_pickles_as_it_is(
