@@ -5,7 +5,10 @@ The steps, in order: each export is read by the discovery source its name or con
 (:mod:`mbf.engine.merge`); servers get their datacenter from an export column, else from the
 first matching ``[[discovery.datacenter_rules]]``, else from their ``[[sources]]`` entry; servers
 without application data are grouped by dependencies (:mod:`mbf.engine.workload_grouping`);
-the result is validated. Nothing is written here; the command writes the estate atomically.
+the result is validated. :func:`discover` returns the estate; :func:`discover_to_file` also
+writes it, atomically, for ``mbf discover``: there the worker that read the dependency exports
+(:mod:`mbf.engine.export_reading`) goes on with their dependencies while this process works on
+the servers (:mod:`mbf.engine.dependency_work`).
 """
 
 from __future__ import annotations
