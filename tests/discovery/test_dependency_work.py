@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
+import signal
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mbf.config import MbfConfig
-from mbf.domain import Estate
+from mbf.domain import Dependency, Estate, Server
 from mbf.engine import dependency_work, discovery, export_reading
-from mbf.engine.dependency_work import DependencyOrder, DependencyTraffic
+from mbf.engine.dependency_work import DependencyOrder, DependencyStart, DependencyTraffic
 from mbf.engine.discovery import Export, discover, discover_to_file
 from mbf.engine.merge import SourcedEstate
 from mbf.engine.workload_grouping import analyse_traffic
@@ -116,16 +118,22 @@ def _warnings(plugins: MbfPluginManager, exports: list[Export]) -> list[str]:
     return context.diagnostics.warnings
 
 
-def _dies_in_the_worker(held: Mapping[int, SourcedEstate], order: DependencyOrder) -> Iterator[Any]:
+def _dies_in_the_worker(
+    held: Mapping[int, SourcedEstate],
+    receive: Callable[[], DependencyOrder],
+    start: DependencyStart,
+) -> Iterator[Any]:
     if os.getpid() != PARENT:
         os._exit(3)  # as a worker the system kills
-    yield from dependency_work.work_on_dependencies(held, order)
+    yield from dependency_work.work_on_dependencies(held, receive, start)
 
 
 def _dies_after_the_traffic(
-    held: Mapping[int, SourcedEstate], order: DependencyOrder
+    held: Mapping[int, SourcedEstate],
+    receive: Callable[[], DependencyOrder],
+    start: DependencyStart,
 ) -> Iterator[Any]:
-    outcomes = dependency_work.work_on_dependencies(held, order)
+    outcomes = dependency_work.work_on_dependencies(held, receive, start)
     yield next(outcomes)
     if os.getpid() != PARENT:
         os._exit(3)
@@ -133,11 +141,13 @@ def _dies_after_the_traffic(
 
 
 def _raises_in_the_worker(
-    held: Mapping[int, SourcedEstate], order: DependencyOrder
+    held: Mapping[int, SourcedEstate],
+    receive: Callable[[], DependencyOrder],
+    start: DependencyStart,
 ) -> Iterator[Any]:
     if os.getpid() != PARENT:
         raise RuntimeError("a bug")
-    yield from dependency_work.work_on_dependencies(held, order)
+    yield from dependency_work.work_on_dependencies(held, receive, start)
 
 
 @needs_two_cores
@@ -239,3 +249,48 @@ def test_what_the_worker_sends_first_pickles_as_it_is(
         (("batch01",), ("payroll",)),
         (("dc01",), ()),
     ]
+
+
+def _many_servers(index: int, context: Context) -> SourcedEstate:
+    """A part of 3,000 servers and as many dependencies: more than a pipe holds. This process
+    reads the first slowly: the worker has claimed the others by then."""
+    if os.getpid() == PARENT:
+        time.sleep(0.5)
+    servers = tuple(Server(id=f"srv{index}-{n:05}", name=f"srv{index}-{n:05}") for n in range(3000))
+    dependencies = tuple(
+        Dependency(source_id=a.id, target_id=b.id, port=443) for a, b in itertools.pairwise(servers)
+    )
+    return SourcedEstate(
+        label=f"part{index}", estate=Estate(servers=servers, dependencies=dependencies)
+    )
+
+
+def _sizes(
+    held: Mapping[int, SourcedEstate], receive: Callable[[], Any], payload: list[str]
+) -> Iterator[tuple[list[int], int, Any]]:
+    yield sorted(held), len(payload), receive()
+
+
+def test_an_order_given_while_the_worker_still_sends_its_parts_waits_on_nothing() -> None:
+    # This process orders at the worker's first part, with more than a pipe holds, while the
+    # worker sends its second (as big): each would wait for the other to read, were the
+    # worker to take its order off the pipe only once done sending.
+    def waited_for_ever(signum: int, frame: object) -> None:
+        raise TimeoutError("this process and the worker wait on each other")
+
+    previous = signal.signal(signal.SIGALRM, waited_for_ever)
+    signal.alarm(30)
+    try:
+        with export_reading.ParallelReading(
+            _many_servers, 3, Context(), worker_from=1, hold_dependencies=True
+        ) as reading:
+            parts = reading.parts()
+            assert [next(parts).label, next(parts).label] == ["part0", "part1"]
+            reading.order(_sizes, [f"server id {n}" for n in range(20_000)])
+            assert next(parts).label == "part2"
+            reading.tell("and then")
+            assert reading.held == {1: 2999, 2: 2999}
+            assert reading.outcome() == ([1, 2], 20_000, "and then")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -16,7 +16,7 @@ there, and the dependencies' JSON is what the estate writer makes of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -25,31 +25,45 @@ from mbf.config import DiscoveryConfig
 from mbf.domain import Dependency
 from mbf.domain.validation import dependency_problems
 from mbf.engine.export_reading import unpack_dependencies
-from mbf.engine.merge import SourcedEstate, merge_dependencies
+from mbf.engine.merge import Identities, SourcedEstate, identify_servers, merge_dependencies
 from mbf.engine.workload_grouping import Traffic, analyse_traffic
 
 __all__ = [
     "DependencyFile",
     "DependencyOrder",
+    "DependencyStart",
     "DependencyTraffic",
     "work_on_dependencies",
 ]
 
 
 @attrs.frozen(kw_only=True)
+class DependencyStart:
+    """What the worker needs first: how :func:`~mbf.engine.merge.merge_servers` identified the
+    servers of the exports before the first one the worker holds. This process sends it when
+    it comes to that export; the worker then identifies the servers of its own exports as the
+    merge does (:func:`~mbf.engine.merge.identify_servers`), while this process merges them."""
+
+    first: int
+    """The index of the first export whose dependencies the worker holds."""
+    identities: Identities
+    """:func:`~mbf.engine.merge.merge_servers`' identities of the exports before it."""
+
+
+@attrs.frozen(kw_only=True)
 class DependencyOrder:
-    """What the worker needs of this process to work on the dependencies it holds."""
+    """What the worker needs of this process, then, to work on the dependencies it holds."""
 
     parts: tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]
     """Each export that has dependencies, in export order: its index and, where this process
     read it, its dependencies (:func:`~mbf.engine.export_reading.pack_dependencies`) with the
     merged server each of its server ids is; ``None`` where the worker holds them."""
-    by_id: Mapping[str, str]
-    """The merged server of every server id (:attr:`mbf.engine.merge.ServerMerge.by_id`): also
-    that of each id of an export's servers (:attr:`~mbf.engine.merge.ServerMerge.local_ids`),
-    so those need not be sent."""
-    ip_owner: Mapping[str, str]
-    """The merged server of each address that identifies one."""
+    identities: tuple[Mapping[str, str], Mapping[str, str]] | None
+    """The merged server of every server id (:attr:`mbf.engine.merge.ServerMerge.by_id`, also
+    that of each id of an export's servers, :attr:`~mbf.engine.merge.ServerMerge.local_ids`,
+    so those need not be sent) and of each address that identifies one
+    (:attr:`~mbf.engine.merge.ServerMerge.ip_owner`); ``None`` where the worker holds every
+    export from :attr:`DependencyStart.first` on, and so worked them out itself."""
     workloads_of: Mapping[str, tuple[str, ...]]
     """Every merged server's workloads (none for a server grouping is to place)."""
     settings: DiscoveryConfig
@@ -81,14 +95,25 @@ class DependencyFile:
 
 
 def work_on_dependencies(
-    held: Mapping[int, SourcedEstate], order: DependencyOrder
+    held: Mapping[int, SourcedEstate],
+    receive: Callable[[], DependencyOrder],
+    start: DependencyStart,
 ) -> Iterator[DependencyTraffic | DependencyFile]:
     """Merge the dependencies of every export (``held``: the parts the worker read, whole, by
     export index), and do with them what discovery does next: first what grouping needs, then
-    what the estate file needs (this process meanwhile groups the servers and writes them)."""
+    what the estate file needs (this process meanwhile groups the servers and writes them).
+    ``receive()``: the order, which this process sends once it has merged every export's
+    servers."""
     from mbf.serialization import dependencies_json_members  # the writer's, loaded already
 
-    by_id = order.by_id
+    by_id: Mapping[str, str] = start.identities[0]
+    ip_owner: Mapping[str, str] = identify_servers(
+        ((index, held[index].estate.servers) for index in sorted(held) if index >= start.first),
+        start.identities,
+    )
+    order = receive()
+    if order.identities is not None:  # some export after the first held one is not held
+        by_id, ip_owner = order.identities
     parts: list[tuple[tuple[Dependency, ...], Mapping[str, str]]] = []
     for index, sent in order.parts:
         if sent is None:
@@ -100,7 +125,7 @@ def work_on_dependencies(
         else:
             packed, local = sent
             parts.append((unpack_dependencies(packed), local))
-    dependencies = merge_dependencies(parts, by_id, order.ip_owner)
+    dependencies = merge_dependencies(parts, by_id, ip_owner)
     traffic = analyse_traffic(dependencies, order.workloads_of, order.settings)
     yield DependencyTraffic(count=len(dependencies), traffic=traffic)
     problems = dependency_problems(dependencies, order.workloads_of.keys())

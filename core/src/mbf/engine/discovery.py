@@ -32,6 +32,7 @@ from mbf.domain.validation import estate_problems
 from mbf.engine.dependency_work import (
     DependencyFile,
     DependencyOrder,
+    DependencyStart,
     DependencyTraffic,
     work_on_dependencies,
 )
@@ -43,6 +44,7 @@ from mbf.engine.export_reading import (
     worker_share,
 )
 from mbf.engine.merge import (
+    Identities,
     ServerMerge,
     SourcedEstate,
     canonical_ip,
@@ -348,16 +350,28 @@ def _discover(
         parallel=parallel,
         hold_dependencies=output is not None,
     ) as reading:
-        merged = merge_servers(reading.parts(), diagnostics)
+        started: list[DependencyStart] = []
+
+        def start_the_worker(index: int, identities: Identities) -> None:
+            # At the first export the worker holds: it identifies its exports' servers while
+            # this process merges them.
+            if not started and index in reading.held:
+                assert isinstance(reading, ParallelReading)
+                by_id, by_ip = identities
+                start = DependencyStart(first=index, identities=(dict(by_id), dict(by_ip)))
+                reading.order(work_on_dependencies, start)
+                started.append(start)
+
+        merged = merge_servers(reading.parts(), diagnostics, before_each=start_the_worker)
         workloads = merged.workloads(diagnostics)
         held = dict(reading.held)
-        members_path = _members_file(output) if held and output is not None else None
+        members_path = _members_file(output) if started and output is not None else None
         try:
             order = None
             if members_path is not None:
                 assert isinstance(reading, ParallelReading)
-                order = _order(merged, held, config, members_path)
-                reading.order(work_on_dependencies, order)
+                order = _order(merged, held, started[0].first, config, members_path)
+                reading.tell(order)
             placed = assign_datacenters(merged.estate(workloads, ()), config)
             if keep is not None:
                 keep.append((merged, placed))
@@ -370,7 +384,7 @@ def _discover(
                     )
                     for index in held
                 }  # fmt: skip
-                outcomes = _Outcomes(reading, order, again)
+                outcomes = _Outcomes(reading, started[0], order, again)
                 return _write_with_worker(placed, outcomes, config, output)
         finally:
             if members_path is not None:
@@ -435,10 +449,11 @@ class _Outcomes:
     def __init__(
         self,
         reading: ParallelReading,
+        start: DependencyStart,
         order: DependencyOrder,
         held: Mapping[int, Callable[[], SourcedEstate]],
     ) -> None:
-        self._reading, self._order, self._held = reading, order, held
+        self._reading, self._start, self._order, self._held = reading, start, order, held
         self._taken = 0
         self._here: Iterator[Any] | None = None
         self.members_path = order.members_path
@@ -452,26 +467,30 @@ class _Outcomes:
                 self._taken += 1
                 return found
             held = {index: read() for index, read in self._held.items()}
-            self._here = work_on_dependencies(held, self._order)
+            self._here = work_on_dependencies(held, lambda: self._order, self._start)
             for _ in range(self._taken):  # taken from the worker already
                 next(self._here)
         return next(self._here)
 
 
 def _order(
-    merged: ServerMerge, held: Mapping[int, int], config: MbfConfig, members_path: str
+    merged: ServerMerge,
+    held: Mapping[int, int],
+    first: int,
+    config: MbfConfig,
+    members_path: str,
 ) -> DependencyOrder:
-    """What the worker needs to work on the dependencies it holds (``held``) and this
-    process's, and write them to ``members_path``."""
+    """What the worker needs to work on the dependencies it holds (``held``, from ``first``
+    on) and this process's, and write them to ``members_path``."""
     parts = tuple(
         (index, None if index in held else (pack_dependencies(part.estate.dependencies), local))
         for index, (part, local) in enumerate(zip(merged.parts, merged.local_ids, strict=True))
         if index in held or part.estate.dependencies
     )
+    all_held = all(index in held for index in range(first, len(merged.parts)))
     return DependencyOrder(
         parts=parts,
-        by_id=merged.by_id,
-        ip_owner=merged.ip_owner,
+        identities=None if all_held else (merged.by_id, merged.ip_owner),
         workloads_of=merged.workloads_of(),
         settings=config.discovery,
         members_path=members_path,

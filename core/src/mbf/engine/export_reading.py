@@ -226,14 +226,22 @@ class ParallelReading:
         return part
 
     def order(self, job: Callable[..., Iterator[Any]], *args: Any) -> None:
-        """Have the worker, done reading, run ``job(parts, *args)``, ``parts`` being the parts
-        it holds the dependencies of, whole, by export index (see :attr:`held`). It returns at
-        once; :meth:`outcome` waits for each thing ``job`` yields, which the worker sends as
-        soon as it is yielded. ``job`` (a module's function) and ``args`` must pickle."""
+        """Have the worker, done reading, run ``job(parts, receive, *args)``: ``parts`` are the
+        parts it holds the dependencies of, whole, by export index (see :attr:`held`);
+        ``receive()`` waits for what :meth:`tell` sends next (``EOFError`` when this process
+        sends nothing more). It returns at once; :meth:`outcome` waits for each thing ``job``
+        yields, which the worker sends as soon as it is yielded. ``job`` (a module's
+        function) and ``args`` must pickle; they are pickled at once."""
         if not self.held or self._started is None:
             raise RuntimeError("the worker holds no dependencies to work on")
+        self.tell((job, args))
+
+    def tell(self, message: Any) -> None:
+        """Send ``message`` (pickled at once) to the job :meth:`order` gave."""
+        if self._started is None:
+            raise RuntimeError("the reading is over")
         with contextlib.suppress(OSError):  # the worker is gone: outcome() says so
-            self._started[3].send_bytes(pickle.dumps((job, args), protocol=5))
+            self._started[3].send_bytes(pickle.dumps(message, protocol=5))
 
     def outcome(self) -> Any | None:
         """The next thing the job :meth:`order` gave yielded; ``None`` where it raised first,
@@ -375,6 +383,12 @@ def _work(read_one: ReadOne, claims: Any, pipes: tuple[Any, Any, Any], context: 
     outbox: queue.SimpleQueue[_Sent | None] = queue.SimpleQueue()
     postman = threading.Thread(target=_send_all, args=(outbox, sender))
     postman.start()
+    # What this process sends (its order) is taken off the pipe as it comes, even while the
+    # worker still reads: this process may order before it has taken every part, and the two
+    # would otherwise wait on each other, each writing to a full pipe.
+    mail: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    if hold:
+        threading.Thread(target=_receive_all, args=(orders, mail), daemon=True).start()
     try:
         while (index := _worker_claim(claims)) is not None:
             diagnostics = Diagnostics()
@@ -394,21 +408,39 @@ def _work(read_one: ReadOne, claims: Any, pipes: tuple[Any, Any, Any], context: 
         postman.join()
     with contextlib.suppress(OSError):  # this process stopped listening: it needs nothing more
         if held:
-            _do_order(held, orders, sender)
+            _do_order(held, mail, sender)
         sender.close()
 
 
-def _do_order(held: dict[int, SourcedEstate], orders: Any, sender: Any) -> None:
+def _receive_all(orders: Any, mail: queue.SimpleQueue[bytes | None]) -> None:
+    """Put each message this process sends in ``mail``, then ``None`` once it sends no more."""
+    try:
+        while True:
+            mail.put(orders.recv_bytes())
+    except (EOFError, OSError):
+        mail.put(None)
+
+
+def _do_order(
+    held: dict[int, SourcedEstate], mail: queue.SimpleQueue[bytes | None], sender: Any
+) -> None:
     """Wait for this process's order, run it on the parts the worker holds, and send what its
     job yields as it yields it: the ``n``-th thing as the message of index ``-n`` (``None``
     where the job raised: this process then does the job itself)."""
+
+    def receive() -> Any:
+        message = mail.get()
+        if message is None:
+            raise EOFError("this process sends nothing more")
+        return pickle.loads(message)
+
     try:
-        job, args = pickle.loads(orders.recv_bytes())
-    except (EOFError, OSError, pickle.UnpicklingError):
+        job, args = receive()
+    except (EOFError, pickle.UnpicklingError):
         return  # no order comes: this process needs none, or stopped
     sent = 0
     try:
-        for outcome in job(held, *args):
+        for outcome in job(held, receive, *args):
             message = pickle.dumps((-(sent + 1), (outcome,), []), protocol=5)
             sender.send_bytes(message)
             sent += 1

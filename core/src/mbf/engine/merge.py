@@ -19,7 +19,7 @@ import re
 import socket
 import struct
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -32,6 +32,7 @@ __all__ = [
     "ServerMerge",
     "SourcedEstate",
     "canonical_ip",
+    "identify_servers",
     "merge_dependencies",
     "merge_estates",
     "merge_servers",
@@ -555,9 +556,24 @@ def merge_estates(
     return merged.estate(workloads, dependencies)
 
 
-def merge_servers(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> ServerMerge:
+Identities = tuple[dict[str, str], dict[str, tuple[str, int] | None]]
+"""How :func:`merge_servers` identifies servers: the merged server of each server id, and of
+each address the merged server and export that gave it first (``None`` where two servers
+share it)."""
+
+
+def merge_servers(
+    parts: Iterable[SourcedEstate],
+    diagnostics: Diagnostics,
+    *,
+    before_each: Callable[[int, Identities], None] | None = None,
+) -> ServerMerge:
     """The servers of several exports' estates merged (see :func:`merge_estates`), their
-    dependencies not yet: each part's servers are merged as it comes."""
+    dependencies not yet: each part's servers are merged as it comes.
+
+    ``before_each(index, identities)``: called before the servers of each part are identified,
+    with the :data:`Identities` of the parts before it, as they are (not copies).
+    """
     drafts = _Drafts()
     by_id: dict[str, str] = {}
     by_ip: dict[str, tuple[str, int] | None] = {}
@@ -566,6 +582,8 @@ def merge_servers(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> S
     taken: list[SourcedEstate] = []
 
     for part_index, part in enumerate(parts):
+        if before_each is not None:
+            before_each(part_index, (by_id, by_ip))
         taken.append(part)
         servers = part.estate.servers
         merged_ids = _identify(servers, part_index, drafts, by_id, by_ip)
@@ -574,6 +592,22 @@ def merge_servers(parts: Iterable[SourcedEstate], diagnostics: Diagnostics) -> S
     conflicts.report(diagnostics)
     ip_owner = {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
     return ServerMerge(taken, drafts, local_ids, by_id, ip_owner)
+
+
+def identify_servers(
+    parts: Iterable[tuple[int, Sequence[Server]]], identities: Identities
+) -> dict[str, str]:
+    """Identify the servers of further parts (``(index, servers)``, in export order) as
+    :func:`merge_servers` does, from its ``identities`` of the parts before them (updated in
+    place); return the merged server of each address that identifies one
+    (:attr:`ServerMerge.ip_owner`). A worker that holds those parts works this out while
+    :func:`merge_servers` merges them."""
+    by_id, by_ip = identities
+    # Only the identities count here: what the drafts record of each server is left unused.
+    drafts = _Drafts()
+    for index, servers in parts:
+        _identify(servers, index, drafts, by_id, by_ip)
+    return {ip: owner[0] for ip, owner in by_ip.items() if owner is not None}
 
 
 class ServerMerge:
