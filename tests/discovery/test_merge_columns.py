@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from mbf.domain import Estate, EstateSource, Server
-from mbf.engine.merge import SourcedEstate, _put, merge_estates
+from mbf.engine.merge import (
+    ServerMerge,
+    SourcedEstate,
+    _put,
+    identify_servers,
+    merge_estates,
+    merge_servers,
+)
 from mbf.plugin import Diagnostics
 
 
@@ -213,3 +220,59 @@ def test_positions_are_put_as_one_slice_or_one_by_one_alike() -> None:
         for position, value in zip(at, ["a", "b", "c"], strict=False):
             expected[position] = value
         assert values == expected
+
+
+@pytest.mark.parametrize("first", [1, 2, 3])
+def test_the_servers_of_later_exports_are_identified_as_the_merge_identifies_them(
+    first: int,
+) -> None:
+    parts = [
+        part(
+            "rvtools:a.xlsx",
+            Server(id="srv01", name="srv01", ip_addresses=("10.0.0.1",)),
+            Server(id="srv02", name="srv02", ip_addresses=("10.0.0.2", "127.0.0.1")),
+        ),
+        part(
+            "azure-migrate:b.csv",
+            # the same address as srv01, in another export: srv01
+            Server(id="web-a", name="web-a", ip_addresses=("10.0.0.1",)),
+            # srv02's address spelled otherwise, and a new one: srv02, with both addresses
+            Server(id="srv03", name="srv03", ip_addresses=("10.0.0.02", "10.0.0.3")),
+        ),
+        part(
+            "cmdb-csv:c.csv",
+            # the same id as an earlier export's, with an address of its own
+            Server(id="srv01", name="srv01", ip_addresses=("10.0.0.9",)),
+            # an address srv01 has too, in this export: shared, it identifies neither
+            Server(id="srv04", name="srv04", ip_addresses=("10.0.0.9", "fe80::1")),
+        ),
+        part(
+            "azure-migrate:d.csv",
+            Server(id="srv05", name="srv05", ip_addresses=("10.0.0.3",)),  # srv02's, through srv03
+            Server(id="srv06", name="srv06"),
+        ),
+    ]
+    snapshot: list[tuple[dict[str, str], dict[str, tuple[str, int] | None]]] = []
+
+    def before_each(index: int, so_far: ServerMerge) -> None:
+        if index == first:
+            by_id, by_ip = so_far.identities
+            snapshot.append((dict(by_id), dict(by_ip)))
+
+    merged = merge_servers(parts, Diagnostics(), before_each=before_each)
+    (identities,) = snapshot
+    later = [(index, p.estate.servers) for index, p in enumerate(parts) if index >= first]
+    found = identify_servers(later, identities)
+    assert (
+        found == merged.ip_owner == {"10.0.0.1": "srv01", "10.0.0.2": "srv02", "10.0.0.3": "srv02"}
+    )
+    assert identities[0] == merged.by_id
+    assert merged.by_id == {
+        "srv01": "srv01",
+        "srv02": "srv02",
+        "web-a": "srv01",
+        "srv03": "srv02",
+        "srv04": "srv04",
+        "srv05": "srv02",
+        "srv06": "srv06",
+    }

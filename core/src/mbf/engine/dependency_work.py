@@ -16,7 +16,7 @@ there, and the dependencies' JSON is what the estate writer makes of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -48,6 +48,8 @@ class DependencyStart:
     """The index of the first export whose dependencies the worker holds."""
     identities: Identities
     """:func:`~mbf.engine.merge.merge_servers`' identities of the exports before it."""
+    parts: tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]
+    """The exports before it that have dependencies, as :attr:`DependencyOrder.parts`."""
 
 
 @attrs.frozen(kw_only=True)
@@ -63,7 +65,8 @@ class DependencyOrder:
     that of each id of an export's servers, :attr:`~mbf.engine.merge.ServerMerge.local_ids`,
     so those need not be sent) and of each address that identifies one
     (:attr:`~mbf.engine.merge.ServerMerge.ip_owner`); ``None`` where the worker holds every
-    export from :attr:`DependencyStart.first` on, and so worked them out itself."""
+    export from :attr:`DependencyStart.first` on, and so worked them out itself (and the
+    dependencies from :attr:`DependencyStart.parts` and its own)."""
     workloads_of: Mapping[str, tuple[str, ...]]
     """Every merged server's workloads (none for a server grouping is to place)."""
     settings: DiscoveryConfig
@@ -106,29 +109,42 @@ def work_on_dependencies(
     servers."""
     from mbf.serialization import dependencies_json_members  # the writer's, loaded already
 
-    by_id: Mapping[str, str] = start.identities[0]
-    ip_owner: Mapping[str, str] = identify_servers(
+    # Where the worker holds every export from the first one it holds on (the usual case: its
+    # share is the last exports), it works out their identities as the merge does, and
+    # merges the dependencies while this process is still merging those exports' servers.
+    ip_owner = identify_servers(
         ((index, held[index].estate.servers) for index in sorted(held) if index >= start.first),
         start.identities,
     )
+    ours = tuple((index, None) for index in sorted(held) if index >= start.first)
+    dependencies = _merged(held, (*start.parts, *ours), start.identities[0], ip_owner)
     order = receive()
-    if order.identities is not None:  # some export after the first held one is not held
-        by_id, ip_owner = order.identities
-    parts: list[tuple[tuple[Dependency, ...], Mapping[str, str]]] = []
-    for index, sent in order.parts:
-        if sent is None:
-            # The merged server of each of the export's servers (ServerMerge.local_ids) is
-            # that of its id: made again here, as cheaply as it is sent.
-            estate = held[index].estate
-            own = {server.id: by_id[server.id] for server in estate.servers}
-            parts.append((estate.dependencies, own))
-        else:
-            packed, local = sent
-            parts.append((unpack_dependencies(packed), local))
-    dependencies = merge_dependencies(parts, by_id, ip_owner)
+    if order.identities is not None:  # this process read some export after the first held one
+        dependencies = _merged(held, order.parts, *order.identities)
     traffic = analyse_traffic(dependencies, order.workloads_of, order.settings)
     yield DependencyTraffic(count=len(dependencies), traffic=traffic)
     problems = dependency_problems(dependencies, order.workloads_of.keys())
     with open(order.members_path, "wb") as members:
         members.write(dependencies_json_members(dependencies))
     yield DependencyFile(problems=problems)
+
+
+def _merged(
+    held: Mapping[int, SourcedEstate],
+    parts: Sequence[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None]],
+    by_id: Mapping[str, str],
+    ip_owner: Mapping[str, str],
+) -> tuple[Dependency, ...]:
+    """:func:`merge_dependencies` of ``parts`` (as :attr:`DependencyOrder.parts`)."""
+    found: list[tuple[tuple[Dependency, ...], Mapping[str, str]]] = []
+    for index, sent in parts:
+        if sent is None:
+            # The merged server of each of the export's servers (ServerMerge.local_ids) is
+            # that of its id: made again here, as cheaply as it is sent.
+            estate = held[index].estate
+            own = {server.id: by_id[server.id] for server in estate.servers}
+            found.append((estate.dependencies, own))
+        else:
+            packed, local = sent
+            found.append((unpack_dependencies(packed), local))
+    return merge_dependencies(found, by_id, ip_owner)

@@ -20,7 +20,7 @@ import functools
 import ipaddress
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,6 @@ from mbf.engine.export_reading import (
     worker_share,
 )
 from mbf.engine.merge import (
-    Identities,
     ServerMerge,
     SourcedEstate,
     canonical_ip,
@@ -352,13 +351,17 @@ def _discover(
     ) as reading:
         started: list[DependencyStart] = []
 
-        def start_the_worker(index: int, identities: Identities) -> None:
-            # At the first export the worker holds: it identifies its exports' servers while
-            # this process merges them.
+        def start_the_worker(index: int, so_far: ServerMerge) -> None:
+            # At the first export the worker holds: it identifies its exports' servers and
+            # merges their dependencies while this process merges those servers.
             if not started and index in reading.held:
                 assert isinstance(reading, ParallelReading)
-                by_id, by_ip = identities
-                start = DependencyStart(first=index, identities=(dict(by_id), dict(by_ip)))
+                by_id, by_ip = so_far.identities
+                start = DependencyStart(
+                    first=index,
+                    identities=(dict(by_id), dict(by_ip)),  # copies: the merge goes on
+                    parts=_own_dependencies(so_far, held=frozenset()),
+                )
                 reading.order(work_on_dependencies, start)
                 started.append(start)
 
@@ -482,11 +485,7 @@ def _order(
 ) -> DependencyOrder:
     """What the worker needs to work on the dependencies it holds (``held``, from ``first``
     on) and this process's, and write them to ``members_path``."""
-    parts = tuple(
-        (index, None if index in held else (pack_dependencies(part.estate.dependencies), local))
-        for index, (part, local) in enumerate(zip(merged.parts, merged.local_ids, strict=True))
-        if index in held or part.estate.dependencies
-    )
+    parts = _own_dependencies(merged, held=held)
     all_held = all(index in held for index in range(first, len(merged.parts)))
     return DependencyOrder(
         parts=parts,
@@ -494,6 +493,18 @@ def _order(
         workloads_of=merged.workloads_of(),
         settings=config.discovery,
         members_path=members_path,
+    )
+
+
+def _own_dependencies(
+    merged: ServerMerge, *, held: Container[int]
+) -> tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]:
+    """The exports ``merged`` took that have dependencies, as :attr:`DependencyOrder.parts`
+    (``None`` for those the worker holds, ``held``)."""
+    return tuple(
+        (index, None if index in held else (pack_dependencies(part.estate.dependencies), local))
+        for index, (part, local) in enumerate(zip(merged.parts, merged.local_ids, strict=True))
+        if index in held or part.estate.dependencies
     )
 
 
