@@ -363,9 +363,10 @@ def unpack_dependencies(columns: list[list[Any]]) -> tuple[Dependency, ...]:
     )  # fmt: skip
 
 
-_Sent = tuple[int, SourcedEstate | None, list[str], bool]
+_Sent = tuple[int, SourcedEstate | None, list[str], bool] | bytes
 """What the worker hands its postman: an export's index, its part (``None`` where the worker
-could not read it), its warnings, and whether the worker holds the part's dependencies."""
+could not read it), its warnings, and whether the worker holds the part's dependencies; or a
+message ready to send (what an order's job yields)."""
 
 
 def _work(read_one: ReadOne, claims: Any, pipes: tuple[Any, Any, Any], context: Context) -> None:
@@ -409,15 +410,17 @@ def _work(read_one: ReadOne, claims: Any, pipes: tuple[Any, Any, Any], context: 
             if holds and part is not None:
                 held[index] = part
             outbox.put((index, part, diagnostics.warnings, holds))
+        if held:
+            # At once, while the postman still sends the last parts (this process takes them
+            # only once it has merged those before): what the job yields goes after them.
+            _do_order(held, mail, outbox)
     finally:
         # Also when a read ends the worker (a plugin calling sys.exit): the worker waits for
         # its postman before it exits, and a postman never told to stop would keep the pipe
         # open, and this process waiting on it, for ever.
         outbox.put(None)
         postman.join()
-    with contextlib.suppress(OSError):  # this process stopped listening: it needs nothing more
-        if held:
-            _do_order(held, mail, sender)
+    with contextlib.suppress(OSError):  # this process stopped listening
         sender.close()
 
 
@@ -431,11 +434,13 @@ def _receive_all(orders: Any, mail: queue.SimpleQueue[bytes | None]) -> None:
 
 
 def _do_order(
-    held: dict[int, SourcedEstate], mail: queue.SimpleQueue[bytes | None], sender: Any
+    held: dict[int, SourcedEstate],
+    mail: queue.SimpleQueue[bytes | None],
+    outbox: queue.SimpleQueue[_Sent | None],
 ) -> None:
-    """Wait for this process's order, run it on the parts the worker holds, and send what its
-    job yields as it yields it: the ``n``-th thing as the message of index ``-n`` (``None``
-    where the job raised: this process then does the job itself)."""
+    """Wait for this process's order, run it on the parts the worker holds, and have what its
+    job yields sent as it yields it: the ``n``-th thing as the message of index ``-n``
+    (``None`` where the job raised: this process then does the job itself)."""
 
     def receive() -> Any:
         message = mail.get()
@@ -450,18 +455,17 @@ def _do_order(
     sent = 0
     try:
         for outcome in job(held, receive, *args):
-            message = pickle.dumps((-(sent + 1), (outcome,), []), protocol=5)
-            sender.send_bytes(message)
+            outbox.put(pickle.dumps((-(sent + 1), (outcome,), []), protocol=5))
             sent += 1
     except Exception:  # a bug, or an outcome that does not pickle: redone there, and reported
-        sender.send_bytes(pickle.dumps((-(sent + 1), None, None), protocol=5))
+        outbox.put(pickle.dumps((-(sent + 1), None, None), protocol=5))
 
 
 def _send_all(outbox: queue.SimpleQueue[_Sent | None], sender: Any) -> None:
     """Pack and send what the worker puts in ``outbox`` until it puts ``None``."""
     with contextlib.suppress(OSError):  # this process stopped listening: it needs none of them
         while (sent := outbox.get()) is not None:
-            sender.send_bytes(_message(*sent))
+            sender.send_bytes(sent if isinstance(sent, bytes) else _message(*sent))
 
 
 def _message(index: int, part: SourcedEstate | None, warnings: list[str], holds: bool) -> bytes:
