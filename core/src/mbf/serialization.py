@@ -14,7 +14,7 @@ import functools
 import re
 import tomllib
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +38,7 @@ from mbf._native_items import (
     work_items_from_json,
     work_items_to_json,
 )
-from mbf.domain import Backlog, Dependency, Estate, WorkItem, hierarchy_order
+from mbf.domain import Backlog, Dependency, Estate, Server, WorkItem, hierarchy_order
 from mbf.domain import backlog as backlog_module
 from mbf.domain import estate as estate_module
 from mbf.domain.validation import validate_backlog, validate_estate
@@ -62,6 +62,7 @@ __all__ = [
     "make_converter",
     "read_backlog",
     "read_estate",
+    "server_records",
     "structure_strict",
     "write_backlog",
     "write_estate",
@@ -435,7 +436,10 @@ _RECORDS_PER_PART = 2048
 
 
 def estate_json_parts(
-    estate: Estate, *, dependencies_json: Callable[[], bytes] | None = None
+    estate: Estate,
+    *,
+    dependencies_json: Callable[[], bytes] | None = None,
+    server_records: Sequence[dict[str, Any]] | None = None,
 ) -> Iterator[bytes]:
     """The native file of ``estate`` in parts, whose concatenation is :func:`estate_to_json`.
 
@@ -447,7 +451,8 @@ def estate_json_parts(
     ``dependencies_json``: what gives the estate's dependencies as
     :func:`dependencies_json_members` writes them, in place of ``estate.dependencies`` (which
     are then none), at least one; called when their turn comes (a worker process that holds
-    them writes them meanwhile).
+    them writes them meanwhile). ``server_records``: the :func:`server_records` of
+    ``estate.servers``, where they were made already.
     """
     if dependencies_json is not None and estate.dependencies:
         raise ValueError("an estate's dependencies are given twice")
@@ -461,6 +466,10 @@ def estate_json_parts(
         "servers": (estate.servers, servers),
         "dependencies": (estate.dependencies, dependencies_to_json),
     }
+    if server_records is not None:
+        if len(server_records) != len(estate.servers):
+            raise ValueError("one record per server is expected")
+        large["servers"] = (server_records, list)
     written = {"dependencies": dependencies_json} if dependencies_json is not None else {}
     # The document with an empty list where each large collection goes, split there: a key
     # indented by two spaces is a key of the document itself, never one of a nested mapping.
@@ -560,13 +569,26 @@ def read_estate(path: Path) -> Estate:
 
 
 def write_estate(
-    estate: Estate, path: Path, *, dependencies_json: Callable[[], bytes] | None = None
+    estate: Estate,
+    path: Path,
+    *,
+    dependencies_json: Callable[[], bytes] | None = None,
+    server_records: Sequence[dict[str, Any]] | None = None,
 ) -> None:
-    """Write a native estate file atomically (``dependencies_json``: as
-    :func:`estate_json_parts`'; nothing is written where it raises)."""
+    """Write a native estate file atomically (``dependencies_json`` and ``server_records``: as
+    :func:`estate_json_parts`'; nothing is written where ``dependencies_json`` raises)."""
+    parts = estate_json_parts(
+        estate, dependencies_json=dependencies_json, server_records=server_records
+    )
     with atomic_output(path) as tmp, tmp.open("wb") as stream:
-        for part in estate_json_parts(estate, dependencies_json=dependencies_json):
+        for part in parts:
             stream.write(part)
+
+
+def server_records(servers: Iterable[Server]) -> list[dict[str, Any]]:
+    """The JSON objects of ``servers`` as the estate file has them (for
+    :func:`estate_json_parts`' ``server_records``)."""
+    return servers_to_json(servers, _native_converter.unstructure)
 
 
 # -- TOML --------------------------------------------------------------------------------------

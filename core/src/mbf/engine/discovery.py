@@ -54,7 +54,7 @@ from mbf.engine.workload_grouping import group_workloads
 from mbf.errors import ConfigError, InputError, ValidationError
 from mbf.plugin import Context, Diagnostics
 from mbf.plugin.manager import MbfPluginManager
-from mbf.serialization import write_estate
+from mbf.serialization import server_records, write_estate
 
 __all__ = [
     "Discovery",
@@ -425,9 +425,21 @@ def _write_with_worker(
 ) -> Discovery:
     """Group, check and write the estate ``placed`` (its servers placed, its dependencies
     none yet) with what the worker, working on the dependencies, sends (``outcomes``)."""
+    # Made while the worker still works: grouping changes only the servers it puts in a
+    # workload, whose records are made again.
+    records = server_records(placed.servers)
     first = outcomes.next()
     assert isinstance(first, DependencyTraffic)
     estate = group_workloads(placed, config.discovery, traffic=first.traffic)
+    grouped = [
+        index
+        for index, (server, before) in enumerate(zip(estate.servers, placed.servers, strict=True))
+        if server is not before
+    ]
+    for index, record in zip(
+        grouped, server_records(estate.servers[index] for index in grouped), strict=True
+    ):
+        records[index] = record
     problems = estate_problems(estate)
 
     def members() -> bytes:
@@ -441,7 +453,12 @@ def _write_with_worker(
 
     if problems:
         members()  # raises, with the dependencies' problems too
-    write_estate(estate, output, dependencies_json=members if first.count else None)
+    write_estate(
+        estate,
+        output,
+        dependencies_json=members if first.count else None,
+        server_records=records,
+    )
     return Discovery(estate=estate, dependency_count=first.count)
 
 
