@@ -244,3 +244,12 @@ def test_dependencies_written_elsewhere_take_their_place_in_the_file(
     assert (tmp_path / "estate.json").read_bytes() == _cattrs_bytes(estate)
     with pytest.raises(ValueError, match="given twice"):
         list(serialization.estate_json_parts(estate, dependencies_json=lambda: members))
+
+
+def test_server_records_made_beforehand_take_the_servers_place(tmp_path: Path) -> None:
+    estate = Estate(servers=(FULL, BARE, CONFLICTED), dependencies=DEPENDENCIES)
+    records = serialization.server_records(estate.servers)
+    serialization.write_estate(estate, tmp_path / "estate.json", server_records=records)
+    assert (tmp_path / "estate.json").read_bytes() == _cattrs_bytes(estate)
+    with pytest.raises(ValueError, match="one record per server"):
+        list(serialization.estate_json_parts(estate, server_records=records[:2]))
