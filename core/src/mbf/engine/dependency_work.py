@@ -6,8 +6,16 @@ re-pointing them at the merged servers, grouping the servers without a workload 
 traffic, checking their ends, writing them as the estate file has them. None of it needs the
 servers' fields; only which merged server each server id and address is, and each server's
 workloads. So the worker that read the dependency exports, which holds their dependencies
-(:class:`mbf.engine.export_reading.ParallelReading`), does it on this process's order, while
-this process builds, places and writes the servers.
+(:class:`mbf.engine.export_reading.ParallelReading`), does it while this process builds,
+places and writes the servers:
+
+1. this process, merging the servers, comes to the first export the worker holds and sends
+   :class:`DependencyStart`: the identities found so far. The worker identifies its exports'
+   servers as the merge does, and merges the dependencies, while this process merges them;
+2. this process, done merging, sends :class:`DependencyOrder`: each server's workloads, and
+   the identities again only where some export after the first held one is not the worker's;
+3. the worker sends :class:`DependencyTraffic` (what grouping needs), then writes the
+   dependencies to the order's file and sends :class:`DependencyFile`.
 
 The outcome is what the same steps give in one process: :func:`merge_dependencies`,
 :func:`analyse_traffic` and :func:`dependency_problems` are the functions discovery calls
