@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from mbf.config import MbfConfig
@@ -24,7 +25,7 @@ from mbf.engine.workload_grouping import analyse_traffic
 from mbf.errors import InputError
 from mbf.plugin import Context
 from mbf.plugin.manager import MbfPluginManager
-from mbf.serialization import write_estate
+from mbf.serialization import server_records, write_estate
 
 PARENT = os.getpid()
 TWO_CORES = len(os.sched_getaffinity(0)) > 1
@@ -294,3 +295,27 @@ def test_an_order_given_while_the_worker_still_sends_its_parts_waits_on_nothing(
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_records_made_before_grouping_are_those_of_the_grouped_servers() -> None:
+    before = (
+        Server(id="a", name="a", workload_ids=("app",), sources={"name": "x:y"}),
+        Server(id="b", name="b", sources={"name": "x:y"}, extra={"host": "esx1"}),
+        Server(id="c", name="c", extra={"host": "esx2"}),
+        Server(id="d", name="d", cores=2),
+        Server(id="e", name="e"),  # left without a workload: its record as it was
+    )
+    after = (
+        before[0],
+        attrs.evolve(before[1], workload_ids=("group-b",)),
+        attrs.evolve(before[2], workload_ids=("app",)),
+        attrs.evolve(before[3], workload_ids=("server-d",)),
+        before[4],
+    )
+    records = discovery._ServerRecords(before)
+    assert [list(record).index("workload_ids") for record in records.records[1:]] == [2, 2, 3, 2]
+    records.grouped(after)
+    assert records.records == server_records(after)
+    assert [list(record) for record in records.records] == [
+        list(record) for record in server_records(after)
+    ]

@@ -425,21 +425,11 @@ def _write_with_worker(
 ) -> Discovery:
     """Group, check and write the estate ``placed`` (its servers placed, its dependencies
     none yet) with what the worker, working on the dependencies, sends (``outcomes``)."""
-    # Made while the worker still works: grouping changes only the servers it puts in a
-    # workload, whose records are made again.
-    records = server_records(placed.servers)
+    records = _ServerRecords(placed.servers)  # while the worker still works
     first = outcomes.next()
     assert isinstance(first, DependencyTraffic)
     estate = group_workloads(placed, config.discovery, traffic=first.traffic)
-    grouped = [
-        index
-        for index, (server, before) in enumerate(zip(estate.servers, placed.servers, strict=True))
-        if server is not before
-    ]
-    for index, record in zip(
-        grouped, server_records(estate.servers[index] for index in grouped), strict=True
-    ):
-        records[index] = record
+    records.grouped(estate.servers)
     problems = estate_problems(estate)
 
     def members() -> bytes:
@@ -457,9 +447,63 @@ def _write_with_worker(
         estate,
         output,
         dependencies_json=members if first.count else None,
-        server_records=records,
+        server_records=records.records,
     )
     return Discovery(estate=estate, dependency_count=first.count)
+
+
+class _ServerRecords:
+    """The servers' records for the estate file (:func:`mbf.serialization.server_records`),
+    made before grouping, while the worker works on the dependencies.
+
+    Grouping puts each server without a workload in one and changes nothing else: so each of
+    those records gets an empty place for its ``workload_ids`` where the file has them, which
+    grouping's servers fill (a twelfth of the time of making those records again).
+    """
+
+    def __init__(self, servers: Sequence[Server]) -> None:
+        self._servers = servers
+        self.records = server_records(servers)
+        """One record per server, in order."""
+        self._waiting = [index for index, server in enumerate(servers) if not server.workload_ids]
+        for index in self._waiting:
+            self.records[index] = _with_workload_ids(self.records[index])
+
+    def grouped(self, servers: Sequence[Server]) -> None:
+        """Make the records those of ``servers``: the servers given, grouped."""
+        records, before = self.records, self._servers
+        moved = {
+            index
+            for index, (server, was) in enumerate(zip(servers, before, strict=True))
+            if server is not was
+        }
+        again = sorted(moved.difference(self._waiting))  # none, as grouping goes
+        for index in self._waiting:
+            if index in moved and servers[index].workload_ids:
+                records[index]["workload_ids"] = servers[index].workload_ids
+            else:
+                again.append(index)
+        for index, record in zip(
+            again, server_records(servers[index] for index in again), strict=True
+        ):
+            records[index] = record
+
+
+def _with_workload_ids(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with a ``workload_ids`` key where the estate file has it (before ``sources``
+    and ``extra``), to be given its value."""
+    placed: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in _AFTER_WORKLOAD_IDS and "workload_ids" not in placed:
+            placed["workload_ids"] = None
+        placed[key] = value
+    placed.setdefault("workload_ids", None)
+    return placed
+
+
+_SERVER_FIELDS = [field.name for field in attrs.fields(Server)]
+_AFTER_WORKLOAD_IDS = frozenset(_SERVER_FIELDS[_SERVER_FIELDS.index("workload_ids") + 1 :])
+"""The keys a server's record may have after its ``workload_ids`` (``sources``, ``extra``)."""
 
 
 class _Outcomes:
