@@ -115,7 +115,7 @@ def work_on_dependencies(
     what the estate file needs (this process meanwhile groups the servers and writes them).
     ``receive()``: the order, which this process sends once it has merged every export's
     servers."""
-    from mbf.serialization import dependencies_json_members  # the writer's, loaded already
+    from mbf.serialization import dependencies_json_members  # the estate writer's
 
     # Where the worker holds every export from the first one it holds on (the usual case: its
     # share is the last exports), it works out their identities as the merge does, and
