@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import pickle
-import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -273,28 +274,38 @@ def _sizes(
 
 
 def test_an_order_given_while_the_worker_still_sends_its_parts_waits_on_nothing() -> None:
-    # This process orders at the worker's first part, with more than a pipe holds, while the
-    # worker sends its second (as big): each would wait for the other to read, were the
-    # worker to take its order off the pipe only once done sending.
-    def waited_for_ever(signum: int, frame: object) -> None:
-        raise TimeoutError("this process and the worker wait on each other")
+    # This process orders at the worker's first part, with more than the order pipe holds
+    # (1 MB), while the worker sends its second (more than the parts' pipe holds): each would
+    # wait for the other to read, were the worker to take its order off the pipe only once done
+    # sending. Run in a thread, so that a wait for ever fails the test instead of hanging it.
+    found: list[object] = []
 
-    previous = signal.signal(signal.SIGALRM, waited_for_ever)
-    signal.alarm(30)
-    try:
+    def read_and_order() -> None:
         with export_reading.ParallelReading(
             _many_servers, 3, Context(), worker_from=1, hold_dependencies=True
         ) as reading:
             parts = reading.parts()
-            assert [next(parts).label, next(parts).label] == ["part0", "part1"]
-            reading.order(_sizes, [f"server id {n}" for n in range(20_000)])
-            assert next(parts).label == "part2"
+            found.extend([next(parts).label, next(parts).label])
+            reading.order(_sizes, [f"server id {n}" for n in range(150_000)])
+            found.append(next(parts).label)
             reading.tell("and then")
-            assert reading.held == {1: 2999, 2: 2999}
-            assert reading.outcome() == ([1, 2], 20_000, "and then")
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+            found.extend([reading.held, reading.outcome()])
+
+    reader = threading.Thread(target=read_and_order, daemon=True)
+    reader.start()
+    reader.join(30)
+    if reader.is_alive():
+        for worker in multiprocessing.active_children():
+            worker.kill()  # what this process waits on ends, and the thread with it
+        reader.join(10)
+        pytest.fail("this process and the worker waited on each other")
+    assert found == [
+        "part0",
+        "part1",
+        "part2",
+        {1: 2999, 2: 2999},
+        ([1, 2], 150_000, "and then"),
+    ]
 
 
 def test_records_made_before_grouping_are_those_of_the_grouped_servers() -> None:
