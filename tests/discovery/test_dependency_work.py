@@ -209,6 +209,45 @@ def test_a_bad_export_after_the_dependencies_fails_as_one_by_one_and_writes_noth
 
 
 @needs_two_cores
+def test_an_export_after_the_first_held_one_read_here_sends_the_worker_every_identity(
+    discovery_plugins: MbfPluginManager,
+    three_exports: list[Path],
+    tmp_path: Path,
+    held: list[dict[int, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The worker's share is both dependency exports; it fails on the second, which this
+    # process then reads: the worker's own identities stop short of that export's servers
+    # (batch02, new), and the order has to bring every one.
+    more = tmp_path / "more_dependencies.csv"
+    more.write_text(
+        "Time slot,Source server name,Source IP,Source application,Source process,"
+        "Destination server name,Destination IP,Destination application,Destination process,"
+        "Destination port\n"
+        "7/28/2026 00:00-06:00,batch02,10.1.0.32,,,,10.1.0.21,,,1433\n"
+        "7/28/2026 00:00-06:00,batch02,10.1.0.32,,,WEB01,10.1.0.11,,,443\n",
+        encoding="utf-8",
+    )
+    exports = exports_of([*three_exports, more])
+    expected = one_by_one(discovery_plugins, exports, tmp_path / "one.json")
+    monkeypatch.setattr(discovery, "worker_share", lambda sizes: len(sizes) - 2)
+    read_export = discovery.read_export
+
+    def not_the_last_in_the_worker(plugins: Any, export: Export, **kwargs: Any) -> SourcedEstate:
+        if os.getpid() != PARENT and export.path == more:
+            raise RuntimeError("read here instead")
+        return read_export(plugins, export, **kwargs)
+
+    monkeypatch.setattr(discovery, "read_export", not_the_last_in_the_worker)
+    output = tmp_path / "estate.json"
+    found = discover_to_file(discovery_plugins, exports, output, parallel=True)
+    assert held == [{3: 4}]  # the last export was read here, dependencies and all
+    assert found.dependency_count == 6
+    assert output.read_bytes() == expected
+    assert left_beside(output) == []
+
+
+@needs_two_cores
 def test_where_no_file_can_be_made_for_the_worker_this_process_merges_the_dependencies(
     discovery_plugins: MbfPluginManager,
     three_exports: list[Path],
