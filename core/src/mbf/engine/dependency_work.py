@@ -24,7 +24,7 @@ there, and the dependencies' JSON is what the estate writer makes of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -39,10 +39,17 @@ from mbf.engine.workload_grouping import Traffic, analyse_traffic
 __all__ = [
     "DependencyFile",
     "DependencyOrder",
+    "DependencyParts",
     "DependencyStart",
     "DependencyTraffic",
     "work_on_dependencies",
 ]
+
+
+DependencyParts = tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]
+"""Exports that have dependencies, in export order: each one's index and, where this process
+read it, its dependencies (:func:`~mbf.engine.export_reading.pack_dependencies`) with the merged
+server each of its server ids is; ``None`` where the worker holds them."""
 
 
 @attrs.frozen(kw_only=True)
@@ -56,25 +63,22 @@ class DependencyStart:
     """The index of the first export whose dependencies the worker holds."""
     identities: Identities
     """:func:`~mbf.engine.merge.merge_servers`' identities of the exports before it."""
-    parts: tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]
-    """The exports before it that have dependencies, as :attr:`DependencyOrder.parts`."""
+    parts: DependencyParts
+    """The exports before it that have dependencies."""
 
 
 @attrs.frozen(kw_only=True)
 class DependencyOrder:
     """What the worker needs of this process, then, to work on the dependencies it holds."""
 
-    parts: tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]
-    """Each export that has dependencies, in export order: its index and, where this process
-    read it, its dependencies (:func:`~mbf.engine.export_reading.pack_dependencies`) with the
-    merged server each of its server ids is; ``None`` where the worker holds them."""
-    identities: tuple[Mapping[str, str], Mapping[str, str]] | None
-    """The merged server of every server id (:attr:`mbf.engine.merge.ServerMerge.by_id`, also
-    that of each id of an export's servers, :attr:`~mbf.engine.merge.ServerMerge.local_ids`,
-    so those need not be sent) and of each address that identifies one
-    (:attr:`~mbf.engine.merge.ServerMerge.ip_owner`); ``None`` where the worker holds every
-    export from :attr:`DependencyStart.first` on, and so worked them out itself (and the
-    dependencies from :attr:`DependencyStart.parts` and its own)."""
+    merge_again: tuple[DependencyParts, Mapping[str, str], Mapping[str, str]] | None
+    """Where some export after :attr:`DependencyStart.first` is not the worker's (this process
+    read it): every export that has dependencies, the merged server of every server id
+    (:attr:`mbf.engine.merge.ServerMerge.by_id`, also that of each id of an export's servers,
+    :attr:`~mbf.engine.merge.ServerMerge.local_ids`, so those need not be sent) and of each
+    address that identifies one (:attr:`~mbf.engine.merge.ServerMerge.ip_owner`), for the
+    worker to merge the dependencies again. ``None`` where the worker holds every export from
+    :attr:`DependencyStart.first` on: its own identities and merge stand."""
     workloads_of: Mapping[str, tuple[str, ...]]
     """Every merged server's workloads (none for a server grouping is to place)."""
     settings: DiscoveryConfig
@@ -127,8 +131,8 @@ def work_on_dependencies(
     ours = tuple((index, None) for index in sorted(held) if index >= start.first)
     dependencies = _merged(held, (*start.parts, *ours), start.identities[0], ip_owner)
     order = receive()
-    if order.identities is not None:  # this process read some export after the first held one
-        dependencies = _merged(held, order.parts, *order.identities)
+    if order.merge_again is not None:  # this process read some export after the first held one
+        dependencies = _merged(held, *order.merge_again)
     traffic = analyse_traffic(dependencies, order.workloads_of, order.settings)
     yield DependencyTraffic(count=len(dependencies), traffic=traffic)
     problems = dependency_problems(dependencies, order.workloads_of.keys())
@@ -139,11 +143,11 @@ def work_on_dependencies(
 
 def _merged(
     held: Mapping[int, SourcedEstate],
-    parts: Sequence[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None]],
+    parts: DependencyParts,
     by_id: Mapping[str, str],
     ip_owner: Mapping[str, str],
 ) -> tuple[Dependency, ...]:
-    """:func:`merge_dependencies` of ``parts`` (as :attr:`DependencyOrder.parts`)."""
+    """:func:`merge_dependencies` of ``parts``."""
     found: list[tuple[tuple[Dependency, ...], Mapping[str, str]]] = []
     for index, sent in parts:
         if sent is None:

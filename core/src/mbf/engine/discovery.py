@@ -32,6 +32,7 @@ from mbf.domain.validation import estate_problems
 from mbf.engine.dependency_work import (
     DependencyFile,
     DependencyOrder,
+    DependencyParts,
     DependencyStart,
     DependencyTraffic,
     work_on_dependencies,
@@ -555,22 +556,19 @@ def _order(
 ) -> DependencyOrder:
     """What the worker needs to work on the dependencies it holds (``held``, from ``first``
     on) and this process's, and write them to ``members_path``."""
-    parts = _own_dependencies(merged, held=held)
     all_held = all(index in held for index in range(first, len(merged.parts)))
+    again = (_own_dependencies(merged, held=held), merged.by_id, merged.ip_owner)
     return DependencyOrder(
-        parts=parts,
-        identities=None if all_held else (merged.by_id, merged.ip_owner),
+        merge_again=None if all_held else again,
         workloads_of=merged.workloads_of(),
         settings=config.discovery,
         members_path=members_path,
     )
 
 
-def _own_dependencies(
-    merged: ServerMerge, *, held: Container[int]
-) -> tuple[tuple[int, tuple[list[list[Any]], Mapping[str, str]] | None], ...]:
-    """The exports ``merged`` took that have dependencies, as :attr:`DependencyOrder.parts`
-    (``None`` for those the worker holds, ``held``)."""
+def _own_dependencies(merged: ServerMerge, *, held: Container[int]) -> DependencyParts:
+    """The exports ``merged`` took that have dependencies (``None`` for those the worker
+    holds, ``held``)."""
     return tuple(
         (index, None if index in held else (pack_dependencies(part.estate.dependencies), local))
         for index, (part, local) in enumerate(zip(merged.parts, merged.local_ids, strict=True))
